@@ -1,0 +1,157 @@
+/**
+ * One client factory for both databases. `DATABASE_URL` → PostgreSQL through postgres.js;
+ * otherwise embedded PGlite (with pgvector) persisted in `DATA_DIR`, or in memory for tests.
+ *
+ * Migrations run with the connecting (privileged) role; every query after that runs as a role
+ * that row-level security applies to: `cfo_app` when the login role is a superuser or has
+ * BYPASSRLS, otherwise the login role itself (the policies are FORCEd, so owners are bound too).
+ */
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { type SQL, sql } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { ConfigError, InvalidInputError } from '../errors';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** A database or a transaction on it; both drivers share this type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export const RUNTIME_ROLE = 'cfo_app';
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** The role queries run as, for diagnostics. */
+  readonly role: string;
+  /** The embedded instance (PGlite only): pg-boss and backups need it. */
+  readonly pglite?: PGlite;
+  /** The pool (PostgreSQL only). */
+  readonly sql?: postgres.Sql;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; omitted → in memory. */
+  dataDir?: string | undefined;
+  /** PGlite only: start from a `dumpDataDir()` tarball (fast fresh databases for tests). */
+  loadDataDir?: Blob | File | undefined;
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  const pg = await PGlite.create({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    extensions: { vector },
+  });
+  try {
+    const db = drizzlePglite(pg, { schema }) as unknown as Db;
+    // PGlite's only user is a superuser, which RLS ignores: migrate as it, then drop to cfo_app
+    // for the rest of the session (PGlite is a single connection, so SET ROLE holds).
+    await pg.exec('RESET ROLE');
+    if (opts.migrate !== false)
+      await migratePglite(drizzlePglite(pg, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    await pg.exec(`SET ROLE ${RUNTIME_ROLE}`);
+    return { kind: 'pglite', db, role: RUNTIME_ROLE, pglite: pg, close: () => pg.close() };
+  } catch (err) {
+    await pg.close();
+    throw err;
+  }
+}
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  const admin = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  let bypasses: boolean;
+  try {
+    if (opts.migrate !== false) await migratePostgres(drizzlePostgres(admin), { migrationsFolder: MIGRATIONS_FOLDER });
+    const [me] = await admin<{ bypasses: boolean; runtimeRoleExists: boolean }[]>`
+      select (rolsuper or rolbypassrls) as bypasses,
+             exists (select 1 from pg_roles where rolname = ${RUNTIME_ROLE}) as "runtimeRoleExists"
+      from pg_roles where rolname = current_user`;
+    bypasses = me!.bypasses;
+    if (bypasses && !me!.runtimeRoleExists) {
+      throw new ConfigError(
+        'DATABASE_URL',
+        `DATABASE_URL: this role bypasses row-level security and the role ${RUNTIME_ROLE} does not exist; run the migrations as a role with CREATEROLE or connect as a non-superuser (README, "PostgreSQL").`,
+      );
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const pool = postgres(url, {
+    max: opts.poolSize ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+    // A startup parameter, so every pooled connection (including reconnects) runs as cfo_app.
+    ...(bypasses ? { connection: { role: RUNTIME_ROLE } } : {}),
+  });
+  const db = drizzlePostgres(pool, { schema }) as unknown as Db;
+  const role = bypasses ? RUNTIME_ROLE : (await pool<{ u: string }[]>`select current_user as u`)[0]!.u;
+  return { kind: 'postgres', db, role, sql: pool, close: () => pool.end({ timeout: 5 }) };
+}
+
+/** Rows of a raw query, whichever driver ran it. */
+export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * Run `fn` in a transaction that row-level security confines to one business. Every read and
+ * write for a business goes through here (the application's own `business_id` filters stay too).
+ */
+export async function withBusiness<T>(db: Db, businessId: string, fn: (tx: Db) => Promise<T>): Promise<T> {
+  if (!isUuid(businessId)) throw new InvalidInputError(`"${businessId}" is not a business id.`);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('app.business_id', ${businessId}, true)`);
+    return fn(tx as unknown as Db);
+  });
+}
+
+/**
+ * Run `fn` across businesses: creating or listing businesses, resolving an API key or a webhook's
+ * tenant before the business is known. Keep its callers few and obvious.
+ */
+export async function withSystem<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('app.rls_bypass', 'on', true)`);
+    return fn(tx as unknown as Db);
+  });
+}
+
+let expectedMigrations: number | undefined;
+
+/** For /readyz: the database answers and every migration in drizzle/ has been applied. */
+export async function migrationStatus(db: Db): Promise<{ applied: number; expected: number }> {
+  expectedMigrations ??= readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).length;
+  const expected = expectedMigrations;
+  const rows = await queryRows<{ n: number | string }>(
+    db,
+    sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+  );
+  return { applied: Number(rows[0]?.n ?? 0), expected };
+}
