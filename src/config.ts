@@ -30,7 +30,12 @@ export const EnvSchema = z.object({
     .pipe(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional())
     .optional(),
   DATA_DIR: z.string().trim().min(1).default('./data'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce
+    .number({ error: 'must be a port number (0–65535)' })
+    .int({ error: 'must be a port number (0–65535)' })
+    .min(0)
+    .max(65535)
+    .default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ENCRYPTION_KEY: optionalString,

@@ -155,3 +155,21 @@ export async function migrationStatus(db: Db): Promise<{ applied: number; expect
   );
   return { applied: Number(rows[0]?.n ?? 0), expected };
 }
+
+/**
+ * Create a business and fill it in one transaction: the insert needs the system bypass (the
+ * business does not exist yet), everything after it runs confined to the new business.
+ */
+export async function withNewBusiness<T>(
+  db: Db,
+  values: typeof schema.businesses.$inferInsert,
+  fn: (tx: Db, business: typeof schema.businesses.$inferSelect) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('app.rls_bypass', 'on', true)`);
+    const [business] = await tx.insert(schema.businesses).values(values).returning();
+    await tx.execute(sql`select set_config('app.rls_bypass', 'off', true)`);
+    await tx.execute(sql`select set_config('app.business_id', ${business!.id}, true)`);
+    return fn(tx as unknown as Db, business!);
+  });
+}

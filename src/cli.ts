@@ -1,0 +1,207 @@
+/**
+ * `cfo`: the operator's command. Every command takes `--data-dir` / DATA_DIR and `--database-url`
+ * / DATABASE_URL exactly like the server, and exits 1 with a readable message on failure.
+ */
+import { randomUUID } from 'node:crypto';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
+import { createBusiness, listBusinesses } from './db/businesses';
+import { migrationStatus } from './db/client';
+import { DEMO_NAME, deleteDemo, loadDemo } from './demo/load';
+import { ConfigError, DomainError } from './errors';
+import { createApp } from './http/app';
+import { listen } from './http/server';
+import { scrubString } from './logger';
+import { openRuntime, type Runtime } from './runtime';
+
+interface GlobalOpts {
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+const program = new Command()
+  .name('cfo')
+  .description('A conversational CFO for small businesses: local books, metrics and tools.')
+  .option('--data-dir <dir>', 'embedded database directory (env DATA_DIR, default ./data)')
+  .option('--database-url <url>', 'PostgreSQL connection URL (env DATABASE_URL); absent → embedded PGlite')
+  .showHelpAfterError();
+
+function runtime(cmd: Command, opts: { toStderr?: boolean } = {}): Promise<Runtime> {
+  const g = cmd.optsWithGlobals<GlobalOpts>();
+  return openRuntime({
+    overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl },
+    // Commands whose stdout is data (JSON, ids) log to stderr.
+    ...(opts.toStderr ? { logDestination: pino.destination(2) } : {}),
+  });
+}
+
+const positiveInt = (max: number) => (v: string) => {
+  const n = Number(v.replace(/[_,]/g, ''));
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${max.toLocaleString('en-US')}`);
+  return n;
+};
+
+function progress(label: string) {
+  const tty = process.stderr.isTTY;
+  return (p: { label: string; step: number; steps: number; transactions: number }) => {
+    const line = `${label}: ${p.label.padEnd(30)} ${String(p.step).padStart(3)}/${p.steps}  ${p.transactions.toLocaleString('en-US')} transactions`;
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (p.step === p.steps || p.step % 6 === 0) process.stderr.write(`${line}\n`);
+    if (tty && p.step === p.steps) process.stderr.write('\n');
+  };
+}
+
+program
+  .command('serve')
+  .description('start the HTTP service (migrates the database first)')
+  .option('-p, --port <port>', 'port (env PORT, default 3000)')
+  .option('--demo', 'create the demo company "Demo Co" when the database has no business yet')
+  .action(async (opts: { port?: string; demo?: boolean }, cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOpts>();
+    const rt = await openRuntime({ overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl, PORT: opts.port } });
+    const { logger, database, config } = rt;
+    try {
+      if (opts.demo && (await listBusinesses(database.db)).length === 0) {
+        logger.info('empty database: creating the demo company "Demo Co"');
+        const r = await loadDemo(database.db, { onProgress: progress('Demo Co') });
+        logger.info({ businessId: r.businessId, transactions: r.transactions, ms: r.ms }, 'demo company ready');
+      }
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
+    const server = await listen(createApp({ config, database, logger }), config.port, config.host);
+    logger.info(
+      { url: server.url, database: database.kind, role: database.role },
+      `cfo-agent listening on ${server.url}`,
+    );
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => {
+        logger.error('shutdown took longer than 10 s; exiting');
+        process.exit(1);
+      }, 10_000);
+      force.unref();
+      await server.close(8_000);
+      await rt.close();
+      clearTimeout(force);
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async (_opts, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const s = await migrationStatus(rt.database.db);
+      process.stdout.write(`migrations applied: ${s.applied}/${s.expected} (${rt.database.kind})\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('demo')
+  .description('create the demo company from the deterministic generator')
+  .option('--reset', 'delete an existing demo company of that name first')
+  .option('--transactions <n>', 'approximate size, up to 1,000,000 (default about 8,300)', positiveInt(1_000_000))
+  .option('--name <name>', 'business name (default "Demo Co")')
+  .option('--seed <n>', 'random seed', positiveInt(2 ** 31))
+  .action(async (opts: { reset?: boolean; transactions?: number; name?: string; seed?: number }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const name =
+        opts.name ?? (opts.transactions ? `${DEMO_NAME} ${opts.transactions.toLocaleString('en-US')}` : DEMO_NAME);
+      const existing = (await listBusinesses(rt.database.db)).filter((b) => b.name === name);
+      if (existing.length > 0 && !opts.reset) {
+        throw new DomainError(
+          'conflict',
+          409,
+          `"${name}" already exists (${existing[0]!.id}). Use --reset to recreate it.`,
+        );
+      }
+      if (opts.reset) await deleteDemo(rt.database.db, name);
+      const r = await loadDemo(rt.database.db, {
+        name,
+        ...(opts.transactions ? { transactions: opts.transactions } : {}),
+        ...(opts.seed ? { seed: opts.seed } : {}),
+        onProgress: progress(name),
+      });
+      process.stdout.write(`${r.businessId}\n`);
+      process.stderr.write(
+        `${name}: ${r.transactions.toLocaleString('en-US')} transactions in ${(r.ms / 1000).toFixed(1)} s\n`,
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+const business = program.command('business').description('create and list businesses');
+
+business
+  .command('create')
+  .description('create a business and print its id')
+  .argument('<name>', 'business name')
+  .option('--currency <code>', 'base currency (ISO 4217)', 'USD')
+  .action(async (name: string, opts: { currency: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const b = await createBusiness(rt.database.db, { name, baseCurrency: opts.currency });
+      process.stdout.write(`${b.id}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+business
+  .command('list')
+  .description('list businesses with their record counts')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const rows = await listBusinesses(rt.database.db);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write('No businesses yet. Create one with `cfo business create NAME` or `cfo demo`.\n');
+        return;
+      }
+      const table = rows.map((b) => [b.id, b.name, b.baseCurrency, b.counts.transactions.toLocaleString('en-US')]);
+      const head = ['ID', 'NAME', 'CURRENCY', 'TRANSACTIONS'];
+      const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+      for (const r of [head, ...table]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program.addOption(new Option('--version').hideHelp()).on('option:version', () => {
+  process.stdout.write('0.1.0\n');
+  process.exit(0);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof DomainError) {
+    process.stderr.write(`error: ${scrubString(err.message)}\n`);
+  } else {
+    const ref = randomUUID().slice(0, 8);
+    process.stderr.write(
+      `error: internal error (ref ${ref}): ${scrubString(err instanceof Error ? err.message : String(err))}\n`,
+    );
+  }
+  process.exit(1);
+}

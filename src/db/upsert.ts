@@ -1,0 +1,96 @@
+/**
+ * The one write path for records that come from upstream (Xero, Stripe, CSV, and the demo company,
+ * which goes through the same mappers). Every such table has the natural key
+ * (business_id, source, external_id): a re-run inserts nothing new, a changed record is updated in
+ * place, and an unchanged one is not written at all.
+ */
+import { and, eq, getTableColumns, getTableName, inArray, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from './client';
+import { type accounts, type contacts, type invoices, type subscriptions, transactions } from './schema';
+
+export type SourceTable =
+  | typeof accounts
+  | typeof contacts
+  | typeof invoices
+  | typeof subscriptions
+  | typeof transactions;
+
+/** Columns a person (or the categorizer) owns once set; upstream values only fill them when empty or upstream-set. */
+const CATEGORY_COLUMNS = ['category', 'accountCode', 'categorySource', 'categoryConfidence'] as const;
+const NEVER_UPDATED = new Set(['id', 'businessId', 'source', 'externalId', 'createdAt', 'updatedAt', 'embedding']);
+
+// Postgres allows 65,535 bind parameters per statement.
+const MAX_PARAMS = 60_000;
+
+export interface UpsertResult {
+  /** Rows inserted or changed. */
+  written: number;
+}
+
+export async function upsertBySourceKey<T extends SourceTable>(
+  tx: Db,
+  table: T,
+  rows: T['$inferInsert'][],
+): Promise<UpsertResult> {
+  if (rows.length === 0) return { written: 0 };
+  const columns = getTableColumns(table) as unknown as Record<string, PgColumn>;
+  const keys = Object.keys(rows[0]!).filter((k) => !NEVER_UPDATED.has(k) && columns[k]);
+  const tableName = sql.raw(`"${getTableName(table)}"`);
+  const excluded = (k: string) => sql.raw(`excluded."${columns[k]!.name}"`);
+  const current = (k: string) => sql`${tableName}.${sql.raw(`"${columns[k]!.name}"`)}`;
+
+  const set: Record<string, SQL> = {};
+  for (const k of keys) {
+    if (table === transactions && (CATEGORY_COLUMNS as readonly string[]).includes(k)) {
+      set[k] =
+        sql`case when ${tableName}."category_source" is null or ${tableName}."category_source" = 'upstream' then ${excluded(k)} else ${current(k)} end`;
+    } else {
+      set[k] = excluded(k);
+    }
+  }
+  set.updatedAt = sql`now()`;
+  const changed = sql`(${sql.join(
+    keys.map((k) => current(k)),
+    sql`, `,
+  )}) is distinct from (${sql.join(
+    keys.map((k) => excluded(k)),
+    sql`, `,
+  )})`;
+
+  const t = table as unknown as { businessId: PgColumn; source: PgColumn; externalId: PgColumn };
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / (keys.length + 4)));
+  let written = 0;
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    const result = await (tx as Db)
+      .insert(table as PgTable)
+      .values(chunk as never)
+      .onConflictDoUpdate({ target: [t.businessId, t.source, t.externalId], set, setWhere: changed })
+      .returning({ id: sql<string>`id` });
+    written += result.length;
+  }
+  return { written };
+}
+
+/** external id → local id for one source's records of a business. */
+export async function resolveIds(
+  tx: Db,
+  table: SourceTable,
+  businessId: string,
+  source: string,
+  externalIds: Iterable<string>,
+): Promise<Map<string, string>> {
+  const unique = [...new Set(externalIds)];
+  const out = new Map<string, string>();
+  const t = table as unknown as { id: PgColumn; businessId: PgColumn; source: PgColumn; externalId: PgColumn };
+  for (let i = 0; i < unique.length; i += 5_000) {
+    const chunk = unique.slice(i, i + 5_000);
+    const rows = await tx
+      .select({ id: t.id, externalId: t.externalId })
+      .from(table as PgTable)
+      .where(and(eq(t.businessId, businessId), eq(t.source, source), inArray(t.externalId, chunk)));
+    for (const r of rows as { id: string; externalId: string }[]) out.set(r.externalId, r.id);
+  }
+  return out;
+}

@@ -1,0 +1,1299 @@
+/**
+ * A deterministic demo company: a small B2B software business with Stripe subscriptions and
+ * one-off charges, Xero-invoiced services, ~30 suppliers, payroll, two bank accounts and
+ * transfers between them, over the 24 months ending last month.
+ *
+ * It emits records shaped like the real APIs (Xero's PascalCase JSON, Stripe's objects), month by
+ * month, so the loader feeds them through the same mappers as a real sync and memory stays flat
+ * for the million-transaction benchmark businesses. Same seed and same `today` → same data.
+ */
+import type {
+  StripeBalanceTransaction,
+  StripeBatch,
+  StripeCharge,
+  StripeCustomer,
+  StripeDispute,
+  StripePayout,
+  StripeRefund,
+  StripeSubscription,
+} from '../integrations/stripe/mappers';
+import type {
+  XeroAccount,
+  XeroBankTransaction,
+  XeroBankTransfer,
+  XeroBatch,
+  XeroContact,
+  XeroCreditNote,
+  XeroInvoice,
+  XeroPayment,
+} from '../integrations/xero/types';
+
+export interface DemoOptions {
+  seed?: number;
+  /** The generated history ends with the month before this date's month. */
+  today?: Date;
+  /** 1 ≈ 8,300 transactions; the benchmark sizes scale subscribers and customers by this factor. */
+  scale?: number;
+  months?: number;
+}
+
+export interface DemoBatch {
+  label: string;
+  xero: XeroBatch;
+  stripe: StripeBatch;
+}
+
+/** Transactions produced at scale 1, measured; used to turn "N transactions" into a scale. */
+export const TRANSACTIONS_PER_SCALE = 8_300;
+
+const DAY = 86_400_000;
+
+/** mulberry32: small, fast, good enough for believable data, and reproducible. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    chance: (p: number) => next() < p,
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
+    /** Roughly normal, mean 0, sd 1 (sum of uniforms). */
+    gauss: () => next() + next() + next() + next() + next() + next() - 3,
+    hex: (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join(''),
+    id: (prefix: string) =>
+      `${prefix}_${Array.from({ length: 14 }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'[Math.floor(next() * 56)]).join('')}`,
+  };
+}
+type Rng = ReturnType<typeof prng>;
+
+const uuid = (r: Rng) => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${'89ab'[r.int(0, 3)]}${r.hex(3)}-${r.hex(12)}`;
+const xeroDate = (ms: number) => `/Date(${ms}+0000)/`;
+const unix = (ms: number) => Math.floor(ms / 1000);
+const cents = (c: number) => Math.round(c) / 100;
+const utc = (y: number, m: number, d: number) => Date.UTC(y, m, d);
+const daysInMonth = (y: number, m: number) => new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+
+// ---------- the chart of accounts and the cast ----------
+
+const ACCOUNTS: [code: string, name: string, type: string, cls: string][] = [
+  ['090', 'Business Checking', 'BANK', 'ASSET'],
+  ['091', 'Business Savings', 'BANK', 'ASSET'],
+  ['200', 'Sales', 'REVENUE', 'REVENUE'],
+  ['201', 'Subscription Revenue', 'REVENUE', 'REVENUE'],
+  ['270', 'Interest Income', 'OTHERINCOME', 'REVENUE'],
+  ['310', 'Cost of Goods Sold', 'DIRECTCOSTS', 'EXPENSE'],
+  ['400', 'Advertising', 'EXPENSE', 'EXPENSE'],
+  ['404', 'Bank Fees', 'EXPENSE', 'EXPENSE'],
+  ['412', 'Consulting & Accounting', 'EXPENSE', 'EXPENSE'],
+  ['413', 'Contractors', 'EXPENSE', 'EXPENSE'],
+  ['420', 'Entertainment', 'EXPENSE', 'EXPENSE'],
+  ['433', 'Insurance', 'EXPENSE', 'EXPENSE'],
+  ['453', 'Office Expenses', 'EXPENSE', 'EXPENSE'],
+  ['469', 'Rent', 'EXPENSE', 'EXPENSE'],
+  ['477', 'Wages and Salaries', 'EXPENSE', 'EXPENSE'],
+  ['478', 'Payroll Taxes', 'EXPENSE', 'EXPENSE'],
+  ['485', 'Software Subscriptions', 'EXPENSE', 'EXPENSE'],
+  ['489', 'Telephone & Internet', 'EXPENSE', 'EXPENSE'],
+  ['493', 'Travel', 'EXPENSE', 'EXPENSE'],
+  ['610', 'Accounts Receivable', 'CURRENT', 'ASSET'],
+  ['615', 'Stripe Clearing', 'CURRENT', 'ASSET'],
+  ['800', 'Accounts Payable', 'CURRLIAB', 'LIABILITY'],
+  ['970', 'Owner Funds Introduced', 'EQUITY', 'EQUITY'],
+];
+
+interface Supplier {
+  name: string;
+  code: string;
+  /** bill: an ACCPAY invoice paid later; spend: a card or direct debit on the bank statement. */
+  how: 'bill' | 'spend';
+  /** cents per occurrence at month 0 */
+  amount: number;
+  /** monthly growth factor */
+  growth: number;
+  /** relative noise */
+  noise: number;
+  /** occurrences per month (fractional = probability) */
+  perMonth: number;
+  every?: number; // months between occurrences (quarterly = 3)
+  terms?: number;
+  line: string;
+}
+
+const SUPPLIERS: Supplier[] = [
+  {
+    name: 'Harbor Properties LLC',
+    code: '469',
+    how: 'bill',
+    amount: 450000,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    terms: 5,
+    line: 'Office rent',
+  },
+  {
+    name: 'Gusto',
+    code: '477',
+    how: 'spend',
+    amount: 2450000,
+    growth: 1.016,
+    noise: 0.02,
+    perMonth: 2,
+    line: 'GUSTO PAYROLL NET PAY',
+  },
+  {
+    name: 'IRS',
+    code: '478',
+    how: 'spend',
+    amount: 720000,
+    growth: 1.016,
+    noise: 0.03,
+    perMonth: 1,
+    line: 'IRS USATAXPYMT EFTPS',
+  },
+  {
+    name: 'Amazon Web Services',
+    code: '485',
+    how: 'bill',
+    amount: 120000,
+    growth: 1.03,
+    noise: 0.1,
+    perMonth: 1,
+    terms: 15,
+    line: 'AWS usage',
+  },
+  {
+    name: 'Google Workspace',
+    code: '485',
+    how: 'spend',
+    amount: 14400,
+    growth: 1.02,
+    noise: 0,
+    perMonth: 1,
+    line: 'GOOGLE *GSUITE_demo.co CC GOOGLE.COM',
+  },
+  {
+    name: 'Slack Technologies',
+    code: '485',
+    how: 'spend',
+    amount: 8750,
+    growth: 1.02,
+    noise: 0,
+    perMonth: 1,
+    line: 'SLACK T01ABC2DEF DUBLIN',
+  },
+  {
+    name: 'GitHub',
+    code: '485',
+    how: 'spend',
+    amount: 4400,
+    growth: 1.015,
+    noise: 0,
+    perMonth: 1,
+    line: 'GITHUB, INC. HTTPSGITHUB.C CA',
+  },
+  {
+    name: 'Figma',
+    code: '485',
+    how: 'spend',
+    amount: 4500,
+    growth: 1.01,
+    noise: 0,
+    perMonth: 1,
+    line: 'FIGMA MONTHLY RENEWAL FIGMA.COM',
+  },
+  {
+    name: 'Notion Labs',
+    code: '485',
+    how: 'spend',
+    amount: 2000,
+    growth: 1.01,
+    noise: 0,
+    perMonth: 1,
+    line: 'NOTION LABS, INC. NOTION.SO',
+  },
+  {
+    name: 'HubSpot',
+    code: '485',
+    how: 'bill',
+    amount: 80000,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    terms: 30,
+    line: 'HubSpot Marketing Hub Professional',
+  },
+  {
+    name: 'Zoom Video Communications',
+    code: '485',
+    how: 'spend',
+    amount: 1599,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    line: 'ZOOM.US 888-799-9666 CA',
+  },
+  {
+    name: 'Atlassian',
+    code: '485',
+    how: 'spend',
+    amount: 7000,
+    growth: 1.01,
+    noise: 0,
+    perMonth: 1,
+    line: 'ATLASSIAN SYDNEY',
+  },
+  {
+    name: 'Intercom',
+    code: '485',
+    how: 'bill',
+    amount: 39500,
+    growth: 1.01,
+    noise: 0.03,
+    perMonth: 1,
+    terms: 14,
+    line: 'Intercom support seats',
+  },
+  {
+    name: 'Linear',
+    code: '485',
+    how: 'spend',
+    amount: 1600,
+    growth: 1.01,
+    noise: 0,
+    perMonth: 1,
+    line: 'LINEAR.APP SAN FRANCISCO',
+  },
+  {
+    name: 'Dropbox',
+    code: '485',
+    how: 'spend',
+    amount: 2400,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    line: 'DROPBOX*ZX81Q DB.TT/CCHELP',
+  },
+  {
+    name: 'Alice Nguyen Design',
+    code: '413',
+    how: 'bill',
+    amount: 420000,
+    growth: 1,
+    noise: 0.3,
+    perMonth: 0.6,
+    terms: 14,
+    line: 'Product design sprint',
+  },
+  {
+    name: 'Rivera Dev Studio',
+    code: '413',
+    how: 'bill',
+    amount: 650000,
+    growth: 1,
+    noise: 0.25,
+    perMonth: 0.7,
+    terms: 30,
+    line: 'Contract development',
+  },
+  {
+    name: 'Kowalski Consulting',
+    code: '413',
+    how: 'bill',
+    amount: 250000,
+    growth: 1,
+    noise: 0.2,
+    perMonth: 0.3,
+    terms: 30,
+    line: 'Security review',
+  },
+  {
+    name: 'Google Ads',
+    code: '400',
+    how: 'spend',
+    amount: 260000,
+    growth: 1.01,
+    noise: 0.2,
+    perMonth: 1,
+    line: 'GOOGLE *ADS8342901234 CC GOOGLE.COM',
+  },
+  {
+    name: 'Meta Platforms',
+    code: '400',
+    how: 'spend',
+    amount: 140000,
+    growth: 1.01,
+    noise: 0.25,
+    perMonth: 1,
+    line: 'FACEBK *ADS 3J8KD2M MENLO PARK',
+  },
+  {
+    name: 'LinkedIn Ads',
+    code: '400',
+    how: 'bill',
+    amount: 90000,
+    growth: 1,
+    noise: 0.3,
+    perMonth: 0.8,
+    terms: 30,
+    line: 'Sponsored content campaign',
+  },
+  {
+    name: 'Hiscox Insurance',
+    code: '433',
+    how: 'bill',
+    amount: 180000,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    every: 3,
+    terms: 30,
+    line: 'Professional liability, quarterly premium',
+  },
+  {
+    name: 'Baker & Co CPAs',
+    code: '412',
+    how: 'bill',
+    amount: 95000,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    terms: 30,
+    line: 'Monthly bookkeeping and payroll review',
+  },
+  {
+    name: 'Comcast Business',
+    code: '489',
+    how: 'spend',
+    amount: 21900,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    line: 'COMCAST BUSINESS 800-391-3000',
+  },
+  {
+    name: 'Verizon Wireless',
+    code: '489',
+    how: 'spend',
+    amount: 34000,
+    growth: 1.01,
+    noise: 0.05,
+    perMonth: 1,
+    line: 'VZWRLSS*APOCC VISB 800-922-0204',
+  },
+  {
+    name: 'Delta Air Lines',
+    code: '493',
+    how: 'spend',
+    amount: 64000,
+    growth: 1,
+    noise: 0.4,
+    perMonth: 0.8,
+    line: 'DELTA AIR 0062345678901 ATLANTA',
+  },
+  {
+    name: 'Uber',
+    code: '493',
+    how: 'spend',
+    amount: 3800,
+    growth: 1,
+    noise: 0.5,
+    perMonth: 4,
+    line: 'UBER *TRIP HELP.UBER.COM',
+  },
+  {
+    name: 'Airbnb',
+    code: '493',
+    how: 'spend',
+    amount: 52000,
+    growth: 1,
+    noise: 0.4,
+    perMonth: 0.4,
+    line: 'AIRBNB * HMQ2ZX9PLK',
+  },
+  {
+    name: 'Blue Bottle Coffee',
+    code: '420',
+    how: 'spend',
+    amount: 2600,
+    growth: 1,
+    noise: 0.5,
+    perMonth: 3,
+    line: 'SQ *BLUE BOTTLE COFFEE OAKLAND',
+  },
+  {
+    name: 'Sweetgreen',
+    code: '420',
+    how: 'spend',
+    amount: 9800,
+    growth: 1,
+    noise: 0.5,
+    perMonth: 2,
+    line: 'SWEETGREEN SOMA 0421',
+  },
+  {
+    name: 'Staples',
+    code: '453',
+    how: 'spend',
+    amount: 11500,
+    growth: 1,
+    noise: 0.5,
+    perMonth: 0.7,
+    line: 'STAPLES 00115 SAN FRANCISCO',
+  },
+  {
+    name: 'Amazon Business',
+    code: '453',
+    how: 'spend',
+    amount: 15800,
+    growth: 1,
+    noise: 0.6,
+    perMonth: 1.2,
+    line: 'AMZN Mktp US*2K4L19JX2 AMZN.COM/BILL',
+  },
+  {
+    name: 'First National Bank',
+    code: '404',
+    how: 'spend',
+    amount: 2500,
+    growth: 1,
+    noise: 0,
+    perMonth: 1,
+    line: 'MONTHLY SERVICE FEE',
+  },
+];
+
+const CUSTOMER_NAMES = [
+  'Northwind Traders',
+  'Contoso Ltd',
+  'Fabrikam Inc',
+  'Tailspin Toys',
+  'Wide World Importers',
+  'Adventure Works',
+  'Proseware Inc',
+  'Litware Inc',
+  'Lucerne Publishing',
+  "Margie's Travel",
+  'Alpine Ski House',
+  'Coho Winery',
+  'Fourth Coffee',
+  'Graphic Design Institute',
+  'Humongous Insurance',
+  'Woodgrove Bank',
+  'Trey Research',
+  'Blue Yonder Airlines',
+  'City Power & Light',
+  'Southridge Video',
+  'Consolidated Messenger',
+  'School of Fine Art',
+];
+
+const PLANS = [
+  { id: 'price_starter_monthly', nickname: 'Starter', unit: 4900, interval: 'month' as const, weight: 0.42 },
+  { id: 'price_growth_monthly', nickname: 'Growth', unit: 14900, interval: 'month' as const, weight: 0.33 },
+  { id: 'price_pro_monthly', nickname: 'Pro', unit: 39900, interval: 'month' as const, weight: 0.12 },
+  { id: 'price_growth_annual', nickname: 'Growth (annual)', unit: 149000, interval: 'year' as const, weight: 0.09 },
+  { id: 'price_pro_annual', nickname: 'Pro (annual)', unit: 399000, interval: 'year' as const, weight: 0.04 },
+];
+const FIRST = [
+  'Ava',
+  'Ben',
+  'Chloe',
+  'Diego',
+  'Emma',
+  'Farah',
+  'Gus',
+  'Hana',
+  'Ivan',
+  'Jade',
+  'Kai',
+  'Lena',
+  'Milo',
+  'Nia',
+  'Omar',
+  'Pia',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tess',
+  'Uma',
+  'Vik',
+  'Wen',
+  'Yara',
+  'Zoe',
+];
+const LAST = [
+  'Studio',
+  'Labs',
+  'Analytics',
+  'Partners',
+  'Health',
+  'Logistics',
+  'Media',
+  'Foods',
+  'Legal',
+  'Dental',
+  'Fitness',
+  'Realty',
+  'Bakery',
+  'Robotics',
+  'Design',
+  'Clinic',
+  'Motors',
+  'Books',
+];
+const DISPUTE_REASONS = [
+  'fraudulent',
+  'fraudulent',
+  'product_not_received',
+  'subscription_canceled',
+  'duplicate',
+  'general',
+];
+
+interface Sub {
+  id: string;
+  customer: string;
+  plan: (typeof PLANS)[number];
+  start: number;
+  trialEnd: number | null;
+  nextBill: number;
+  discountPct: number;
+  canceledAt: number | null;
+  endedAt: number | null;
+  pastDue: boolean;
+  willConvert: boolean;
+}
+
+/** The whole company as a sequence of batches: set-up first, then one per month, then subscriptions' final state. */
+export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
+  const r = prng(opts.seed ?? 20261101);
+  const scale = Math.max(0.05, opts.scale ?? 1);
+  const today = opts.today ?? new Date();
+  const months = opts.months ?? 24;
+  const todayMs = utc(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  const firstMonth = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - months, 1));
+  const historyEnd = utc(today.getUTCFullYear(), today.getUTCMonth(), 1) - DAY; // last day of last month
+  const start = firstMonth.getTime();
+  const n = (k: number) => Math.max(1, Math.round(k * scale));
+
+  // ---- set-up: organisation, accounts, contacts ----
+  const accounts: XeroAccount[] = ACCOUNTS.map(([code, name, type, cls]) => ({
+    AccountID: uuid(r),
+    Code: code,
+    Name: name,
+    Type: type,
+    Class: cls,
+    Status: 'ACTIVE',
+    ...(type === 'BANK' ? { BankAccountNumber: `12-3456-${r.int(1000000, 9999999)}-00`, CurrencyCode: 'USD' } : {}),
+    UpdatedDateUTC: xeroDate(start - 30 * DAY),
+  }));
+  const acct = (code: string) => accounts.find((a) => a.Code === code)!;
+  const checking = acct('090');
+  const savings = acct('091');
+
+  const contact = (name: string, isCustomer: boolean, isSupplier: boolean): XeroContact => ({
+    ContactID: uuid(r),
+    Name: name,
+    EmailAddress: `accounts@${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
+    ContactStatus: 'ACTIVE',
+    IsCustomer: isCustomer,
+    IsSupplier: isSupplier,
+    DefaultCurrency: 'USD',
+    UpdatedDateUTC: xeroDate(start - 20 * DAY),
+  });
+  const suppliers = SUPPLIERS.map((s) => ({ s, c: contact(s.name, false, true) }));
+  const serviceCustomers = Array.from({ length: n(CUSTOMER_NAMES.length) }, (_, i) => {
+    const base = CUSTOMER_NAMES[i % CUSTOMER_NAMES.length]!;
+    const name = i < CUSTOMER_NAMES.length ? base : `${base} ${Math.floor(i / CUSTOMER_NAMES.length) + 1}`;
+    return {
+      c: contact(name, true, false),
+      // Northwind is the big one: a large monthly retainer, about a fifth of services revenue.
+      retainer: i === 0 ? 1400000 : r.chance(0.35) ? r.int(150000, 450000) : 0,
+      projectRate: 0.25 + r.next() * 0.35,
+      termsDays: r.chance(0.3) ? 14 : 30,
+      lateMean: r.chance(0.25) ? r.int(15, 45) : r.int(0, 6),
+      since: i < CUSTOMER_NAMES.length * 0.6 ? 0 : r.int(1, months - 6),
+    };
+  });
+  const stripeCustomersContact = contact('Stripe Customers', true, false);
+  const stripeContact = contact('Stripe', false, true);
+  const ownerContact = contact('Demo Co Founders', false, false);
+  yield {
+    label: 'chart of accounts and contacts',
+    xero: {
+      organisation: {
+        OrganisationID: uuid(r),
+        Name: 'Demo Co',
+        LegalName: 'Demo Co Inc.',
+        BaseCurrency: 'USD',
+        CountryCode: 'US',
+        Timezone: 'PACIFICSTANDARDTIME',
+        FinancialYearEndDay: 31,
+        FinancialYearEndMonth: 12,
+      },
+      accounts,
+      contacts: [
+        ...suppliers.map((x) => x.c),
+        ...serviceCustomers.map((x) => x.c),
+        stripeCustomersContact,
+        stripeContact,
+        ownerContact,
+      ],
+    },
+    stripe: {},
+  };
+
+  // ---- state carried across months ----
+  const subs: Sub[] = [];
+  // Stripe balance movements (cents) with the time they become available for payout.
+  const ledger: { at: number; net: number }[] = [];
+  let nextPayout = start + ((8 - new Date(start).getUTCDay()) % 7 || 7) * DAY; // first Monday after start
+  const pendingRefunds: { at: number; refund: StripeRefund }[] = [];
+  const pendingDisputes: { at: number; dispute: StripeDispute; fee: StripeBalanceTransaction }[] = [];
+  let invoiceNo = 1000;
+  let billNo = 5000;
+
+  const newCustomer = (at: number): StripeCustomer => {
+    const name = `${r.pick(FIRST)} ${r.pick(LAST)}`;
+    return {
+      id: r.id('cus'),
+      object: 'customer',
+      name,
+      email: `${name.toLowerCase().replace(/\s+/g, '.')}@example.com`,
+      created: unix(at),
+    };
+  };
+  const pickPlan = () => {
+    let x = r.next();
+    for (const p of PLANS) {
+      x -= p.weight;
+      if (x <= 0) return p;
+    }
+    return PLANS[0]!;
+  };
+  const addMonths = (ms: number, k: number) => {
+    const d = new Date(ms);
+    const y = d.getUTCFullYear();
+    const m = d.getUTCMonth() + k;
+    return utc(y, m, Math.min(d.getUTCDate(), daysInMonth(y + Math.floor(m / 12), ((m % 12) + 12) % 12)));
+  };
+
+  for (let m = 0; m < months; m++) {
+    const monthStart = addMonths(start, m);
+    const y = new Date(monthStart).getUTCFullYear();
+    const mo = new Date(monthStart).getUTCMonth();
+    const dim = daysInMonth(y, mo);
+    const monthEnd = utc(y, mo, dim);
+    const dayIn = (d: number) => utc(y, mo, Math.min(Math.max(1, d), dim));
+    const x: Required<Pick<XeroBatch, 'invoices' | 'creditNotes' | 'payments' | 'bankTransactions' | 'bankTransfers'>> =
+      {
+        invoices: [],
+        creditNotes: [],
+        payments: [],
+        bankTransactions: [],
+        bankTransfers: [],
+      };
+    const s: Required<
+      Pick<StripeBatch, 'customers' | 'charges' | 'refunds' | 'disputes' | 'payouts' | 'balanceTransactions'>
+    > = {
+      customers: [],
+      charges: [],
+      refunds: [],
+      disputes: [],
+      payouts: [],
+      balanceTransactions: [],
+    };
+    const updated = (at: number) => xeroDate(Math.min(at, todayMs) + r.int(1, 3600) * 1000);
+
+    if (m === 0) {
+      x.bankTransactions.push({
+        BankTransactionID: uuid(r),
+        Type: 'RECEIVE',
+        Contact: { ContactID: ownerContact.ContactID, Name: ownerContact.Name },
+        BankAccount: { AccountID: checking.AccountID, Code: '090', Name: checking.Name },
+        Date: xeroDate(monthStart),
+        Reference: 'Seed funding',
+        Status: 'AUTHORISED',
+        IsReconciled: true,
+        LineItems: [{ Description: 'Seed funding', AccountCode: '970', LineAmount: cents(n(42000000)) }],
+        Total: cents(n(42000000)),
+        CurrencyCode: 'USD',
+        UpdatedDateUTC: updated(monthStart),
+      });
+    }
+
+    // ---- Stripe: new subscribers, churn, billing ----
+    const arrivals = m === 0 ? n(60) : Math.max(0, Math.round((7 + m * 0.45 + r.gauss() * 2) * scale));
+    for (let i = 0; i < arrivals; i++) {
+      const at = m === 0 ? monthStart - r.int(0, 300) * DAY : dayIn(r.int(1, dim)) + r.int(0, 86_399) * 1000;
+      const cust = newCustomer(Math.min(at, monthStart + (dim - 1) * DAY));
+      s.customers.push(cust);
+      const trial = m > 0 && r.chance(0.3);
+      const sub: Sub = {
+        id: r.id('sub'),
+        customer: cust.id,
+        plan: pickPlan(),
+        start: at,
+        trialEnd: trial ? at + 14 * DAY : null,
+        nextBill: trial ? at + 14 * DAY : at,
+        discountPct: r.chance(0.1) ? 20 : 0,
+        canceledAt: null,
+        endedAt: null,
+        pastDue: false,
+        willConvert: !trial || r.chance(0.75),
+      };
+      // Existing customers at the start have been billed before: move their next bill into this month.
+      while (sub.nextBill < monthStart) sub.nextBill = addMonths(sub.nextBill, sub.plan.interval === 'year' ? 12 : 1);
+      subs.push(sub);
+      if (r.chance(0.15) && at >= monthStart)
+        chargeOneOff(cust.id, at + r.int(0, 2) * DAY, 50000, 'Onboarding and setup');
+    }
+
+    for (const sub of subs) {
+      if (sub.endedAt !== null) continue;
+      if (sub.trialEnd !== null && !sub.willConvert && sub.trialEnd <= monthEnd + DAY) {
+        sub.canceledAt = sub.trialEnd - r.int(1, 5) * DAY;
+        sub.endedAt = sub.trialEnd;
+        continue;
+      }
+      // Monthly churn of about 2.5%: canceled at period end.
+      if (sub.start < monthStart && r.chance(sub.plan.interval === 'year' ? 0.008 : 0.025)) {
+        sub.canceledAt = dayIn(r.int(1, dim));
+        sub.endedAt = sub.nextBill;
+      }
+      while (sub.nextBill <= monthEnd + DAY - 1 && (sub.endedAt === null || sub.nextBill < sub.endedAt)) {
+        const amount = Math.round((sub.plan.unit * (100 - sub.discountPct)) / 100);
+        const at = sub.nextBill + r.int(0, 7200) * 1000;
+        const failed = r.chance(0.02);
+        if (failed) {
+          charge(sub.customer, at, amount, `Subscription update (${sub.plan.nickname})`, 'failed');
+          if (sub.nextBill + 3 * DAY > historyEnd) sub.pastDue = true;
+          else charge(sub.customer, at + 3 * DAY, amount, `Subscription update (${sub.plan.nickname})`, 'succeeded');
+        } else {
+          charge(sub.customer, at, amount, `Subscription update (${sub.plan.nickname})`, 'succeeded');
+        }
+        sub.nextBill = addMonths(sub.nextBill, sub.plan.interval === 'year' ? 12 : 1);
+      }
+    }
+    for (let i = 0, k = Math.round((4 + r.gauss()) * scale); i < k; i++) {
+      const active = subs.filter((x) => x.endedAt === null);
+      if (active.length === 0) break;
+      chargeOneOff(
+        r.pick(active).customer,
+        dayIn(r.int(1, dim)) + r.int(0, 86_399) * 1000,
+        r.int(150, 1200) * 100,
+        'Consulting hours',
+      );
+    }
+
+    // Refunds and disputes that fall due this month.
+    for (const p of pendingRefunds.filter((p) => p.at <= monthEnd + DAY - 1 && p.at <= historyEnd + DAY - 1)) {
+      s.refunds.push(p.refund);
+      ledger.push({ at: p.at, net: -p.refund.amount });
+      s.balanceTransactions.push({
+        id: r.id('txn'),
+        object: 'balance_transaction',
+        amount: -p.refund.amount,
+        fee: 0,
+        net: -p.refund.amount,
+        currency: 'usd',
+        created: p.refund.created,
+        type: 'refund',
+        source: p.refund.id,
+      });
+      pendingRefunds.splice(pendingRefunds.indexOf(p), 1);
+    }
+    for (const p of pendingDisputes.filter((p) => p.at <= monthEnd + DAY - 1 && p.at <= historyEnd + DAY - 1)) {
+      s.disputes.push(p.dispute);
+      s.balanceTransactions.push(p.fee);
+      ledger.push({ at: p.at, net: -(p.dispute.amount + p.fee.fee) });
+      pendingDisputes.splice(pendingDisputes.indexOf(p), 1);
+    }
+
+    // Weekly payouts of the available balance, landing in checking two days after creation.
+    while (nextPayout <= monthEnd && nextPayout <= historyEnd) {
+      const cutoff = nextPayout - 2 * DAY;
+      let available = 0;
+      for (let i = ledger.length - 1; i >= 0; i--) {
+        if (ledger[i]!.at <= cutoff) {
+          available += ledger[i]!.net;
+          ledger.splice(i, 1);
+        }
+      }
+      if (available <= 0) {
+        if (available < 0) ledger.push({ at: cutoff, net: available }); // carried into the next payout
+      } else {
+        const payoutAmount = available;
+        const payout: StripePayout = {
+          id: r.id('po'),
+          object: 'payout',
+          amount: payoutAmount,
+          currency: 'usd',
+          created: unix(nextPayout - 2 * DAY),
+          arrival_date: unix(nextPayout),
+          status: 'paid',
+          description: 'STRIPE PAYOUT',
+        };
+        s.payouts.push(payout);
+        x.bankTransactions.push({
+          BankTransactionID: uuid(r),
+          Type: 'RECEIVE',
+          Contact: { ContactID: stripeContact.ContactID, Name: 'Stripe' },
+          BankAccount: { AccountID: checking.AccountID, Code: '090', Name: checking.Name },
+          Date: xeroDate(nextPayout),
+          Reference: `STRIPE TRANSFER ${payout.id.slice(3, 13).toUpperCase()}`,
+          Status: 'AUTHORISED',
+          IsReconciled: nextPayout < historyEnd - 10 * DAY,
+          LineItems: [{ Description: 'Stripe payout', AccountCode: '615', LineAmount: cents(payoutAmount) }],
+          Total: cents(payoutAmount),
+          CurrencyCode: 'USD',
+          UpdatedDateUTC: updated(nextPayout),
+        });
+      }
+      nextPayout += 7 * DAY;
+    }
+
+    // The month's Stripe sales, posted to Xero as a summary invoice (as Stripe-to-Xero connectors do),
+    // settled through the Stripe clearing account; refunds as a summary credit note.
+    const gross = s.charges.filter((c) => c.status === 'succeeded').reduce((a, c) => a + c.amount, 0);
+    const refunded = s.refunds.reduce((a, rf) => a + rf.amount, 0);
+    const summaryDate = Math.min(monthEnd, historyEnd);
+    if (gross > 0) {
+      const id = uuid(r);
+      x.invoices.push({
+        InvoiceID: id,
+        Type: 'ACCREC',
+        InvoiceNumber: `STRIPE-${y}-${String(mo + 1).padStart(2, '0')}`,
+        Reference: 'Stripe sales summary',
+        Contact: { ContactID: stripeCustomersContact.ContactID, Name: stripeCustomersContact.Name },
+        Date: xeroDate(summaryDate),
+        DueDate: xeroDate(summaryDate),
+        FullyPaidOnDate: xeroDate(summaryDate),
+        Status: 'PAID',
+        LineItems: [{ Description: 'Stripe sales', AccountCode: '201', LineAmount: cents(gross) }],
+        SubTotal: cents(gross),
+        TotalTax: 0,
+        Total: cents(gross),
+        AmountDue: 0,
+        AmountPaid: cents(gross),
+        AmountCredited: 0,
+        CurrencyCode: 'USD',
+        CurrencyRate: 1,
+        UpdatedDateUTC: updated(summaryDate),
+      });
+      x.payments.push({
+        PaymentID: uuid(r),
+        Date: xeroDate(summaryDate),
+        Amount: cents(gross),
+        PaymentType: 'ACCRECPAYMENT',
+        Status: 'AUTHORISED',
+        IsReconciled: true,
+        Account: { AccountID: acct('615').AccountID, Code: '615' },
+        Invoice: {
+          InvoiceID: id,
+          Type: 'ACCREC',
+          Contact: { ContactID: stripeCustomersContact.ContactID, Name: stripeCustomersContact.Name },
+          CurrencyCode: 'USD',
+        },
+        UpdatedDateUTC: updated(summaryDate),
+      });
+    }
+    if (refunded > 0) {
+      x.creditNotes.push({
+        CreditNoteID: uuid(r),
+        Type: 'ACCRECCREDIT',
+        CreditNoteNumber: `STRIPE-CN-${y}-${String(mo + 1).padStart(2, '0')}`,
+        Reference: 'Stripe refunds summary',
+        Contact: { ContactID: stripeCustomersContact.ContactID, Name: stripeCustomersContact.Name },
+        Date: xeroDate(summaryDate),
+        FullyPaidOnDate: xeroDate(summaryDate),
+        Status: 'PAID',
+        LineItems: [{ Description: 'Stripe refunds', AccountCode: '201', LineAmount: cents(refunded) }],
+        SubTotal: cents(refunded),
+        TotalTax: 0,
+        Total: cents(refunded),
+        RemainingCredit: 0,
+        CurrencyCode: 'USD',
+        UpdatedDateUTC: updated(summaryDate),
+      });
+    }
+
+    // ---- Xero: services invoices and the customers' payments ----
+    for (const sc of serviceCustomers) {
+      if (m < sc.since) continue;
+      const amounts: [number, string][] = [];
+      if (sc.retainer) amounts.push([Math.round(sc.retainer * (1 + r.gauss() * 0.05)), 'Monthly retainer']);
+      if (r.chance(sc.projectRate))
+        amounts.push([
+          r.int(12, 90) * 10000,
+          r.pick(['Implementation project', 'Data migration', 'Custom integration', 'Training workshop']),
+        ]);
+      for (const [amount, what] of amounts) {
+        const issued = dayIn(r.int(1, 5) + (sc.retainer && what === 'Monthly retainer' ? 0 : r.int(0, 20)));
+        if (issued > historyEnd) continue;
+        const due = issued + sc.termsDays * DAY;
+        const late = Math.max(-3, Math.round(sc.lateMean + r.gauss() * sc.lateMean * 0.4));
+        // A couple of invoices get stuck for good: the customer disputes them and stops paying.
+        const stuck = r.chance(0.012);
+        const paidAt = stuck ? Number.POSITIVE_INFINITY : due + late * DAY;
+        const paid = paidAt <= historyEnd;
+        const voided = r.chance(0.008);
+        const id = uuid(r);
+        invoiceNo += 1;
+        x.invoices.push({
+          InvoiceID: id,
+          Type: 'ACCREC',
+          InvoiceNumber: `INV-${invoiceNo}`,
+          Reference: what,
+          Contact: { ContactID: sc.c.ContactID, Name: sc.c.Name },
+          Date: xeroDate(issued),
+          DueDate: xeroDate(due),
+          ...(paid && !voided ? { FullyPaidOnDate: xeroDate(paidAt) } : {}),
+          Status: voided ? 'VOIDED' : paid ? 'PAID' : 'AUTHORISED',
+          LineItems: [
+            {
+              Description: what,
+              AccountCode: '200',
+              Quantity: 1,
+              UnitAmount: cents(amount),
+              LineAmount: cents(amount),
+            },
+          ],
+          SubTotal: cents(amount),
+          TotalTax: 0,
+          Total: cents(amount),
+          AmountDue: voided || paid ? 0 : cents(amount),
+          AmountPaid: paid && !voided ? cents(amount) : 0,
+          AmountCredited: 0,
+          CurrencyCode: 'USD',
+          CurrencyRate: 1,
+          UpdatedDateUTC: updated(voided ? issued + 2 * DAY : paid ? paidAt : issued),
+        });
+        if (paid && !voided) {
+          x.payments.push({
+            PaymentID: uuid(r),
+            Date: xeroDate(paidAt),
+            Amount: cents(amount),
+            PaymentType: 'ACCRECPAYMENT',
+            Status: 'AUTHORISED',
+            Reference: `ACH CREDIT ${sc.c.Name.toUpperCase()}`,
+            IsReconciled: paidAt < historyEnd - 5 * DAY,
+            Account: { AccountID: checking.AccountID, Code: '090' },
+            Invoice: {
+              InvoiceID: id,
+              Type: 'ACCREC',
+              InvoiceNumber: `INV-${invoiceNo}`,
+              Contact: { ContactID: sc.c.ContactID, Name: sc.c.Name },
+              CurrencyCode: 'USD',
+            },
+            UpdatedDateUTC: updated(paidAt),
+          });
+        }
+        if (!voided && r.chance(0.01)) {
+          const credit = Math.round(amount * 0.1);
+          x.creditNotes.push({
+            CreditNoteID: uuid(r),
+            Type: 'ACCRECCREDIT',
+            CreditNoteNumber: `CN-${invoiceNo}`,
+            Reference: `Service credit on INV-${invoiceNo}`,
+            Contact: { ContactID: sc.c.ContactID, Name: sc.c.Name },
+            Date: xeroDate(issued + 10 * DAY),
+            Status: 'AUTHORISED',
+            LineItems: [{ Description: 'Service credit', AccountCode: '200', LineAmount: cents(credit) }],
+            SubTotal: cents(credit),
+            TotalTax: 0,
+            Total: cents(credit),
+            RemainingCredit: cents(credit),
+            CurrencyCode: 'USD',
+            UpdatedDateUTC: updated(issued + 10 * DAY),
+          });
+        }
+      }
+    }
+
+    // ---- Xero: suppliers ----
+    for (const { s: sup, c } of suppliers) {
+      if (sup.every && m % sup.every !== 0) continue;
+      const times = Math.floor(sup.perMonth) + (r.chance(sup.perMonth % 1) ? 1 : 0);
+      for (let k = 0; k < times; k++) {
+        let amount = Math.round(sup.amount * sup.growth ** m * (1 + r.gauss() * sup.noise * 0.5));
+        // One cloud bill more than doubles (a runaway job) in month 18: an anomaly worth finding.
+        if (sup.name === 'Amazon Web Services' && m === Math.min(18, months - 2)) amount = Math.round(amount * 2.3);
+        amount = Math.max(100, amount);
+        const when =
+          sup.perMonth >= 2
+            ? dayIn(Math.round(((k + 1) * dim) / times))
+            : dayIn(sup.how === 'bill' ? r.int(1, 8) : r.int(1, dim));
+        if (when > historyEnd) continue;
+        if (sup.how === 'spend') {
+          x.bankTransactions.push(spend(c, sup, when, amount));
+        } else {
+          bill(c, sup, when, amount);
+          // One supplier sends the same bill twice a few days apart: a duplicate to catch.
+          if (sup.name === 'Intercom' && m === months - 3) bill(c, sup, when + 4 * DAY, amount);
+        }
+      }
+    }
+    // Monthly sweep to savings, interest on savings, and an occasional top-up of checking.
+    x.bankTransfers.push(transfer(checking, savings, dayIn(25), n(r.int(8, 18) * 100000), 'Monthly sweep to savings'));
+    if (r.chance(0.2))
+      x.bankTransfers.push(
+        transfer(savings, checking, dayIn(r.int(2, 20)), n(r.int(10, 30) * 100000), 'Top-up from savings'),
+      );
+    const interest = cents(n(r.int(8000, 16000)));
+    x.bankTransactions.push({
+      BankTransactionID: uuid(r),
+      Type: 'RECEIVE',
+      BankAccount: { AccountID: savings.AccountID, Code: '091', Name: savings.Name },
+      Date: xeroDate(Math.min(monthEnd, historyEnd)),
+      Reference: 'INTEREST PAYMENT',
+      Status: 'AUTHORISED',
+      IsReconciled: true,
+      LineItems: [{ Description: 'Interest', AccountCode: '270', LineAmount: interest }],
+      Total: interest,
+      CurrencyCode: 'USD',
+      UpdatedDateUTC: updated(monthEnd),
+    });
+
+    yield { label: `${y}-${String(mo + 1).padStart(2, '0')}`, xero: x, stripe: s };
+
+    // ---- helpers that close over this month's arrays ----
+    function charge(customer: string, at: number, amount: number, description: string, status: 'succeeded' | 'failed') {
+      const id = r.id('ch');
+      const txn: StripeBalanceTransaction | null =
+        status === 'succeeded'
+          ? {
+              id: r.id('txn'),
+              object: 'balance_transaction',
+              amount,
+              fee: Math.round(amount * 0.029) + 30,
+              net: 0,
+              currency: 'usd',
+              created: unix(at),
+              type: 'charge',
+              source: id,
+            }
+          : null;
+      if (txn) txn.net = txn.amount - txn.fee;
+      const ch: StripeCharge = {
+        id,
+        object: 'charge',
+        amount,
+        amount_refunded: 0,
+        currency: 'usd',
+        created: unix(at),
+        customer,
+        description,
+        status,
+        paid: status === 'succeeded',
+        refunded: false,
+        disputed: false,
+        balance_transaction: txn ? txn.id : null,
+        payment_method_details: {
+          type: r.chance(0.02) ? 'card_present' : 'card',
+          card: { brand: r.pick(['visa', 'visa', 'mastercard', 'amex']), country: 'US' },
+        },
+        billing_details: { name: null },
+      };
+      s.charges.push(ch);
+      if (!txn) return;
+      s.balanceTransactions.push(txn);
+      ledger.push({ at: at + 2 * DAY, net: txn.net });
+      if (r.chance(0.03)) {
+        const partial = r.chance(0.3);
+        const amt = partial ? Math.round(amount / 2) : amount;
+        ch.refunded = !partial;
+        ch.amount_refunded = amt;
+        const rat = at + r.int(1, 10) * DAY;
+        pendingRefunds.push({
+          at: rat,
+          refund: {
+            id: r.id('re'),
+            object: 'refund',
+            amount: amt,
+            charge: id,
+            currency: 'usd',
+            created: unix(rat),
+            status: 'succeeded',
+            reason: r.pick(['requested_by_customer', 'duplicate', 'requested_by_customer']),
+          },
+        });
+      } else if (r.chance(0.0055)) {
+        ch.disputed = true;
+        const dat = at + r.int(10, 40) * DAY;
+        const dispute: StripeDispute = {
+          id: r.id('dp'),
+          object: 'dispute',
+          amount,
+          charge: id,
+          currency: 'usd',
+          created: unix(dat),
+          reason: r.pick(DISPUTE_REASONS),
+          status: dat < historyEnd - 30 * DAY ? r.pick(['won', 'lost', 'lost']) : 'needs_response',
+        };
+        pendingDisputes.push({
+          at: dat,
+          dispute,
+          fee: {
+            id: r.id('txn'),
+            object: 'balance_transaction',
+            amount: -amount,
+            fee: 1500,
+            net: -amount - 1500,
+            currency: 'usd',
+            created: unix(dat),
+            type: 'adjustment',
+            source: dispute.id,
+          },
+        });
+      }
+    }
+    function chargeOneOff(customer: string, at: number, amount: number, description: string) {
+      if (at > historyEnd + DAY - 1) return;
+      charge(customer, at, amount, description, 'succeeded');
+    }
+    function spend(c: XeroContact, sup: Supplier, when: number, amount: number): XeroBankTransaction {
+      return {
+        BankTransactionID: uuid(r),
+        Type: 'SPEND',
+        Contact: { ContactID: c.ContactID, Name: c.Name },
+        BankAccount: { AccountID: checking.AccountID, Code: '090', Name: checking.Name },
+        Date: xeroDate(when),
+        Reference:
+          sup.how === 'spend' && sup.code !== '477' && sup.code !== '478' && sup.code !== '404'
+            ? `POS ${r.int(1000, 9999)} ${sup.line}`
+            : sup.line,
+        Status: 'AUTHORISED',
+        IsReconciled: when < historyEnd - 7 * DAY,
+        LineItems: [{ Description: sup.line, AccountCode: sup.code, LineAmount: cents(amount) }],
+        SubTotal: cents(amount),
+        TotalTax: 0,
+        Total: cents(amount),
+        CurrencyCode: 'USD',
+        UpdatedDateUTC: updated(when),
+      };
+    }
+    function bill(c: XeroContact, sup: Supplier, issued: number, amount: number) {
+      const due = issued + (sup.terms ?? 30) * DAY;
+      const paidAt = due - r.int(0, 3) * DAY + (r.chance(0.06) ? r.int(5, 25) * DAY : 0);
+      const paid = paidAt <= historyEnd;
+      const id = uuid(r);
+      billNo += 1;
+      x.invoices.push({
+        InvoiceID: id,
+        Type: 'ACCPAY',
+        InvoiceNumber: `B-${billNo}`,
+        Reference: sup.line,
+        Contact: { ContactID: c.ContactID, Name: c.Name },
+        Date: xeroDate(issued),
+        DueDate: xeroDate(due),
+        ...(paid ? { FullyPaidOnDate: xeroDate(paidAt) } : {}),
+        Status: paid ? 'PAID' : 'AUTHORISED',
+        LineItems: [
+          {
+            Description: sup.line,
+            AccountCode: sup.code,
+            Quantity: 1,
+            UnitAmount: cents(amount),
+            LineAmount: cents(amount),
+          },
+        ],
+        SubTotal: cents(amount),
+        TotalTax: 0,
+        Total: cents(amount),
+        AmountDue: paid ? 0 : cents(amount),
+        AmountPaid: paid ? cents(amount) : 0,
+        AmountCredited: 0,
+        CurrencyCode: 'USD',
+        CurrencyRate: 1,
+        UpdatedDateUTC: updated(paid ? paidAt : issued),
+      });
+      if (paid) {
+        x.payments.push({
+          PaymentID: uuid(r),
+          Date: xeroDate(paidAt),
+          Amount: cents(amount),
+          PaymentType: 'ACCPAYPAYMENT',
+          Status: 'AUTHORISED',
+          Reference: `BILL PAY ${c.Name.toUpperCase()}`,
+          IsReconciled: paidAt < historyEnd - 5 * DAY,
+          Account: { AccountID: checking.AccountID, Code: '090' },
+          Invoice: {
+            InvoiceID: id,
+            Type: 'ACCPAY',
+            InvoiceNumber: `B-${billNo}`,
+            Contact: { ContactID: c.ContactID, Name: c.Name },
+            CurrencyCode: 'USD',
+          },
+          UpdatedDateUTC: updated(paidAt),
+        });
+      }
+    }
+    function transfer(from: XeroAccount, to: XeroAccount, when: number, amount: number, ref: string): XeroBankTransfer {
+      return {
+        BankTransferID: uuid(r),
+        FromBankAccount: { AccountID: from.AccountID, Code: from.Code, Name: from.Name },
+        ToBankAccount: { AccountID: to.AccountID, Code: to.Code, Name: to.Name },
+        Amount: cents(amount),
+        Date: xeroDate(Math.min(when, historyEnd)),
+        Reference: ref,
+        FromIsReconciled: true,
+        ToIsReconciled: true,
+        CreatedDateUTC: xeroDate(Math.min(when, historyEnd)),
+      };
+    }
+  }
+
+  // ---- subscriptions, in their state as of the end of the history ----
+  const subscriptions: StripeSubscription[] = subs.map((sub) => {
+    const ended = sub.endedAt !== null && sub.endedAt <= historyEnd;
+    const trialing = sub.trialEnd !== null && sub.trialEnd > historyEnd && !ended;
+    const periodEnd = sub.nextBill;
+    const periodStart = addMonths(periodEnd, sub.plan.interval === 'year' ? -12 : -1);
+    return {
+      id: sub.id,
+      object: 'subscription',
+      customer: sub.customer,
+      status: ended ? 'canceled' : trialing ? 'trialing' : sub.pastDue ? 'past_due' : 'active',
+      currency: 'usd',
+      created: unix(sub.start),
+      start_date: unix(sub.start),
+      trial_end: sub.trialEnd ? unix(sub.trialEnd) : null,
+      canceled_at: sub.canceledAt && sub.canceledAt <= historyEnd ? unix(sub.canceledAt) : null,
+      ended_at: ended ? unix(sub.endedAt!) : null,
+      items: {
+        data: [
+          {
+            id: `si_${sub.id.slice(4)}`,
+            price: {
+              id: sub.plan.id,
+              unit_amount: sub.plan.unit,
+              currency: 'usd',
+              nickname: sub.plan.nickname,
+              recurring: { interval: sub.plan.interval, interval_count: 1, usage_type: 'licensed' },
+            },
+            quantity: 1,
+            current_period_start: unix(periodStart),
+            current_period_end: unix(periodEnd),
+          },
+        ],
+      },
+      discounts: sub.discountPct
+        ? [
+            {
+              id: `di_${sub.id.slice(4)}`,
+              source: { coupon: { id: 'LAUNCH20', duration: 'forever', percent_off: sub.discountPct } },
+            },
+          ]
+        : [],
+    };
+  });
+  yield { label: 'subscriptions', xero: {}, stripe: { subscriptions } };
+}

@@ -1,0 +1,57 @@
+/**
+ * Loads the demo company through the same ingest functions a real sync uses. The whole load is one
+ * transaction: a crash leaves no half-built company behind.
+ */
+import { and, eq } from 'drizzle-orm';
+import { type Db, withNewBusiness, withSystem } from '../db/client';
+import { businesses } from '../db/schema';
+import { ingestStripe } from '../integrations/stripe/mappers';
+import { ingestXero } from '../integrations/xero/mappers';
+import { type DemoOptions, generateDemo, TRANSACTIONS_PER_SCALE } from './generate';
+
+export const DEMO_NAME = 'Demo Co';
+
+export interface DemoLoadOptions extends DemoOptions {
+  name?: string;
+  /** Target size; turned into a scale. Default: about 8,300 transactions. */
+  transactions?: number;
+  onProgress?: (p: { label: string; step: number; steps: number; transactions: number }) => void;
+}
+
+export interface DemoLoadResult {
+  businessId: string;
+  name: string;
+  transactions: number;
+  ms: number;
+}
+
+export async function loadDemo(db: Db, opts: DemoLoadOptions = {}): Promise<DemoLoadResult> {
+  const t0 = performance.now();
+  const name = opts.name ?? DEMO_NAME;
+  const scale = opts.scale ?? (opts.transactions ? opts.transactions / TRANSACTIONS_PER_SCALE : 1);
+  const months = opts.months ?? 24;
+  const steps = months + 2;
+  return withNewBusiness(db, { name, baseCurrency: 'USD', isDemo: true }, async (tx, business) => {
+    const ctx = { id: business.id, baseCurrency: business.baseCurrency };
+    let transactions = 0;
+    let step = 0;
+    for (const batch of generateDemo({ ...opts, scale, months })) {
+      transactions += (await ingestXero(tx, ctx, batch.xero)).transactions;
+      transactions += (await ingestStripe(tx, ctx, batch.stripe)).transactions;
+      step += 1;
+      opts.onProgress?.({ label: batch.label, step, steps, transactions });
+    }
+    return { businessId: business.id, name, transactions, ms: Math.round(performance.now() - t0) };
+  });
+}
+
+/** Delete every demo business of that name (cascades to all its rows). Returns how many went. */
+export async function deleteDemo(db: Db, name = DEMO_NAME): Promise<number> {
+  const gone = await withSystem(db, (tx) =>
+    tx
+      .delete(businesses)
+      .where(and(eq(businesses.name, name), eq(businesses.isDemo, true)))
+      .returning({ id: businesses.id }),
+  );
+  return gone.length;
+}

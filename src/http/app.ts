@@ -1,0 +1,77 @@
+/**
+ * The Hono application. Channels add their routes here; errors are mapped once, in `onError`:
+ * a DomainError becomes `{ error: { code, message } }` with its status, anything else a 500 with
+ * a reference id that is also in the log next to the real cause.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Config } from '../config';
+import { type Database, migrationStatus } from '../db/client';
+import { DomainError, RateLimitedError } from '../errors';
+import type { Logger } from '../logger';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  logger: Logger;
+}
+
+export type AppEnv = { Variables: { requestId: string } };
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { database, logger } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', requestId);
+    logger.debug(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+
+  /** Liveness: the process is up and serving. */
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  /** Readiness: the database answers and every migration has been applied. */
+  app.get('/readyz', async (c) => {
+    try {
+      const { applied, expected } = await migrationStatus(database.db);
+      if (applied < expected) {
+        return c.json({ status: 'migrating', database: database.kind, migrations: { applied, expected } }, 503);
+      }
+      return c.json({ status: 'ready', database: database.kind, migrations: { applied, expected } });
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+      return c.json({ status: 'unavailable', database: database.kind, error: 'database unreachable' }, 503);
+    }
+  });
+
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof DomainError) {
+      if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err.status >= 500) logger.error({ err, requestId: c.get('requestId') }, err.message);
+      return c.json({ error: { code: err.code, message: err.message } }, err.status as ContentfulStatusCode);
+    }
+    const ref = c.get('requestId') ?? randomUUID();
+    logger.error({ err, requestId: ref, path: c.req.path }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: `internal error (ref ${ref})` } }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,445 @@
+/**
+ * Xero API records → local rows, and `ingestXero`, which writes a batch of them. The demo company
+ * and the real sync both call `ingestXero`; there is no other way Xero data gets in.
+ */
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { accounts, businesses, contacts, invoices, transactions } from '../../db/schema';
+import { resolveIds, upsertBySourceKey } from '../../db/upsert';
+import { InvalidInputError } from '../../errors';
+import { D, fromApiNumber, neg, toDb } from '../../money';
+import type {
+  XeroAccount,
+  XeroBankTransaction,
+  XeroBankTransfer,
+  XeroBatch,
+  XeroContact,
+  XeroCreditNote,
+  XeroDate,
+  XeroInvoice,
+  XeroPayment,
+} from './types';
+
+type TxRow = typeof transactions.$inferInsert;
+type InvoiceRow = typeof invoices.$inferInsert;
+
+export interface BusinessContext {
+  id: string;
+  baseCurrency: string;
+}
+
+const MS_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+
+/** Parse Xero's `/Date(1476316800000+0000)/` or an ISO string. */
+export function parseXeroDate(value: XeroDate): Date {
+  const m = MS_DATE.exec(value);
+  const d = m ? new Date(Number(m[1])) : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(d.getTime())) throw new InvalidInputError(`Unreadable Xero date "${value}".`);
+  return d;
+}
+
+/** A Xero date as YYYY-MM-DD (Xero's date-only fields are midnight UTC). */
+export function xeroDay(value: XeroDate): string {
+  return parseXeroDate(value).toISOString().slice(0, 10);
+}
+
+const optDay = (v: XeroDate | undefined) => (v ? xeroDay(v) : null);
+const optTime = (v: XeroDate | undefined) => (v ? parseXeroDate(v) : null);
+
+/**
+ * Amount in base currency. Xero's CurrencyRate is units of the document's currency per one unit
+ * of base currency (https://developer.xero.com/documentation/api/accounting/invoices, CurrencyRate),
+ * so base = amount / rate.
+ */
+function toBase(
+  amount: string,
+  currency: string,
+  rate: number | string | undefined,
+  base: string,
+): { value: string; fxMissing: boolean } {
+  if (currency === base) return { value: amount, fxMissing: false };
+  if (rate === undefined || new D(String(rate)).isZero()) return { value: amount, fxMissing: true };
+  return { value: toDb(new D(amount).div(new D(String(rate)))), fxMissing: false };
+}
+
+export function mapAccount(b: BusinessContext, a: XeroAccount): typeof accounts.$inferInsert {
+  return {
+    businessId: b.id,
+    source: 'xero',
+    externalId: a.AccountID,
+    code: a.Code ?? null,
+    name: a.Name,
+    type: a.Type,
+    class: a.Class ?? null,
+    status: a.Status ?? 'ACTIVE',
+    isBank: a.Type === 'BANK',
+    bankAccountNumber: a.BankAccountNumber ?? null,
+    currency: a.CurrencyCode ?? (a.Type === 'BANK' ? b.baseCurrency : null),
+    externalUpdatedAt: optTime(a.UpdatedDateUTC),
+  };
+}
+
+export function mapContact(b: BusinessContext, c: XeroContact): typeof contacts.$inferInsert {
+  return {
+    businessId: b.id,
+    source: 'xero',
+    externalId: c.ContactID,
+    name: c.Name,
+    email: c.EmailAddress ?? null,
+    isCustomer: c.IsCustomer ?? false,
+    isSupplier: c.IsSupplier ?? false,
+    status: c.ContactStatus ?? 'ACTIVE',
+    defaultCurrency: c.DefaultCurrency ?? null,
+    externalUpdatedAt: optTime(c.UpdatedDateUTC),
+  };
+}
+
+/** Lookups a batch needs, resolved once per batch. */
+export interface Refs {
+  contactIds: Map<string, string>;
+  accountIds: Map<string, string>;
+  invoiceIds: Map<string, string>;
+  /** Account code → account name, for upstream categories. */
+  accountNames: Map<string, string>;
+}
+
+const LIVE_INVOICE = new Set(['AUTHORISED', 'PAID']);
+
+function money(amount: number | string | undefined, currency: string): string {
+  return toDb(fromApiNumber(amount ?? 0, currency));
+}
+
+function categoryOf(
+  lines: { AccountCode?: string }[] | undefined,
+  refs: Refs,
+): Pick<TxRow, 'category' | 'accountCode' | 'categorySource' | 'categoryConfidence'> {
+  const code = lines?.find((l) => l.AccountCode)?.AccountCode;
+  if (!code) return { category: null, accountCode: null, categorySource: null, categoryConfidence: null };
+  return {
+    category: refs.accountNames.get(code) ?? code,
+    accountCode: code,
+    categorySource: 'upstream',
+    categoryConfidence: 1,
+  };
+}
+
+export function mapInvoice(
+  b: BusinessContext,
+  inv: XeroInvoice,
+  refs: Refs,
+): { invoice: InvoiceRow; transaction: TxRow } {
+  const currency = inv.CurrencyCode ?? b.baseCurrency;
+  const total = money(inv.Total, currency);
+  const base = toBase(total, currency, inv.CurrencyRate, b.baseCurrency);
+  const contactId = inv.Contact?.ContactID ? (refs.contactIds.get(inv.Contact.ContactID) ?? null) : null;
+  const invoice: InvoiceRow = {
+    businessId: b.id,
+    source: 'xero',
+    externalId: inv.InvoiceID,
+    type: inv.Type,
+    number: inv.InvoiceNumber ?? null,
+    reference: inv.Reference ?? null,
+    contactId,
+    status: inv.Status,
+    issueDate: xeroDay(inv.Date),
+    dueDate: optDay(inv.DueDate),
+    paidDate: optDay(inv.FullyPaidOnDate),
+    currency,
+    currencyRate: String(inv.CurrencyRate ?? 1),
+    subtotal: money(inv.SubTotal, currency),
+    totalTax: money(inv.TotalTax, currency),
+    total,
+    amountDue: money(inv.AmountDue, currency),
+    amountPaid: money(inv.AmountPaid, currency),
+    amountCredited: money(inv.AmountCredited, currency),
+    baseTotal: base.value,
+    lineItems: inv.LineItems ?? [],
+    externalUpdatedAt: optTime(inv.UpdatedDateUTC),
+  };
+  const sales = inv.Type === 'ACCREC';
+  const signed = sales ? total : toDb(neg(fromApiNumber(total, currency)));
+  const transaction: TxRow = {
+    businessId: b.id,
+    source: 'xero',
+    externalId: `invoice:${inv.InvoiceID}`,
+    kind: sales ? 'INVOICE' : 'BILL',
+    status: inv.Status,
+    date: xeroDay(inv.Date),
+    amount: signed,
+    currency,
+    baseAmount: sales ? base.value : toDb(new D(base.value).neg()),
+    counterparty: inv.Contact?.Name ?? null,
+    contactId,
+    description: [inv.InvoiceNumber, inv.Reference].filter(Boolean).join(' ') || null,
+    ...categoryOf(inv.LineItems, refs),
+    metadata: base.fxMissing ? { fxRateMissing: true } : {},
+    externalUpdatedAt: optTime(inv.UpdatedDateUTC),
+    deletedAt:
+      LIVE_INVOICE.has(inv.Status) || inv.Status === 'DRAFT' || inv.Status === 'SUBMITTED'
+        ? null
+        : (optTime(inv.UpdatedDateUTC) ?? new Date(0)),
+  };
+  return { invoice, transaction };
+}
+
+export function mapCreditNote(
+  b: BusinessContext,
+  cn: XeroCreditNote,
+  refs: Refs,
+): { invoice: InvoiceRow; transaction: TxRow } {
+  const currency = cn.CurrencyCode ?? b.baseCurrency;
+  const total = money(cn.Total, currency);
+  const base = toBase(total, currency, cn.CurrencyRate, b.baseCurrency);
+  const contactId = cn.Contact?.ContactID ? (refs.contactIds.get(cn.Contact.ContactID) ?? null) : null;
+  const remaining = money(cn.RemainingCredit, currency);
+  const invoice: InvoiceRow = {
+    businessId: b.id,
+    source: 'xero',
+    externalId: cn.CreditNoteID,
+    type: cn.Type,
+    number: cn.CreditNoteNumber ?? null,
+    reference: cn.Reference ?? null,
+    contactId,
+    status: cn.Status,
+    issueDate: xeroDay(cn.Date),
+    dueDate: null,
+    paidDate: optDay(cn.FullyPaidOnDate),
+    currency,
+    currencyRate: String(cn.CurrencyRate ?? 1),
+    subtotal: money(cn.SubTotal, currency),
+    totalTax: money(cn.TotalTax, currency),
+    total,
+    amountDue: remaining,
+    amountPaid: toDb(new D(total).minus(remaining)),
+    amountCredited: '0',
+    baseTotal: base.value,
+    lineItems: cn.LineItems ?? [],
+    externalUpdatedAt: optTime(cn.UpdatedDateUTC),
+  };
+  // A sales credit note gives money back (negative); a supplier's credit note is money to us.
+  const sales = cn.Type === 'ACCRECCREDIT';
+  const transaction: TxRow = {
+    businessId: b.id,
+    source: 'xero',
+    externalId: `creditnote:${cn.CreditNoteID}`,
+    kind: 'CREDIT_NOTE',
+    status: cn.Status,
+    date: xeroDay(cn.Date),
+    amount: sales ? toDb(new D(total).neg()) : total,
+    currency,
+    baseAmount: sales ? toDb(new D(base.value).neg()) : base.value,
+    counterparty: cn.Contact?.Name ?? null,
+    contactId,
+    description: [cn.CreditNoteNumber, cn.Reference].filter(Boolean).join(' ') || null,
+    ...categoryOf(cn.LineItems, refs),
+    metadata: { creditNoteType: cn.Type, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
+    externalUpdatedAt: optTime(cn.UpdatedDateUTC),
+    deletedAt: LIVE_INVOICE.has(cn.Status) ? null : (optTime(cn.UpdatedDateUTC) ?? new Date(0)),
+  };
+  return { invoice, transaction };
+}
+
+/** Payments in: receivable payments and supplier refunds; out: payable payments and customer refunds. */
+const PAYMENT_IN = new Set(['ACCRECPAYMENT', 'APCREDITPAYMENT', 'APOVERPAYMENTPAYMENT', 'APPREPAYMENTPAYMENT']);
+
+export function mapPayment(b: BusinessContext, p: XeroPayment, refs: Refs): TxRow {
+  const currency = p.Invoice?.CurrencyCode ?? b.baseCurrency;
+  const amount = money(p.Amount, currency);
+  const base = toBase(amount, currency, p.CurrencyRate, b.baseCurrency);
+  const type = p.PaymentType ?? (p.Invoice?.Type === 'ACCPAY' ? 'ACCPAYPAYMENT' : 'ACCRECPAYMENT');
+  const inbound = PAYMENT_IN.has(type);
+  const contact = p.Invoice?.Contact ?? p.CreditNote?.Contact;
+  return {
+    businessId: b.id,
+    source: 'xero',
+    externalId: `payment:${p.PaymentID}`,
+    kind: 'PAYMENT',
+    status: p.Status ?? 'AUTHORISED',
+    date: xeroDay(p.Date),
+    amount: inbound ? amount : toDb(new D(amount).neg()),
+    currency,
+    baseAmount: inbound ? base.value : toDb(new D(base.value).neg()),
+    counterparty: contact?.Name ?? null,
+    contactId: contact?.ContactID ? (refs.contactIds.get(contact.ContactID) ?? null) : null,
+    description: p.Reference ?? (p.Invoice?.InvoiceNumber ? `Payment ${p.Invoice.InvoiceNumber}` : null),
+    bankAccountId: p.Account ? (refs.accountIds.get(p.Account.AccountID) ?? null) : null,
+    invoiceId: p.Invoice
+      ? (refs.invoiceIds.get(p.Invoice.InvoiceID) ?? null)
+      : p.CreditNote
+        ? (refs.invoiceIds.get(p.CreditNote.CreditNoteID) ?? null)
+        : null,
+    reconciled: p.IsReconciled ?? false,
+    metadata: { paymentType: type, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
+    externalUpdatedAt: optTime(p.UpdatedDateUTC),
+    deletedAt: p.Status === 'DELETED' ? (optTime(p.UpdatedDateUTC) ?? new Date(0)) : null,
+  };
+}
+
+export function mapBankTransaction(b: BusinessContext, t: XeroBankTransaction, refs: Refs): TxRow {
+  const currency = t.CurrencyCode ?? b.baseCurrency;
+  const total = money(t.Total, currency);
+  const base = toBase(total, currency, t.CurrencyRate, b.baseCurrency);
+  // RECEIVE, RECEIVE-OVERPAYMENT, RECEIVE-PREPAYMENT, RECEIVE-TRANSFER are money in; SPEND-* out.
+  const inbound = t.Type.startsWith('RECEIVE');
+  const transfer = t.Type.endsWith('-TRANSFER');
+  return {
+    businessId: b.id,
+    source: 'xero',
+    externalId: `banktxn:${t.BankTransactionID}`,
+    kind: transfer ? 'TRANSFER' : inbound ? 'RECEIVE' : 'SPEND',
+    status: t.Status ?? 'AUTHORISED',
+    date: xeroDay(t.Date),
+    amount: inbound ? total : toDb(new D(total).neg()),
+    currency,
+    baseAmount: inbound ? base.value : toDb(new D(base.value).neg()),
+    counterparty: t.Contact?.Name ?? null,
+    contactId: t.Contact?.ContactID ? (refs.contactIds.get(t.Contact.ContactID) ?? null) : null,
+    description: t.Reference ?? t.LineItems?.find((l) => l.Description)?.Description ?? null,
+    bankAccountId: refs.accountIds.get(t.BankAccount.AccountID) ?? null,
+    reconciled: t.IsReconciled ?? false,
+    ...categoryOf(t.LineItems, refs),
+    metadata: { bankTransactionType: t.Type, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
+    externalUpdatedAt: optTime(t.UpdatedDateUTC),
+    deletedAt: t.Status === 'DELETED' || t.Status === 'VOIDED' ? (optTime(t.UpdatedDateUTC) ?? new Date(0)) : null,
+  };
+}
+
+/** A transfer between two of the business's own accounts: one row per side, so each account balances. */
+export function mapBankTransfer(b: BusinessContext, t: XeroBankTransfer, refs: Refs): [TxRow, TxRow] {
+  const amount = money(t.Amount, b.baseCurrency);
+  const common = {
+    businessId: b.id,
+    source: 'xero' as const,
+    kind: 'TRANSFER' as const,
+    status: 'AUTHORISED',
+    date: xeroDay(t.Date),
+    currency: b.baseCurrency,
+    counterparty: null,
+    description: t.Reference ?? `Transfer ${t.FromBankAccount.Name ?? ''} → ${t.ToBankAccount.Name ?? ''}`.trim(),
+    category: 'Transfer between own accounts',
+    categorySource: 'upstream' as const,
+    categoryConfidence: 1,
+    metadata: { bankTransferId: t.BankTransferID },
+    externalUpdatedAt: optTime(t.CreatedDateUTC),
+  };
+  return [
+    {
+      ...common,
+      externalId: `transfer:${t.BankTransferID}:from`,
+      amount: toDb(new D(amount).neg()),
+      baseAmount: toDb(new D(amount).neg()),
+      bankAccountId: refs.accountIds.get(t.FromBankAccount.AccountID) ?? null,
+      reconciled: t.FromIsReconciled ?? false,
+    },
+    {
+      ...common,
+      externalId: `transfer:${t.BankTransferID}:to`,
+      amount,
+      baseAmount: amount,
+      bankAccountId: refs.accountIds.get(t.ToBankAccount.AccountID) ?? null,
+      reconciled: t.ToIsReconciled ?? false,
+    },
+  ];
+}
+
+export interface IngestCounts {
+  accounts: number;
+  contacts: number;
+  invoices: number;
+  transactions: number;
+  /** Rows actually inserted or changed. */
+  written: number;
+}
+
+/**
+ * Write one batch of Xero records for a business, in dependency order (accounts and contacts
+ * before the documents that point at them). Run it inside `withBusiness`.
+ */
+export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroBatch): Promise<IngestCounts> {
+  let written = 0;
+  if (batch.organisation) {
+    const o = batch.organisation;
+    await tx
+      .update(businesses)
+      .set({
+        baseCurrency: o.BaseCurrency,
+        ...(o.FinancialYearEndMonth ? { fyEndMonth: o.FinancialYearEndMonth } : {}),
+        ...(o.FinancialYearEndDay ? { fyEndDay: o.FinancialYearEndDay } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(businesses.id, business.id));
+  }
+  const acc = batch.accounts ?? [];
+  const con = batch.contacts ?? [];
+  written += (
+    await upsertBySourceKey(
+      tx,
+      accounts,
+      acc.map((a) => mapAccount(business, a)),
+    )
+  ).written;
+  written += (
+    await upsertBySourceKey(
+      tx,
+      contacts,
+      con.map((c) => mapContact(business, c)),
+    )
+  ).written;
+
+  const inv = batch.invoices ?? [];
+  const cns = batch.creditNotes ?? [];
+  const pays = batch.payments ?? [];
+  const bts = batch.bankTransactions ?? [];
+  const tfs = batch.bankTransfers ?? [];
+  if (inv.length + cns.length + pays.length + bts.length + tfs.length === 0) {
+    return { accounts: acc.length, contacts: con.length, invoices: 0, transactions: 0, written };
+  }
+
+  const contactRefs = [
+    ...inv.map((i) => i.Contact?.ContactID),
+    ...cns.map((c) => c.Contact?.ContactID),
+    ...pays.map((p) => p.Invoice?.Contact?.ContactID ?? p.CreditNote?.Contact?.ContactID),
+    ...bts.map((t) => t.Contact?.ContactID),
+  ].filter((x): x is string => Boolean(x));
+  const accountRefs = [
+    ...pays.map((p) => p.Account?.AccountID),
+    ...bts.map((t) => t.BankAccount.AccountID),
+    ...tfs.flatMap((t) => [t.FromBankAccount.AccountID, t.ToBankAccount.AccountID]),
+  ].filter((x): x is string => Boolean(x));
+  const refs: Refs = {
+    contactIds: await resolveIds(tx, contacts, business.id, 'xero', contactRefs),
+    accountIds: await resolveIds(tx, accounts, business.id, 'xero', accountRefs),
+    invoiceIds: new Map(),
+    accountNames: await accountNamesByCode(tx, business.id),
+  };
+
+  const docs = [...inv.map((i) => mapInvoice(business, i, refs)), ...cns.map((c) => mapCreditNote(business, c, refs))];
+  written += (
+    await upsertBySourceKey(
+      tx,
+      invoices,
+      docs.map((d) => d.invoice),
+    )
+  ).written;
+  refs.invoiceIds = await resolveIds(tx, invoices, business.id, 'xero', [
+    ...docs.map((d) => d.invoice.externalId),
+    ...pays.map((p) => p.Invoice?.InvoiceID ?? p.CreditNote?.CreditNoteID).filter((x): x is string => Boolean(x)),
+  ]);
+  const txRows: TxRow[] = docs.map((d) => ({
+    ...d.transaction,
+    invoiceId: refs.invoiceIds.get(d.invoice.externalId) ?? null,
+  }));
+  for (const p of pays) txRows.push(mapPayment(business, p, refs));
+  for (const t of bts) txRows.push(mapBankTransaction(business, t, refs));
+  for (const t of tfs) txRows.push(...mapBankTransfer(business, t, refs));
+  written += (await upsertBySourceKey(tx, transactions, txRows)).written;
+  return { accounts: acc.length, contacts: con.length, invoices: docs.length, transactions: txRows.length, written };
+}
+
+async function accountNamesByCode(tx: Db, businessId: string): Promise<Map<string, string>> {
+  const rows = await tx
+    .select({ code: accounts.code, name: accounts.name })
+    .from(accounts)
+    .where(eq(accounts.businessId, businessId));
+  return new Map(rows.filter((r) => r.code).map((r) => [r.code!, r.name]));
+}
