@@ -23,9 +23,6 @@ import type {
   XeroBankTransfer,
   XeroBatch,
   XeroContact,
-  XeroCreditNote,
-  XeroInvoice,
-  XeroPayment,
 } from '../integrations/xero/types';
 
 export interface DemoOptions {

@@ -206,7 +206,7 @@ export function subscriptionMrr(s: StripeSubscription): Dec {
   for (const d of s.discounts ?? []) {
     if (typeof d === 'string') continue;
     const coupon = d.coupon ?? (typeof d.source?.coupon === 'object' ? d.source.coupon : undefined);
-    if (!coupon || coupon.duration !== 'forever') continue;
+    if (coupon?.duration !== 'forever') continue;
     if (coupon.percent_off) monthly = monthly.times(new D(100).minus(new D(String(coupon.percent_off)))).div(100);
     else if (coupon.amount_off) monthly = D.max(0, monthly.minus(amountOf(coupon.amount_off, s.currency)));
   }
