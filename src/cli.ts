@@ -71,9 +71,20 @@ program
       await rt.close();
       throw err;
     }
-    const server = await listen(createApp({ config, database, logger }), config.port, config.host);
+    const server = await listen(createApp({ config, database, logger }), config.port, config.host).catch(
+      async (err) => {
+        await rt.close();
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new ConfigError(
+            'PORT',
+            `PORT: ${config.port} is already in use on ${config.host}; stop the other process or choose another port.`,
+          );
+        }
+        throw err;
+      },
+    );
     logger.info(
-      { url: server.url, database: database.kind, role: database.role },
+      { url: server.url, database: database.kind, role: database.role, pid: process.pid },
       `cfo-agent listening on ${server.url}`,
     );
 

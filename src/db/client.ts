@@ -173,3 +173,30 @@ export async function withNewBusiness<T>(
     return fn(tx as unknown as Db, business!);
   });
 }
+
+export interface PgErrorInfo {
+  /** SQLSTATE, e.g. 23505 unique_violation, 23514 check_violation, 42501 insufficient_privilege (RLS). */
+  code: string | undefined;
+  constraint: string | undefined;
+  message: string;
+}
+
+/** The PostgreSQL error under drizzle's wrapper, from either driver. */
+export function pgError(err: unknown): PgErrorInfo | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e; depth++) {
+    const o = e as {
+      code?: unknown;
+      constraint?: unknown;
+      constraint_name?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
+    if (typeof o.code === 'string' && /^[0-9A-Z]{5}$/.test(o.code)) {
+      const constraint = (o.constraint ?? o.constraint_name) as string | undefined;
+      return { code: o.code, constraint, message: String(o.message ?? '') };
+    }
+    e = o.cause;
+  }
+  return undefined;
+}

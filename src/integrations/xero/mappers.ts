@@ -103,7 +103,10 @@ export interface Refs {
   accountNames: Map<string, string>;
 }
 
-const LIVE_INVOICE = new Set(['AUTHORISED', 'PAID']);
+/** Voided and deleted documents stay as history but are marked, so metrics leave them out. */
+function removedAt(status: string, updated: XeroDate | undefined): Date | null {
+  return status === 'VOIDED' || status === 'DELETED' ? (optTime(updated) ?? new Date(0)) : null;
+}
 
 function money(amount: number | string | undefined, currency: string): string {
   return toDb(fromApiNumber(amount ?? 0, currency));
@@ -174,10 +177,7 @@ export function mapInvoice(
     ...categoryOf(inv.LineItems, refs),
     metadata: base.fxMissing ? { fxRateMissing: true } : {},
     externalUpdatedAt: optTime(inv.UpdatedDateUTC),
-    deletedAt:
-      LIVE_INVOICE.has(inv.Status) || inv.Status === 'DRAFT' || inv.Status === 'SUBMITTED'
-        ? null
-        : (optTime(inv.UpdatedDateUTC) ?? new Date(0)),
+    deletedAt: removedAt(inv.Status, inv.UpdatedDateUTC),
   };
   return { invoice, transaction };
 }
@@ -234,7 +234,7 @@ export function mapCreditNote(
     ...categoryOf(cn.LineItems, refs),
     metadata: { creditNoteType: cn.Type, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
     externalUpdatedAt: optTime(cn.UpdatedDateUTC),
-    deletedAt: LIVE_INVOICE.has(cn.Status) ? null : (optTime(cn.UpdatedDateUTC) ?? new Date(0)),
+    deletedAt: removedAt(cn.Status, cn.UpdatedDateUTC),
   };
   return { invoice, transaction };
 }

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { BusinessSummary } from '../../src/db/businesses';
+import { cfo, npmStart, target } from '../helpers/cli';
+import { openTestDatabase, useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('cfo command', () => {
+  it('business create prints the id; business list --json shows it with its counts', async () => {
+    const where = target(t.url);
+    const created = await cfo(['business', 'create', 'Acme Trading', '--currency', 'eur'], where);
+    expect(created.stderr).toBe(where.env.DATA_DIR ? created.stderr : '');
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(UUID);
+    const listed = await cfo(['business', 'list', '--json'], where);
+    expect(listed.code).toBe(0);
+    const rows = JSON.parse(listed.stdout) as BusinessSummary[];
+    expect(rows.find((r) => r.id === id)).toMatchObject({
+      name: 'Acme Trading',
+      baseCurrency: 'EUR',
+      counts: { transactions: 0, invoices: 0, contacts: 0, accounts: 0, subscriptions: 0 },
+    });
+  });
+
+  it('takes --data-dir like DATA_DIR', async () => {
+    if (t.url) return; // PostgreSQL runs have no data dir
+    const where = target();
+    const dir = where.env.DATA_DIR!;
+    const created = await cfo(['--data-dir', dir, 'business', 'create', 'Flagged'], { env: {} });
+    expect(created.code).toBe(0);
+    const listed = await cfo(['business', 'list', '--json'], where);
+    expect(JSON.parse(listed.stdout).map((b: BusinessSummary) => b.name)).toEqual(['Flagged']);
+  });
+
+  it('exits 1 with a message that names a bad variable', async () => {
+    const r = await cfo(['business', 'list'], target(t.url), { PORT: 'eighty' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: PORT: /m);
+    const noKey = await cfo(['migrate'], { env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/ENCRYPTION_KEY: required when DATABASE_URL is set/);
+  });
+
+  it('exits 1 on bad input, saying what is wrong', async () => {
+    const where = target(t.url);
+    const blank = await cfo(['business', 'create', '   '], where);
+    expect(blank.code).toBe(1);
+    expect(blank.stderr).toContain('A business needs a name.');
+    const currency = await cfo(['business', 'create', 'X', '--currency', 'dollars'], where);
+    expect(currency.code).toBe(1);
+    expect(currency.stderr).toContain('not a three-letter ISO 4217 currency code');
+    const size = await cfo(['demo', '--transactions', '2000000'], where);
+    expect(size.code).toBe(1);
+    expect(size.stderr).toContain('from 1 to 1,000,000');
+  });
+
+  it('migrate reports every migration applied', async () => {
+    const r = await cfo(['migrate'], target(t.url));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^migrations applied: 3\/3 \((pglite|postgres)\)$/m);
+  });
+});
+
+describe('npm start on an empty database', () => {
+  it('is ready within 15 s with Demo Co (≥ 5,000 transactions); a second start reuses it; SIGTERM stops it cleanly', async () => {
+    const fresh = t.url ? await openTestDatabase() : undefined;
+    try {
+      const where = target(fresh?.url);
+      const first = await npmStart(where);
+      expect(first.readyAfterMs).toBeLessThan(15_000);
+      const stopped = await first.stop();
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(10_000);
+
+      const list = async () =>
+        JSON.parse((await cfo(['business', 'list', '--json'], where)).stdout) as BusinessSummary[];
+      const afterFirst = await list();
+      expect(afterFirst).toHaveLength(1);
+      expect(afterFirst[0]).toMatchObject({ name: 'Demo Co', isDemo: true });
+      expect(afterFirst[0]!.counts.transactions).toBeGreaterThanOrEqual(5_000);
+
+      const second = await npmStart(where);
+      expect(second.output()).not.toContain('creating the demo company');
+      expect((await second.stop()).code).toBe(0);
+      expect(await list()).toEqual(afterFirst);
+    } finally {
+      await fresh?.close();
+    }
+  });
+
+  it('a second process cannot open the same embedded data directory', async () => {
+    if (t.url) return; // PostgreSQL is shared by design
+    const where = target();
+    const running = await npmStart(where);
+    try {
+      const r = await cfo(['business', 'list'], where);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/in use by process \d+/);
+    } finally {
+      await running.stop();
+    }
+  });
+});
