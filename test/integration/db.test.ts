@@ -243,7 +243,7 @@ describe('money in the database', () => {
       tx.select({ e: transactions.externalId, a: transactions.amount }).from(transactions),
     );
     const got = new Map(rows.map((r) => [r.e, r.a]));
-    amounts.forEach((a, i) => expect(got.get(`m${i}`)).toBe(a));
+    for (const [i, a] of amounts.entries()) expect(got.get(`m${i}`)).toBe(a);
     const [s] = await withBusiness(t.db, biz.id, (tx) =>
       queryRows<{ total: string }>(tx, sql`select sum(amount)::text as total from transactions`),
     );
