@@ -11,7 +11,10 @@ cpSync('drizzle', backup, { recursive: true });
 let out = '';
 let failed = false;
 try {
-  out = execFileSync('npx', ['drizzle-kit', 'generate', '--name', 'drift_check'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  out = execFileSync('npx', ['drizzle-kit', 'generate', '--name', 'drift_check'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 } catch (err) {
   out = `${err.stdout ?? ''}${err.stderr ?? ''}`;
   failed = true;
@@ -21,7 +24,9 @@ try {
   rmSync(backup, { recursive: true, force: true });
 }
 if (failed || !out.includes('No schema changes')) {
-  process.stderr.write(`${out}\nThe schema and drizzle/ differ: run \`npm run db:generate\` and commit the migration.\n`);
+  process.stderr.write(
+    `${out}\nThe schema and drizzle/ differ: run \`npm run db:generate\` and commit the migration.\n`,
+  );
   process.exit(1);
 }
 process.stdout.write('drizzle: schema and migrations agree (no schema changes)\n');
