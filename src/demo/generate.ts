@@ -29,7 +29,7 @@ export interface DemoOptions {
   seed?: number;
   /** The generated history ends with the month before this date's month. */
   today?: Date;
-  /** 1 ≈ 8,300 transactions; the benchmark sizes scale subscribers and customers by this factor. */
+  /** 1 ≈ 8,300 transactions; the benchmark sizes scale subscribers and customers by this factor (see scaleForTransactions). */
   scale?: number;
   months?: number;
 }
@@ -40,8 +40,13 @@ export interface DemoBatch {
   stripe: StripeBatch;
 }
 
-/** Transactions produced at scale 1, measured; used to turn "N transactions" into a scale. */
-export const TRANSACTIONS_PER_SCALE = 8_300;
+/**
+ * Scale for a target number of transactions. Measured: about 1,300 transactions do not grow with the
+ * scale (suppliers, payroll, transfers) and about 7,000 per unit of scale do (subscribers, customers).
+ */
+export function scaleForTransactions(n: number): number {
+  return Math.max(0.05, (n - 1_300) / 7_000);
+}
 
 const DAY = 86_400_000;
 

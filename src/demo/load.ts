@@ -7,7 +7,7 @@ import { type Db, withNewBusiness, withSystem } from '../db/client';
 import { businesses } from '../db/schema';
 import { ingestStripe } from '../integrations/stripe/mappers';
 import { ingestXero } from '../integrations/xero/mappers';
-import { type DemoOptions, generateDemo, TRANSACTIONS_PER_SCALE } from './generate';
+import { type DemoOptions, generateDemo, scaleForTransactions } from './generate';
 
 export const DEMO_NAME = 'Demo Co';
 
@@ -28,7 +28,7 @@ export interface DemoLoadResult {
 export async function loadDemo(db: Db, opts: DemoLoadOptions = {}): Promise<DemoLoadResult> {
   const t0 = performance.now();
   const name = opts.name ?? DEMO_NAME;
-  const scale = opts.scale ?? (opts.transactions ? opts.transactions / TRANSACTIONS_PER_SCALE : 1);
+  const scale = opts.scale ?? (opts.transactions ? scaleForTransactions(opts.transactions) : 1);
   const months = opts.months ?? 24;
   const steps = months + 2;
   return withNewBusiness(db, { name, baseCurrency: 'USD', isDemo: true }, async (tx, business) => {

@@ -56,6 +56,25 @@ describe('cfo command', () => {
     expect(size.stderr).toContain('from 1 to 1,000,000');
   });
 
+  it('demo refuses to make a second company of the same name, and --reset recreates it', async () => {
+    const where = target(t.url);
+    const first = await cfo(['demo', '--name', 'Tiny Demo', '--transactions', '2000'], where);
+    expect(first.code).toBe(0);
+    const id = first.stdout.trim();
+    expect(id).toMatch(UUID);
+    const again = await cfo(['demo', '--name', 'Tiny Demo', '--transactions', '2000'], where);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('"Tiny Demo" already exists');
+    const reset = await cfo(['demo', '--name', 'Tiny Demo', '--transactions', '2000', '--reset'], where);
+    expect(reset.code).toBe(0);
+    const listed = JSON.parse((await cfo(['business', 'list', '--json'], where)).stdout) as BusinessSummary[];
+    const tiny = listed.filter((b) => b.name === 'Tiny Demo');
+    expect(tiny).toHaveLength(1);
+    expect(tiny[0]!.id).toBe(reset.stdout.trim());
+    expect(tiny[0]!.id).not.toBe(id);
+    expect(tiny[0]!.counts.transactions).toBeGreaterThan(1_000);
+  });
+
   it('migrate reports every migration applied', async () => {
     const r = await cfo(['migrate'], target(t.url));
     expect(r.code).toBe(0);
