@@ -161,7 +161,7 @@ const SUPPLIERS: Supplier[] = [
   },
   {
     name: 'Amazon Web Services',
-    code: '485',
+    code: '310',
     how: 'bill',
     amount: 120000,
     growth: 1.03,

@@ -1,0 +1,330 @@
+/**
+ * Monthly facts of a business, aggregated in SQL (one grouped pass per family of facts), from which
+ * every snapshot is built. Amounts come back as numeric strings and stay decimal. Run inside
+ * `withBusiness`; every query also filters by business_id.
+ */
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../db/client';
+import { D, type Dec } from '../../money';
+import type { AgingBucket } from './formulas';
+
+export type RevenueSource = 'xero' | 'stripe' | 'csv' | 'none';
+
+export interface MonthFacts {
+  month: string; // first day
+  revenue: Record<Exclude<RevenueSource, 'none'>, Dec>;
+  expenses: Record<Exclude<RevenueSource, 'none'>, Dec>;
+  cogs: Record<Exclude<RevenueSource, 'none'>, Dec>;
+  /** Bank accounts only, transfers between own accounts excluded. */
+  cashIn: Dec;
+  cashOut: Dec;
+  /** Bank balance at month end (all movements, transfers included: they net to zero). */
+  cashBalance: Dec;
+  charges: number;
+  chargeAmount: Dec;
+  refunds: number;
+  refundAmount: Dec;
+  disputes: number;
+  disputeAmount: Dec;
+  /** Money moved in the month without a category, and all categorizable money (for data quality). */
+  uncategorizedAbs: Dec;
+  categorizableAbs: Dec;
+  ar: Record<AgingBucket, Dec>;
+  ap: Record<AgingBucket, Dec>;
+  mrr: Dec;
+  activeSubscribers: number;
+  churned30: number;
+  active30Ago: number;
+  new30: number;
+  topCustomer: Record<Exclude<RevenueSource, 'none'>, { name: string; revenue: Dec } | null>;
+}
+
+export interface BusinessFacts {
+  baseCurrency: string;
+  /** The first date with any record. */
+  dataStart: string;
+  /** Sources that have data, which decides the revenue source (DESIGN §5). */
+  sources: { xero: boolean; stripe: boolean; csv: boolean };
+  lastSyncAt: Date | null;
+  unmatchedPayouts: number;
+  payouts: number;
+  months: MonthFacts[];
+}
+
+const zero = () => new D(0);
+const dec = (v: unknown) => new D(v == null ? 0 : String(v));
+const buckets = (): Record<AgingBucket, Dec> => ({
+  current: zero(),
+  d1_30: zero(),
+  d31_60: zero(),
+  d61_90: zero(),
+  d90_plus: zero(),
+});
+
+/** Facts for every month from `from` to `to` (first days of months, inclusive). */
+export async function loadFacts(
+  tx: Db,
+  businessId: string,
+  baseCurrency: string,
+  from: string,
+  to: string,
+  dataStart: string = from,
+): Promise<BusinessFacts> {
+  const months = new Map<string, MonthFacts>();
+  const monthRows = await queryRows<{ m: string }>(
+    tx,
+    sql`select to_char(m, 'YYYY-MM-DD') as m from generate_series(${from}::date, ${to}::date, interval '1 month') m`,
+  );
+  for (const { m } of monthRows) {
+    months.set(m, {
+      month: m,
+      revenue: { xero: zero(), stripe: zero(), csv: zero() },
+      expenses: { xero: zero(), stripe: zero(), csv: zero() },
+      cogs: { xero: zero(), stripe: zero(), csv: zero() },
+      cashIn: zero(),
+      cashOut: zero(),
+      cashBalance: zero(),
+      charges: 0,
+      chargeAmount: zero(),
+      refunds: 0,
+      refundAmount: zero(),
+      disputes: 0,
+      disputeAmount: zero(),
+      uncategorizedAbs: zero(),
+      categorizableAbs: zero(),
+      ar: buckets(),
+      ap: buckets(),
+      mrr: zero(),
+      activeSubscribers: 0,
+      churned30: 0,
+      active30Ago: 0,
+      new30: 0,
+      topCustomer: { xero: null, stripe: null, csv: null },
+    });
+  }
+  const at = (m: string) => months.get(m);
+  const end = `${to}`;
+
+  // Revenue, expenses and cost of sales from Xero documents (accrual, excluding tax, by document date),
+  // in base currency: Xero's rate is document currency per base unit.
+  for (const r of await queryRows<{ m: string; rev: string; exp: string; cogs: string }>(
+    tx,
+    sql`select to_char(date_trunc('month', i.issue_date), 'YYYY-MM-DD') as m,
+          sum(case i.type when 'ACCREC' then round(i.subtotal / i.currency_rate, 4)
+                          when 'ACCRECCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as rev,
+          sum(case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
+                          when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as exp,
+          sum(case when a.type = 'DIRECTCOSTS' then
+                case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
+                            when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end
+              else 0 end) as cogs
+        from invoices i
+        left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
+                   order by code, updated_at desc) a on a.code = i.line_items->0->>'AccountCode'
+        where i.business_id = ${businessId} and i.source = 'xero' and i.status in ('AUTHORISED', 'PAID')
+          and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')
+        group by 1`,
+  )) {
+    const f = at(r.m);
+    if (!f) continue;
+    f.revenue.xero = dec(r.rev);
+    f.expenses.xero = dec(r.exp);
+    f.cogs.xero = dec(r.cogs);
+  }
+
+  // Everything else that is a flow, from transactions in one pass.
+  for (const r of await queryRows<Record<string, string | number | null>>(
+    tx,
+    sql`with t as (
+          select t.*, a.is_bank, ca.type as category_type
+          from transactions t
+          left join accounts a on a.id = t.bank_account_id
+          left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
+                     order by code, updated_at desc) ca on ca.code = t.account_code
+          where t.business_id = ${businessId} and t.deleted_at is null
+            and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month'))
+        select to_char(date_trunc('month', date), 'YYYY-MM-DD') as m,
+          -- Xero spend money is an expense when it happens (bills are counted at their date above).
+          sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND') as xero_spend,
+          sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND' and category_type = 'DIRECTCOSTS') as xero_spend_cogs,
+          sum(base_amount) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charge_amount,
+          count(*) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charges,
+          sum(-base_amount) filter (where source = 'stripe' and kind = 'REFUND') as refund_amount,
+          count(*) filter (where source = 'stripe' and kind = 'REFUND') as refunds,
+          sum(-base_amount) filter (where source = 'stripe' and kind = 'DISPUTE') as dispute_amount,
+          count(*) filter (where source = 'stripe' and kind = 'DISPUTE') as disputes,
+          sum(-base_amount) filter (where source = 'stripe' and kind = 'FEE') as stripe_fees,
+          sum(base_amount) filter (where source = 'csv' and base_amount > 0 and category is not null and kind <> 'TRANSFER') as csv_in,
+          sum(-base_amount) filter (where source = 'csv' and base_amount < 0 and kind <> 'TRANSFER') as csv_out,
+          sum(base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount > 0) as cash_in,
+          sum(-base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount < 0) as cash_out,
+          sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE') and category is null) as uncategorized,
+          sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE')) as categorizable
+        from t group by 1`,
+  )) {
+    const f = at(String(r.m));
+    if (!f) continue;
+    f.expenses.xero = f.expenses.xero.plus(dec(r.xero_spend));
+    f.cogs.xero = f.cogs.xero.plus(dec(r.xero_spend_cogs));
+    f.chargeAmount = dec(r.charge_amount);
+    f.charges = Number(r.charges ?? 0);
+    f.refundAmount = dec(r.refund_amount);
+    f.refunds = Number(r.refunds ?? 0);
+    f.disputeAmount = dec(r.dispute_amount);
+    f.disputes = Number(r.disputes ?? 0);
+    // Stripe: succeeded charges less refunds (DESIGN §5); its costs are the fees.
+    f.revenue.stripe = f.chargeAmount.minus(f.refundAmount);
+    f.expenses.stripe = dec(r.stripe_fees);
+    f.cogs.stripe = dec(r.stripe_fees);
+    f.revenue.csv = dec(r.csv_in);
+    f.expenses.csv = dec(r.csv_out);
+    f.cashIn = dec(r.cash_in);
+    f.cashOut = dec(r.cash_out);
+    f.uncategorizedAbs = dec(r.uncategorized);
+    f.categorizableAbs = dec(r.categorizable);
+  }
+
+  // Bank balance at each month end: the balance before `from` plus a running sum of monthly nets.
+  for (const r of await queryRows<{ m: string; balance: string }>(
+    tx,
+    sql`with bank as (select t.date, t.base_amount from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
+                      where t.business_id = ${businessId} and a.business_id = ${businessId} and t.deleted_at is null),
+        opening as (select coalesce(sum(base_amount), 0) as v from bank where date < ${from}::date),
+        nets as (select date_trunc('month', date)::date as m, sum(base_amount) as v from bank
+                 where date >= ${from}::date and date < (${end}::date + interval '1 month') group by 1),
+        ms as (select m::date as m from generate_series(${from}::date, ${end}::date, interval '1 month') m)
+        select to_char(ms.m, 'YYYY-MM-DD') as m,
+               (select v from opening) + sum(coalesce(nets.v, 0)) over (order by ms.m) as balance
+        from ms left join nets on nets.m = ms.m order by ms.m`,
+  )) {
+    const f = at(r.m);
+    if (f) f.cashBalance = dec(r.balance);
+  }
+
+  // Receivables and payables outstanding at each month end, by days past due. A document is open
+  // from its date until it is settled (its paid date, or when payments reach its total); while open,
+  // outstanding = base total − payments dated on or before the month end.
+  for (const r of await queryRows<{ m: string; type: string; bucket: AgingBucket; amount: string }>(
+    tx,
+    sql`with pays as (
+          select invoice_id, date, sum(abs(base_amount)) as amt from transactions
+          where business_id = ${businessId} and kind = 'PAYMENT' and deleted_at is null and invoice_id is not null
+          group by invoice_id, date),
+        docs as (
+          select i.id, i.type, i.issue_date, coalesce(i.due_date, i.issue_date) as due_date,
+                 round(i.total / i.currency_rate, 4) as base_total,
+                 case when i.status = 'PAID' then coalesce(i.paid_date, (select max(p.date) from pays p where p.invoice_id = i.id), i.issue_date) end as settled
+          from invoices i
+          where i.business_id = ${businessId} and i.type in ('ACCREC', 'ACCPAY') and i.status in ('AUTHORISED', 'PAID')
+            and i.issue_date < (${end}::date + interval '1 month')),
+        ms as (select m::date as m, (m + interval '1 month - 1 day')::date as d
+               from generate_series(${from}::date, ${end}::date, interval '1 month') m),
+        open as (
+          select ms.m, ms.d, docs.id, docs.type, docs.due_date, docs.base_total
+          from ms join docs on docs.issue_date <= ms.d and (docs.settled is null or docs.settled > ms.d)),
+        outstanding as (
+          select open.m, open.type, open.d - open.due_date as days_past_due,
+                 open.base_total - coalesce(sum(pays.amt), 0) as amount
+          from open left join pays on pays.invoice_id = open.id and pays.date <= open.d
+          group by open.m, open.d, open.id, open.type, open.due_date, open.base_total)
+        select to_char(m, 'YYYY-MM-DD') as m, type,
+          case when days_past_due <= 0 then 'current' when days_past_due <= 30 then 'd1_30'
+               when days_past_due <= 60 then 'd31_60' when days_past_due <= 90 then 'd61_90' else 'd90_plus' end as bucket,
+          sum(amount) as amount
+        from outstanding where amount > 0 group by 1, 2, 3`,
+  )) {
+    const f = at(r.m);
+    if (!f) continue;
+    (r.type === 'ACCREC' ? f.ar : f.ap)[r.bucket] = dec(r.amount);
+  }
+
+  // Subscriptions as of each month end, from their timestamps (Stripe's MRR: active and past_due,
+  // trials excluded; churn over the trailing 30 days).
+  for (const r of await queryRows<{
+    m: string;
+    mrr: string;
+    active: number;
+    churned: number;
+    active_ago: number;
+    new30: number;
+  }>(
+    tx,
+    sql`with ms as (select m::date as m, (m + interval '1 month')::timestamptz as e
+                    from generate_series(${from}::date, ${end}::date, interval '1 month') m),
+        s as (select * from subscriptions where business_id = ${businessId} and currency = ${baseCurrency}
+              and status not in ('incomplete', 'incomplete_expired'))
+        select to_char(ms.m, 'YYYY-MM-DD') as m,
+          coalesce(sum(s.mrr_amount) filter (where s.started_at < ms.e and (s.ended_at is null or s.ended_at >= ms.e)
+                                              and (s.trial_end is null or s.trial_end < ms.e)), 0) as mrr,
+          count(s.id) filter (where s.started_at < ms.e and (s.ended_at is null or s.ended_at >= ms.e)
+                               and (s.trial_end is null or s.trial_end < ms.e))::int as active,
+          -- A subscriber is active once any trial is over; a trial that ends unconverted is not churn.
+          count(s.id) filter (where s.ended_at >= ms.e - interval '30 days' and s.ended_at < ms.e
+                               and coalesce(s.trial_end, s.started_at) < s.ended_at)::int as churned,
+          count(s.id) filter (where coalesce(s.trial_end, s.started_at) < ms.e - interval '30 days'
+                               and (s.ended_at is null or s.ended_at >= ms.e - interval '30 days'))::int as active_ago,
+          count(s.id) filter (where coalesce(s.trial_end, s.started_at) >= ms.e - interval '30 days'
+                               and coalesce(s.trial_end, s.started_at) < ms.e
+                               and (s.ended_at is null or s.ended_at > coalesce(s.trial_end, s.started_at)))::int as new30
+        from ms left join s on true group by ms.m`,
+  )) {
+    const f = at(r.m);
+    if (!f) continue;
+    f.mrr = dec(r.mrr);
+    f.activeSubscribers = Number(r.active);
+    f.churned30 = Number(r.churned);
+    f.active30Ago = Number(r.active_ago);
+    f.new30 = Number(r.new30);
+  }
+
+  // The largest customer of each month, per revenue source.
+  for (const r of await queryRows<{ m: string; source: 'xero' | 'stripe'; name: string; revenue: string }>(
+    tx,
+    sql`with rev as (
+          select 'xero' as source, date_trunc('month', i.issue_date) as m, coalesce(c.name, 'Unknown') as name,
+                 sum(case i.type when 'ACCREC' then 1 else -1 end * round(i.subtotal / i.currency_rate, 4)) as revenue
+          from invoices i left join contacts c on c.id = i.contact_id
+          where i.business_id = ${businessId} and i.source = 'xero' and i.type in ('ACCREC', 'ACCRECCREDIT')
+            and i.status in ('AUTHORISED', 'PAID') and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')
+          group by 1, 2, 3
+          union all
+          select 'stripe', date_trunc('month', t.date), coalesce(c.name, t.metadata->>'customer', 'Unknown'), sum(t.base_amount)
+          from transactions t left join contacts c on c.id = t.contact_id
+          where t.business_id = ${businessId} and t.source = 'stripe' and t.kind = 'CHARGE' and t.status = 'succeeded'
+            and t.deleted_at is null and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month')
+          group by 1, 2, 3)
+        select distinct on (source, m) source, to_char(m, 'YYYY-MM-DD') as m, name, revenue
+        from rev order by source, m, revenue desc, name`,
+  )) {
+    const f = at(r.m);
+    if (f) f.topCustomer[r.source] = { name: r.name, revenue: dec(r.revenue) };
+  }
+
+  const [src] = await queryRows<{
+    xero: boolean;
+    stripe: boolean;
+    csv: boolean;
+    last_sync: string | null;
+    payouts: number;
+    unmatched: number;
+  }>(
+    tx,
+    sql`select exists (select 1 from invoices where business_id = ${businessId} and source = 'xero')
+               or exists (select 1 from integration_accounts where business_id = ${businessId} and provider = 'xero' and status = 'active') as xero,
+             exists (select 1 from transactions where business_id = ${businessId} and source = 'stripe') as stripe,
+             exists (select 1 from transactions where business_id = ${businessId} and source = 'csv') as csv,
+             (select max(last_synced_at)::text from integration_accounts where business_id = ${businessId}) as last_sync,
+             (select count(*)::int from transactions where business_id = ${businessId} and kind = 'PAYOUT' and deleted_at is null) as payouts,
+             (select count(*)::int from transactions where business_id = ${businessId} and kind = 'PAYOUT' and deleted_at is null
+                and linked_transaction_id is null) as unmatched`,
+  );
+  return {
+    baseCurrency,
+    dataStart,
+    sources: { xero: Boolean(src?.xero), stripe: Boolean(src?.stripe), csv: Boolean(src?.csv) },
+    lastSyncAt: src?.last_sync ? new Date(src.last_sync) : null,
+    payouts: Number(src?.payouts ?? 0),
+    unmatchedPayouts: Number(src?.unmatched ?? 0),
+    months: [...months.values()],
+  };
+}

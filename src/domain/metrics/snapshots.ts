@@ -1,0 +1,342 @@
+/**
+ * Metric snapshots: one row per (business, period type, period start), built from monthly facts.
+ * Flows of a quarter or year are the sums of its months; stocks (cash, receivables, MRR) are the
+ * values at its last month end. Definitions: docs/metrics.md.
+ */
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../../db/client';
+import { metricSnapshots } from '../../db/schema';
+import { D, type Dec, toDb } from '../../money';
+import { monthsOf, type Period, type PeriodType, periodDays, periodOf, periodsBetween } from '../periods';
+import { type BusinessFacts, loadFacts, type MonthFacts, type RevenueSource } from './facts';
+import { AGING_BUCKETS, type AgingBucket, coefficientOfVariation, daysOutstanding, ratio, runway } from './formulas';
+
+export type SnapshotRow = typeof metricSnapshots.$inferInsert;
+
+/** The revenue source for a business: Xero when connected, else Stripe, else categorized CSV inflows (DESIGN §5). */
+export function revenueSource(sources: BusinessFacts['sources']): RevenueSource {
+  if (sources.xero) return 'xero';
+  if (sources.stripe) return 'stripe';
+  if (sources.csv) return 'csv';
+  return 'none';
+}
+
+export interface DataQuality {
+  grade: 'A' | 'B' | 'C' | 'D';
+  score: number;
+  sourcesConnected: string[];
+  lastSyncAgeHours: number | null;
+  uncategorizedShare: number | null;
+  unmatchedPayouts: number;
+  notes: string[];
+}
+
+export function dataQuality(f: BusinessFacts, months: MonthFacts[], asOf: Date): DataQuality {
+  const notes: string[] = [];
+  let score = 100;
+  const sourcesConnected = (['xero', 'stripe', 'csv'] as const).filter((s) => f.sources[s]);
+  if (sourcesConnected.length === 0) {
+    score -= 60;
+    notes.push('No data source has any records yet.');
+  }
+  const lastSyncAgeHours = f.lastSyncAt
+    ? Math.round(((asOf.getTime() - f.lastSyncAt.getTime()) / 3_600_000) * 10) / 10
+    : null;
+  if (lastSyncAgeHours !== null && lastSyncAgeHours > 24 * 7) {
+    score -= 20;
+    notes.push(`Last sync was ${Math.round(lastSyncAgeHours / 24)} days ago.`);
+  } else if (lastSyncAgeHours !== null && lastSyncAgeHours > 24) {
+    score -= 10;
+    notes.push(`Last sync was ${Math.round(lastSyncAgeHours)} hours ago.`);
+  }
+  const unc = months.reduce((a, m) => a.plus(m.uncategorizedAbs), new D(0));
+  const all = months.reduce((a, m) => a.plus(m.categorizableAbs), new D(0));
+  const uncategorizedShare = ratio(unc, all);
+  if (uncategorizedShare !== null && uncategorizedShare > 0.2) {
+    score -= 30;
+    notes.push(`${(uncategorizedShare * 100).toFixed(1)}% of bank money is uncategorized.`);
+  } else if (uncategorizedShare !== null && uncategorizedShare > 0.05) {
+    score -= 15;
+    notes.push(`${(uncategorizedShare * 100).toFixed(1)}% of bank money is uncategorized.`);
+  }
+  if (f.payouts > 0 && f.unmatchedPayouts / f.payouts > 0.1) {
+    score -= 20;
+    notes.push(`${f.unmatchedPayouts} of ${f.payouts} Stripe payouts are not matched to a bank deposit.`);
+  }
+  score = Math.max(0, score);
+  const grade = score >= 85 ? 'A' : score >= 70 ? 'B' : score >= 50 ? 'C' : 'D';
+  return {
+    grade,
+    score,
+    sourcesConnected,
+    lastSyncAgeHours,
+    uncategorizedShare,
+    unmatchedPayouts: f.unmatchedPayouts,
+    notes,
+  };
+}
+
+const sumOf = (months: MonthFacts[], pick: (m: MonthFacts) => Dec) =>
+  months.reduce((a, m) => a.plus(pick(m)), new D(0));
+const agingOf = (m: MonthFacts | undefined, side: 'ar' | 'ap') =>
+  Object.fromEntries(AGING_BUCKETS.map((b) => [b, toDb(m ? m[side][b] : new D(0))])) as Record<AgingBucket, string>;
+const totalOf = (m: MonthFacts | undefined, side: 'ar' | 'ap') =>
+  m ? AGING_BUCKETS.reduce((a, b) => a.plus(m[side][b]), new D(0)) : new D(0);
+const dbOrNull = (d: Dec | null) => (d === null ? null : toDb(d));
+const num = (n: number | null) => (n === null ? null : String(n));
+
+/**
+ * Build the snapshot of one period from the facts. `asOf` marks the current, partial period:
+ * its day count for DSO/DPO is the days elapsed, and runway uses the last three complete months.
+ */
+export function buildSnapshot(businessId: string, f: BusinessFacts, period: Period, asOf: string): SnapshotRow | null {
+  const byMonth = new Map(f.months.map((m) => [m.month, m]));
+  const months = monthsOf(period)
+    .map((p) => byMonth.get(p.start))
+    .filter((m): m is MonthFacts => m !== undefined);
+  if (months.length === 0) return null;
+  const source = revenueSource(f.sources);
+  const last = months[months.length - 1]!;
+  const partial = period.end >= asOf;
+  // Days for DSO/DPO: the part of the period that has data and has happened.
+  const start = period.start > f.dataStart ? period.start : f.dataStart;
+  const end = partial ? asOf : period.end;
+  const days = Math.max(1, periodDays({ start, end }));
+
+  const revenue = source === 'none' ? new D(0) : sumOf(months, (m) => m.revenue[source]);
+  const expenses = source === 'none' ? new D(0) : sumOf(months, (m) => m.expenses[source]);
+  const cogs = source === 'none' ? new D(0) : sumOf(months, (m) => m.cogs[source]);
+  const cashIn = sumOf(months, (m) => m.cashIn);
+  const cashOut = sumOf(months, (m) => m.cashOut);
+  const charges = months.reduce((a, m) => a + m.charges, 0);
+  const refunds = months.reduce((a, m) => a + m.refunds, 0);
+  const disputes = months.reduce((a, m) => a + m.disputes, 0);
+
+  // Trailing windows end at the period's last month; for a partial month, at the month before it.
+  const allMonths = f.months;
+  const lastIdx = allMonths.indexOf(last);
+  const completeIdx = partial && last.month <= asOf && period.end >= asOf ? lastIdx - 1 : lastIdx;
+  // Windows never reach back before the first month with data: empty months are not zero revenue.
+  const firstIdx = Math.max(
+    0,
+    allMonths.findIndex((m) => m.month >= f.dataStart.slice(0, 8) + '01'),
+  );
+  const trailing = (n: number, endIdx: number) => allMonths.slice(Math.max(firstIdx, endIdx - n + 1), endIdx + 1);
+  const volWindow = source === 'none' ? [] : trailing(6, completeIdx).map((m) => m.revenue[source]);
+  const burnWindow = trailing(3, completeIdx).map((m) => m.cashOut.minus(m.cashIn));
+  const run = runway(last.cashBalance, burnWindow);
+
+  const arTotal = totalOf(last, 'ar');
+  const apTotal = totalOf(last, 'ap');
+  const churnBase = last.active30Ago + last.new30;
+  const top = source === 'xero' || source === 'stripe' ? topCustomer(months, source) : null;
+  const hasStripe = f.sources.stripe;
+  const monthly = period.type === 'month';
+
+  return {
+    businessId,
+    periodType: period.type,
+    periodStart: period.start,
+    periodEnd: period.end,
+    currency: f.baseCurrency,
+    revenue: toDb(revenue),
+    expenses: toDb(expenses),
+    netIncome: toDb(revenue.minus(expenses)),
+    grossMargin: num(ratio(revenue.minus(cogs), revenue)),
+    revenueVolatility: num(volWindow.length >= 3 ? coefficientOfVariation(volWindow) : null),
+    refundCount: hasStripe ? refunds : null,
+    refundRatio: hasStripe ? num(ratio(refunds, charges)) : null,
+    chargebackCount: hasStripe ? disputes : null,
+    chargebackRatio: hasStripe ? num(ratio(disputes, charges)) : null,
+    mrr: hasStripe ? toDb(last.mrr) : null,
+    arr: hasStripe ? toDb(last.mrr.times(12)) : null,
+    subscriberChurn: hasStripe ? num(ratio(last.churned30, churnBase)) : null,
+    cashBalance: toDb(last.cashBalance),
+    grossBurn: toDb(cashOut),
+    netBurn: toDb(cashOut.minus(cashIn)),
+    runwayMonths: dbOrNull(run.months),
+    dso: dbOrNull(daysOutstanding(arTotal, revenue, days)),
+    dpo: dbOrNull(daysOutstanding(apTotal, expenses, days)),
+    revenueSource: source,
+    metrics: {
+      partial,
+      daysInPeriod: days,
+      cogs: toDb(cogs),
+      cashIn: toDb(cashIn),
+      cashOut: toDb(cashOut),
+      runway: {
+        cashFlowPositive: run.cashFlowPositive,
+        averageNetBurn: toDb(run.averageNetBurn),
+        months: burnWindow.length,
+      },
+      receivables: { total: toDb(arTotal), aging: agingOf(last, 'ar') },
+      payables: { total: toDb(apTotal), aging: agingOf(last, 'ap') },
+      customerConcentration: top,
+      revenueBySource: Object.fromEntries(
+        (['xero', 'stripe', 'csv'] as const).map((s) => [s, toDb(sumOf(months, (m) => m.revenue[s]))]),
+      ),
+      ...(hasStripe
+        ? {
+            charges,
+            chargeAmount: toDb(sumOf(months, (m) => m.chargeAmount)),
+            refundAmount: toDb(sumOf(months, (m) => m.refundAmount)),
+            chargebackAmount: toDb(sumOf(months, (m) => m.disputeAmount)),
+            refundAmountRatio: ratio(
+              sumOf(months, (m) => m.refundAmount),
+              sumOf(months, (m) => m.chargeAmount),
+            ),
+            chargebackAmountRatio: ratio(
+              sumOf(months, (m) => m.disputeAmount),
+              sumOf(months, (m) => m.chargeAmount),
+            ),
+            activeSubscribers: last.activeSubscribers,
+            churnedSubscribers30d: last.churned30,
+          }
+        : {}),
+      ...(monthly ? {} : { months: months.length }),
+    },
+    dataQuality: dataQuality(f, months, new Date(`${asOf}T23:59:59Z`)),
+    computedAt: new Date(),
+  };
+}
+
+function topCustomer(months: MonthFacts[], source: 'xero' | 'stripe') {
+  // Per-month leaders are enough for a month; for longer periods sum each month's leader by name.
+  const byName = new Map<string, Dec>();
+  for (const m of months) {
+    const t = m.topCustomer[source];
+    if (t) byName.set(t.name, (byName.get(t.name) ?? new D(0)).plus(t.revenue));
+  }
+  const total = sumOf(months, (m) => m.revenue[source]);
+  const [name, rev] = [...byName.entries()].sort((a, b) => b[1].comparedTo(a[1]) || a[0].localeCompare(b[0]))[0] ?? [];
+  if (!name || !rev) return null;
+  return { name, revenue: toDb(rev), share: ratio(rev, total) };
+}
+
+/** Weekly cash snapshots: balance at week end and the week's flows. */
+export async function weeklyCash(
+  tx: Db,
+  businessId: string,
+  currency: string,
+  from: string,
+  to: string,
+): Promise<SnapshotRow[]> {
+  const rows = await queryRows<{ start: string; cash_in: string; cash_out: string; balance: string }>(
+    tx,
+    sql`with bank as (select t.date, t.kind, t.base_amount from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
+                      where t.business_id = ${businessId} and a.business_id = ${businessId} and t.deleted_at is null),
+        opening as (select coalesce(sum(base_amount), 0) as v from bank where date < ${from}::date),
+        weeks as (select (${from}::date + 7 * ((date - ${from}::date) / 7)) as start,
+                         sum(base_amount) as net,
+                         sum(base_amount) filter (where kind <> 'TRANSFER' and base_amount > 0) as cash_in,
+                         sum(-base_amount) filter (where kind <> 'TRANSFER' and base_amount < 0) as cash_out
+                  from bank where date >= ${from}::date and date <= ${to}::date group by 1),
+        ws as (select w::date as start from generate_series(${from}::date, ${to}::date, interval '7 days') w)
+        select to_char(ws.start, 'YYYY-MM-DD') as start, coalesce(weeks.cash_in, 0) as cash_in, coalesce(weeks.cash_out, 0) as cash_out,
+               (select v from opening) + sum(coalesce(weeks.net, 0)) over (order by ws.start) as balance
+        from ws left join weeks on weeks.start = ws.start order by ws.start`,
+  );
+  return rows.map((r) => {
+    const p = periodOf('week', r.start);
+    const cashIn = new D(r.cash_in);
+    const cashOut = new D(r.cash_out);
+    return {
+      businessId,
+      periodType: 'week' as const,
+      periodStart: p.start,
+      periodEnd: p.end,
+      currency,
+      cashBalance: toDb(new D(r.balance)),
+      grossBurn: toDb(cashOut),
+      netBurn: toDb(cashOut.minus(cashIn)),
+      revenueSource: 'none' as const,
+      metrics: { cashIn: toDb(cashIn), cashOut: toDb(cashOut), cashOnly: true },
+      dataQuality: {},
+      computedAt: new Date(),
+    };
+  });
+}
+
+export interface RefreshResult {
+  /** Snapshot rows written per period type. */
+  written: Record<PeriodType, number>;
+  from: string | null;
+  to: string | null;
+  ms: number;
+}
+
+/**
+ * Recompute and store snapshots. With `from`/`to` only the periods overlapping that range are
+ * written (the facts behind trailing metrics are still read); without, the whole history.
+ * Run inside `withBusiness`.
+ */
+export async function refreshSnapshots(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  opts: { asOf?: string; from?: string; to?: string } = {},
+): Promise<RefreshResult> {
+  const t0 = performance.now();
+  const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+  const [range] = await queryRows<{ first: string | null }>(
+    tx,
+    sql`select least((select min(date) from transactions where business_id = ${business.id} and deleted_at is null),
+                     (select min(issue_date) from invoices where business_id = ${business.id}))::text as first`,
+  );
+  const written: Record<PeriodType, number> = { week: 0, month: 0, quarter: 0, year: 0 };
+  if (!range?.first) return { written, from: null, to: null, ms: Math.round(performance.now() - t0) };
+  const historyStart = periodOf('year', range.first).start;
+  const historyEnd = asOf;
+  const factsFrom = periodOf('month', historyStart).start;
+  const factsTo = periodOf('month', historyEnd).start;
+  const facts = await loadFacts(tx, business.id, business.baseCurrency, factsFrom, factsTo, range.first);
+
+  const lo = opts.from && opts.from > range.first ? opts.from : range.first;
+  const hi = opts.to && opts.to < historyEnd ? opts.to : historyEnd;
+  const rows: SnapshotRow[] = [];
+  for (const type of ['month', 'quarter', 'year'] as const) {
+    for (const p of periodsBetween(type, lo, hi)) {
+      const row = buildSnapshot(business.id, facts, p, asOf);
+      if (row) rows.push(row);
+    }
+  }
+  rows.push(...(await weeklyCash(tx, business.id, business.baseCurrency, periodOf('week', lo).start, hi)));
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    await tx
+      .insert(metricSnapshots)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: [metricSnapshots.businessId, metricSnapshots.periodType, metricSnapshots.periodStart],
+        set: Object.fromEntries(
+          Object.entries({
+            periodEnd: 'period_end',
+            currency: 'currency',
+            revenue: 'revenue',
+            expenses: 'expenses',
+            netIncome: 'net_income',
+            grossMargin: 'gross_margin',
+            revenueVolatility: 'revenue_volatility',
+            refundCount: 'refund_count',
+            refundRatio: 'refund_ratio',
+            chargebackCount: 'chargeback_count',
+            chargebackRatio: 'chargeback_ratio',
+            mrr: 'mrr',
+            arr: 'arr',
+            subscriberChurn: 'subscriber_churn',
+            cashBalance: 'cash_balance',
+            grossBurn: 'gross_burn',
+            netBurn: 'net_burn',
+            runwayMonths: 'runway_months',
+            dso: 'dso',
+            dpo: 'dpo',
+            revenueSource: 'revenue_source',
+            metrics: 'metrics',
+            dataQuality: 'data_quality',
+            computedAt: 'computed_at',
+          }).map(([k, col]) => [k, sql.raw(`excluded."${col}"`)]),
+        ),
+      });
+    for (const r of chunk) written[r.periodType as PeriodType] += 1;
+  }
+  return { written, from: lo, to: hi, ms: Math.round(performance.now() - t0) };
+}
