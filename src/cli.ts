@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { createBusiness, listBusinesses } from './db/businesses';
-import { migrationStatus } from './db/client';
-import { DEMO_NAME, deleteDemo, loadDemo } from './demo/load';
+import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
+import { migrationStatus, withBusiness } from './db/client';
+import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
+import { refreshSnapshots } from './domain/metrics/snapshots';
 import { ConfigError, DomainError } from './errors';
 import { createApp } from './http/app';
 import { listen } from './http/server';
@@ -64,7 +65,7 @@ program
     try {
       if (opts.demo && (await listBusinesses(database.db)).length === 0) {
         logger.info('empty database: creating the demo company "Demo Co"');
-        const r = await loadDemo(database.db, { onProgress: progress('Demo Co') });
+        const r = await createDemoCompany(database, { onProgress: progress('Demo Co') });
         logger.info({ businessId: r.businessId, transactions: r.transactions, ms: r.ms }, 'demo company ready');
       }
     } catch (err) {
@@ -141,7 +142,7 @@ program
         );
       }
       if (opts.reset) await deleteDemo(rt.database.db, name);
-      const r = await loadDemo(rt.database.db, {
+      const r = await createDemoCompany(rt.database, {
         name,
         ...(opts.transactions ? { transactions: opts.transactions } : {}),
         ...(opts.seed ? { seed: opts.seed } : {}),
@@ -149,7 +150,7 @@ program
       });
       process.stdout.write(`${r.businessId}\n`);
       process.stderr.write(
-        `${name}: ${r.transactions.toLocaleString('en-US')} transactions in ${(r.ms / 1000).toFixed(1)} s\n`,
+        `${name}: ${r.transactions.toLocaleString('en-US')} transactions and ${r.snapshots} metric snapshots in ${(r.ms / 1000).toFixed(1)} s\n`,
       );
     } finally {
       await rt.close();
@@ -193,6 +194,41 @@ business
       const head = ['ID', 'NAME', 'CURRENCY', 'TRANSACTIONS'];
       const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
       for (const r of [head, ...table]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+const insights = program.command('insights').description('metric snapshots and other insights');
+
+insights
+  .command('refresh')
+  .description('recompute metric snapshots (the last three months; --full for the whole history)')
+  .option('--business <id>', 'one business (default: every business)')
+  .option('--full', 'recompute every period, not only recent ones')
+  .action(async (opts: { business?: string; full?: boolean }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const targets = opts.business
+        ? [await getBusiness(rt.database.db, opts.business)]
+        : await listBusinesses(rt.database.db);
+      const today = new Date().toISOString().slice(0, 10);
+      const from = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 2, 1))
+        .toISOString()
+        .slice(0, 10);
+      for (const b of targets) {
+        const r = await withBusiness(rt.database.db, b.id, (tx) =>
+          refreshSnapshots(
+            tx,
+            { id: b.id, baseCurrency: b.baseCurrency },
+            { asOf: today, ...(opts.full ? {} : { from }) },
+          ),
+        );
+        const w = r.written;
+        process.stdout.write(
+          `${b.name}: ${w.month} monthly, ${w.quarter} quarterly, ${w.year} yearly and ${w.week} weekly snapshots${r.from ? ` from ${r.from}` : ' (no data yet)'} in ${r.ms} ms\n`,
+        );
+      }
     } finally {
       await rt.close();
     }

@@ -29,6 +29,8 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
+  /** Refresh planner statistics after a bulk load (needs the table owner, so it runs privileged). */
+  analyze(): Promise<void>;
   readonly db: Db;
   /** The role queries run as, for diagnostics. */
   readonly role: string;
@@ -69,7 +71,10 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     if (opts.migrate !== false)
       await migratePglite(drizzlePglite(pg, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
     await pg.exec(`SET ROLE ${RUNTIME_ROLE}`);
-    return { kind: 'pglite', db, role: RUNTIME_ROLE, pglite: pg, close: () => pg.close() };
+    const analyze = async () => {
+      await pg.exec(`RESET ROLE; ANALYZE; SET ROLE ${RUNTIME_ROLE}`);
+    };
+    return { kind: 'pglite', db, role: RUNTIME_ROLE, pglite: pg, analyze, close: () => pg.close() };
   } catch (err) {
     await pg.close();
     throw err;
@@ -104,7 +109,15 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   });
   const db = drizzlePostgres(pool, { schema }) as unknown as Db;
   const role = bypasses ? RUNTIME_ROLE : (await pool<{ u: string }[]>`select current_user as u`)[0]!.u;
-  return { kind: 'postgres', db, role, sql: pool, close: () => pool.end({ timeout: 5 }) };
+  const analyze = async () => {
+    const maintenance = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+    try {
+      await maintenance`analyze`;
+    } finally {
+      await maintenance.end({ timeout: 5 });
+    }
+  };
+  return { kind: 'postgres', db, role, sql: pool, analyze, close: () => pool.end({ timeout: 5 }) };
 }
 
 /** Rows of a raw query, whichever driver ran it. */

@@ -38,7 +38,8 @@ const createdAt = () => tstz('created_at').notNull().defaultNow();
 const updatedAt = () => tstz('updated_at').notNull().defaultNow();
 const money = (name: string) => numeric(name, { precision: 19, scale: 4 });
 const currency = (name = 'currency') => char(name, { length: 3 });
-const ratio = (name: string) => numeric(name, { precision: 12, scale: 6 });
+/** Ratios and day counts are unbounded: a tiny denominator makes them huge, and storing must never fail. */
+const ratio = (name: string) => numeric(name);
 const businessRef = () =>
   uuid('business_id')
     .notNull()
@@ -637,9 +638,9 @@ export const metricSnapshots = pgTable(
     grossBurn: money('gross_burn'),
     netBurn: money('net_burn'),
     /** Months; null with `metrics.cashFlowPositive = true` when net burn ≤ 0. */
-    runwayMonths: numeric('runway_months', { precision: 9, scale: 2 }),
-    dso: numeric('dso', { precision: 9, scale: 2 }),
-    dpo: numeric('dpo', { precision: 9, scale: 2 }),
+    runwayMonths: ratio('runway_months'),
+    dso: ratio('dso'),
+    dpo: ratio('dpo'),
     revenueSource: text('revenue_source').notNull(),
     metrics: jsonb('metrics').notNull().default({}),
     dataQuality: jsonb('data_quality').notNull().default({}),
@@ -695,7 +696,7 @@ export const recommendations = pgTable(
     metricRefs: jsonb('metric_refs').notNull().default([]),
     estimatedImpact: money('estimated_impact'),
     impactCurrency: currency('impact_currency'),
-    impactDays: numeric('impact_days', { precision: 9, scale: 2 }),
+    impactDays: ratio('impact_days'),
     details: jsonb('details').notNull().default({}),
     statusChangedBy: text('status_changed_by'),
     statusChangedAt: tstz('status_changed_at'),

@@ -3,8 +3,9 @@
  * transaction: a crash leaves no half-built company behind.
  */
 import { and, eq } from 'drizzle-orm';
-import { type Db, withNewBusiness, withSystem } from '../db/client';
+import { type Database, type Db, withBusiness, withNewBusiness, withSystem } from '../db/client';
 import { businesses } from '../db/schema';
+import { refreshSnapshots } from '../domain/metrics/snapshots';
 import { ingestStripe } from '../integrations/stripe/mappers';
 import { ingestXero } from '../integrations/xero/mappers';
 import { type DemoOptions, generateDemo, scaleForTransactions } from './generate';
@@ -54,4 +55,22 @@ export async function deleteDemo(db: Db, name = DEMO_NAME): Promise<number> {
       .returning({ id: businesses.id }),
   );
   return gone.length;
+}
+
+/**
+ * The demo as a newcomer gets it: loaded, planner statistics refreshed (a bulk load leaves them
+ * stale), and metric snapshots computed.
+ */
+export async function createDemoCompany(
+  database: Database,
+  opts: DemoLoadOptions = {},
+): Promise<DemoLoadResult & { snapshots: number }> {
+  const loaded = await loadDemo(database.db, opts);
+  await database.analyze();
+  const asOf = (opts.today ?? new Date()).toISOString().slice(0, 10);
+  const refreshed = await withBusiness(database.db, loaded.businessId, (tx) =>
+    refreshSnapshots(tx, { id: loaded.businessId, baseCurrency: 'USD' }, { asOf }),
+  );
+  const snapshots = Object.values(refreshed.written).reduce((a, b) => a + b, 0);
+  return { ...loaded, snapshots, ms: loaded.ms + refreshed.ms };
 }

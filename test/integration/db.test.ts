@@ -5,6 +5,7 @@ import { pgError, queryRows, withBusiness, withSystem } from '../../src/db/clien
 import { businesses, readinessScores, TENANT_TABLES, transactions } from '../../src/db/schema';
 import { D } from '../../src/money';
 import { useTestDatabase } from '../helpers/db';
+import { MIGRATION_COUNT } from '../helpers/migrations';
 
 /** The PostgreSQL error a promise rejects with (SQLSTATE, constraint, message). */
 async function failure(p: Promise<unknown>) {
@@ -54,7 +55,7 @@ describe('migrations', () => {
       t.db,
       sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
     );
-    expect(Number(applied[0]!.n)).toBe(3);
+    expect(Number(applied[0]!.n)).toBe(MIGRATION_COUNT);
     const rows = await queryRows<{
       relname: string;
       relrowsecurity: boolean;

@@ -5,6 +5,7 @@ import { NotFoundError, RateLimitedError } from '../../src/errors';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { openTestDatabase, useTestDatabase } from '../helpers/db';
+import { MIGRATION_COUNT } from '../helpers/migrations';
 
 const t = useTestDatabase();
 const config = loadConfig({ DATA_DIR: '/tmp/cfo-http-test', ENCRYPTION_KEY: 'cd'.repeat(32) });
@@ -36,7 +37,10 @@ describe('HTTP skeleton', () => {
     const { app } = appWithLog();
     const res = await app.request('/readyz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ready', migrations: { applied: 3, expected: 3 } });
+    expect(await res.json()).toMatchObject({
+      status: 'ready',
+      migrations: { applied: MIGRATION_COUNT, expected: MIGRATION_COUNT },
+    });
   });
 
   it('/readyz is 503 when the database is gone', async () => {

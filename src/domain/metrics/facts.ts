@@ -136,7 +136,7 @@ export async function loadFacts(
   for (const r of await queryRows<Record<string, string | number | null>>(
     tx,
     sql`with t as (
-          select t.*, a.is_bank, ca.type as category_type
+          select t.date, t.source, t.kind, t.status, t.base_amount, t.category, a.is_bank, ca.type as category_type
           from transactions t
           left join accounts a on a.id = t.bank_account_id
           left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
@@ -238,8 +238,10 @@ export async function loadFacts(
     (r.type === 'ACCREC' ? f.ar : f.ap)[r.bucket] = dec(r.amount);
   }
 
-  // Subscriptions as of each month end, from their timestamps (Stripe's MRR: active and past_due,
-  // trials excluded; churn over the trailing 30 days).
+  // Subscriptions as of each month end (Stripe's MRR: active and past_due, trials excluded; churn over
+  // the trailing 30 days). A subscription is active from the end of any trial (its activation) until it
+  // ends; one that ends before activating never counts. Each becomes a +MRR event on its activation day
+  // and a −MRR event on its end day; values at a boundary are sums of the events before it (UTC days).
   for (const r of await queryRows<{
     m: string;
     mrr: string;
@@ -249,24 +251,28 @@ export async function loadFacts(
     new30: number;
   }>(
     tx,
-    sql`with ms as (select m::date as m, (m + interval '1 month')::timestamptz as e
-                    from generate_series(${from}::date, ${end}::date, interval '1 month') m),
-        s as (select * from subscriptions where business_id = ${businessId} and currency = ${baseCurrency}
-              and status not in ('incomplete', 'incomplete_expired'))
+    sql`with s as (
+          select mrr_amount as mrr, (coalesce(trial_end, started_at) at time zone 'UTC')::date as act,
+                 (ended_at at time zone 'UTC')::date as ended, coalesce(trial_end, started_at) as act_ts, ended_at
+          from subscriptions
+          where business_id = ${businessId} and currency = ${baseCurrency} and status not in ('incomplete', 'incomplete_expired')),
+        ev as (
+          select act as d, mrr, 1 as sign from s where ended_at is null or ended_at > act_ts
+          union all
+          select ended, -mrr, -1 from s where ended_at is not null and ended_at > act_ts),
+        daily as (
+          select d, sum(mrr) filter (where sign > 0) as plus_mrr, sum(-mrr) filter (where sign < 0) as minus_mrr,
+                 count(*) filter (where sign > 0) as plus_n, count(*) filter (where sign < 0) as minus_n
+          from ev group by d),
+        ms as (select m::date as m, (m + interval '1 month')::date as b, ((m + interval '1 month')::date - 30) as b30
+               from generate_series(${from}::date, ${end}::date, interval '1 month') m)
         select to_char(ms.m, 'YYYY-MM-DD') as m,
-          coalesce(sum(s.mrr_amount) filter (where s.started_at < ms.e and (s.ended_at is null or s.ended_at >= ms.e)
-                                              and (s.trial_end is null or s.trial_end < ms.e)), 0) as mrr,
-          count(s.id) filter (where s.started_at < ms.e and (s.ended_at is null or s.ended_at >= ms.e)
-                               and (s.trial_end is null or s.trial_end < ms.e))::int as active,
-          -- A subscriber is active once any trial is over; a trial that ends unconverted is not churn.
-          count(s.id) filter (where s.ended_at >= ms.e - interval '30 days' and s.ended_at < ms.e
-                               and coalesce(s.trial_end, s.started_at) < s.ended_at)::int as churned,
-          count(s.id) filter (where coalesce(s.trial_end, s.started_at) < ms.e - interval '30 days'
-                               and (s.ended_at is null or s.ended_at >= ms.e - interval '30 days'))::int as active_ago,
-          count(s.id) filter (where coalesce(s.trial_end, s.started_at) >= ms.e - interval '30 days'
-                               and coalesce(s.trial_end, s.started_at) < ms.e
-                               and (s.ended_at is null or s.ended_at > coalesce(s.trial_end, s.started_at)))::int as new30
-        from ms left join s on true group by ms.m`,
+          coalesce(sum(daily.plus_mrr) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_mrr) filter (where daily.d < ms.b), 0) as mrr,
+          (coalesce(sum(daily.plus_n) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_n) filter (where daily.d < ms.b), 0))::int as active,
+          coalesce(sum(daily.minus_n) filter (where daily.d >= ms.b30 and daily.d < ms.b), 0)::int as churned,
+          (coalesce(sum(daily.plus_n) filter (where daily.d < ms.b30), 0) - coalesce(sum(daily.minus_n) filter (where daily.d < ms.b30), 0))::int as active_ago,
+          coalesce(sum(daily.plus_n) filter (where daily.d >= ms.b30 and daily.d < ms.b), 0)::int as new30
+        from ms left join daily on daily.d < ms.b group by ms.m`,
   )) {
     const f = at(r.m);
     if (!f) continue;
@@ -277,24 +283,25 @@ export async function loadFacts(
     f.new30 = Number(r.new30);
   }
 
-  // The largest customer of each month, per revenue source.
+  // The largest customer of each month, per revenue source: aggregate by customer first, name the leaders after.
   for (const r of await queryRows<{ m: string; source: 'xero' | 'stripe'; name: string; revenue: string }>(
     tx,
     sql`with rev as (
-          select 'xero' as source, date_trunc('month', i.issue_date) as m, coalesce(c.name, 'Unknown') as name,
+          select 'xero' as source, date_trunc('month', i.issue_date)::date as m, i.contact_id::text as k,
                  sum(case i.type when 'ACCREC' then 1 else -1 end * round(i.subtotal / i.currency_rate, 4)) as revenue
-          from invoices i left join contacts c on c.id = i.contact_id
+          from invoices i
           where i.business_id = ${businessId} and i.source = 'xero' and i.type in ('ACCREC', 'ACCRECCREDIT')
             and i.status in ('AUTHORISED', 'PAID') and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')
           group by 1, 2, 3
           union all
-          select 'stripe', date_trunc('month', t.date), coalesce(c.name, t.metadata->>'customer', 'Unknown'), sum(t.base_amount)
-          from transactions t left join contacts c on c.id = t.contact_id
+          select 'stripe', date_trunc('month', t.date)::date, coalesce(t.contact_id::text, t.metadata->>'customer'), sum(t.base_amount)
+          from transactions t
           where t.business_id = ${businessId} and t.source = 'stripe' and t.kind = 'CHARGE' and t.status = 'succeeded'
             and t.deleted_at is null and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month')
-          group by 1, 2, 3)
-        select distinct on (source, m) source, to_char(m, 'YYYY-MM-DD') as m, name, revenue
-        from rev order by source, m, revenue desc, name`,
+          group by 1, 2, 3),
+        top as (select distinct on (source, m) source, m, k, revenue from rev order by source, m, revenue desc, k)
+        select top.source, to_char(top.m, 'YYYY-MM-DD') as m, coalesce(c.name, top.k, 'Unknown') as name, top.revenue
+        from top left join contacts c on c.business_id = ${businessId} and c.id::text = top.k`,
   )) {
     const f = at(r.m);
     if (f) f.topCustomer[r.source] = { name: r.name, revenue: dec(r.revenue) };

@@ -82,8 +82,9 @@ const agingOf = (m: MonthFacts | undefined, side: 'ar' | 'ap') =>
   Object.fromEntries(AGING_BUCKETS.map((b) => [b, toDb(m ? m[side][b] : new D(0))])) as Record<AgingBucket, string>;
 const totalOf = (m: MonthFacts | undefined, side: 'ar' | 'ap') =>
   m ? AGING_BUCKETS.reduce((a, b) => a.plus(m[side][b]), new D(0)) : new D(0);
-const dbOrNull = (d: Dec | null) => (d === null ? null : toDb(d));
-const num = (n: number | null) => (n === null ? null : String(n));
+/** Days and months: 2 places. Ratios: 6 places. */
+const days2 = (d: Dec | null) => (d === null ? null : d.toFixed(2));
+const num = (n: number | null) => (n === null ? null : n.toFixed(6));
 
 /**
  * Build the snapshot of one period from the facts. `asOf` marks the current, partial period:
@@ -154,9 +155,9 @@ export function buildSnapshot(businessId: string, f: BusinessFacts, period: Peri
     cashBalance: toDb(last.cashBalance),
     grossBurn: toDb(cashOut),
     netBurn: toDb(cashOut.minus(cashIn)),
-    runwayMonths: dbOrNull(run.months),
-    dso: dbOrNull(daysOutstanding(arTotal, revenue, days)),
-    dpo: dbOrNull(daysOutstanding(apTotal, expenses, days)),
+    runwayMonths: days2(run.months),
+    dso: days2(daysOutstanding(arTotal, revenue, days)),
+    dpo: days2(daysOutstanding(apTotal, expenses, days)),
     revenueSource: source,
     metrics: {
       partial,
