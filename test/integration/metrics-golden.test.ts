@@ -8,6 +8,7 @@ import { createBusiness } from '../../src/db/businesses';
 import { withBusiness } from '../../src/db/client';
 import { metricSnapshots } from '../../src/db/schema';
 import { refreshSnapshots } from '../../src/domain/metrics/snapshots';
+import { computeReadiness } from '../../src/domain/readiness';
 import type { StripeBatch, StripeCharge, StripeSubscription } from '../../src/integrations/stripe/mappers';
 import { ingestStripe } from '../../src/integrations/stripe/mappers';
 import { ingestXero } from '../../src/integrations/xero/mappers';
@@ -455,5 +456,30 @@ describe('golden business: data quality', () => {
   it('the current month is marked partial', async () => {
     const apr = await snapshot('month', '2026-04-01');
     expect(apr.metrics).toMatchObject({ partial: true, daysInPeriod: 15 });
+  });
+});
+
+describe('golden business: funding readiness', () => {
+  it('scores from the last three complete months, with evidence', async () => {
+    const r = await withBusiness(t.db, businessId, (tx) => computeReadiness(tx, businessId, ASOF));
+    const by = Object.fromEntries(r.components.map((c) => [c.name, c]));
+    // Revenue Jan–Mar 31,500 → 126,000 a year: (log10(126,000) − 5) / 1.699 = 0.0591; no earlier quarter: growth 0.5 → 0.2795
+    expect(by.revenue_scale_growth!.value).toBe(0.2795);
+    // Volatility 0.423247 → (0.5 − 0.423247) / 0.4 = 0.1919
+    expect(by.revenue_stability!.value).toBe(0.1919);
+    // Cash-flow positive
+    expect(by.burn_runway!.value).toBe(1);
+    // Refunds 1/7 = 14.3% ≥ 5% and chargebacks 1/7 ≥ 1%: both 0
+    expect(by.payment_risk!.value).toBe(0);
+    expect(by.payment_risk!.evidence.figures).toEqual({ refundRatio: 0.142857, chargebackRatio: 0.142857 });
+    // DSO 48.47 → (90 − 48.47) / 60 = 0.6922; overdue 4,600 of 8,600 = 53.5% ≥ 50% → 0; mean 0.3461
+    expect(by.receivables_health!.value).toBe(0.3461);
+    // March data quality 70
+    expect(by.data_quality!.value).toBe(0.7);
+    // 5.59 + 2.88 + 20 + 0 + 6.92 + 7 = 42.39
+    expect(r).toMatchObject({ score: 42, tier: 'needs_work', scoreVersion: 'v1', asOfMonth: '2026-03-01' });
+    expect(by.receivables_health!.evidence.snapshotIds).toHaveLength(3);
+    expect(r.nextBand).toMatchObject({ tier: 'funding_ready', pointsNeeded: 18 });
+    expect(r.nextBand!.actions.length).toBeGreaterThan(0);
   });
 });
