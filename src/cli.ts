@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
-import { refreshSnapshots } from './domain/metrics/snapshots';
+import { refreshInsights } from './domain/insights';
 import { ConfigError, DomainError } from './errors';
 import { createApp } from './http/app';
 import { listen } from './http/server';
@@ -203,7 +203,9 @@ const insights = program.command('insights').description('metric snapshots and o
 
 insights
   .command('refresh')
-  .description('recompute metric snapshots (the last three months; --full for the whole history)')
+  .description(
+    'recompute metric snapshots (the last three months; --full for the whole history), readiness and recommendations',
+  )
   .option('--business <id>', 'one business (default: every business)')
   .option('--full', 'recompute every period, not only recent ones')
   .action(async (opts: { business?: string; full?: boolean }, cmd: Command) => {
@@ -218,15 +220,18 @@ insights
         .slice(0, 10);
       for (const b of targets) {
         const r = await withBusiness(rt.database.db, b.id, (tx) =>
-          refreshSnapshots(
+          refreshInsights(
             tx,
             { id: b.id, baseCurrency: b.baseCurrency },
             { asOf: today, ...(opts.full ? {} : { from }) },
           ),
         );
-        const w = r.written;
+        const w = r.snapshots.written;
+        const rec = r.recommendations;
         process.stdout.write(
-          `${b.name}: ${w.month} monthly, ${w.quarter} quarterly, ${w.year} yearly and ${w.week} weekly snapshots${r.from ? ` from ${r.from}` : ' (no data yet)'} in ${r.ms} ms\n`,
+          `${b.name}: ${w.month} monthly, ${w.quarter} quarterly, ${w.year} yearly and ${w.week} weekly snapshots${r.snapshots.from ? ` from ${r.snapshots.from}` : ' (no data yet)'}` +
+            `${r.readiness ? `; readiness ${r.readiness.score} (${r.readiness.tier})` : ''}` +
+            `; recommendations: ${rec.active} active (${rec.created} new, ${rec.resolved} resolved) in ${r.ms} ms\n`,
         );
       }
     } finally {

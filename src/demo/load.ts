@@ -5,8 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { type Database, type Db, withBusiness, withNewBusiness, withSystem } from '../db/client';
 import { businesses } from '../db/schema';
-import { refreshSnapshots } from '../domain/metrics/snapshots';
-import { computeReadiness } from '../domain/readiness';
+import { refreshInsights } from '../domain/insights';
 import { ingestStripe } from '../integrations/stripe/mappers';
 import { ingestXero } from '../integrations/xero/mappers';
 import { type DemoOptions, generateDemo, scaleForTransactions } from './generate';
@@ -60,7 +59,7 @@ export async function deleteDemo(db: Db, name = DEMO_NAME): Promise<number> {
 
 /**
  * The demo as a newcomer gets it: loaded, planner statistics refreshed (a bulk load leaves them
- * stale), metric snapshots and the funding-readiness score computed.
+ * stale), and its insights computed: snapshots, readiness score, recommendations.
  */
 export async function createDemoCompany(
   database: Database,
@@ -69,11 +68,9 @@ export async function createDemoCompany(
   const loaded = await loadDemo(database.db, opts);
   await database.analyze();
   const asOf = (opts.today ?? new Date()).toISOString().slice(0, 10);
-  const refreshed = await withBusiness(database.db, loaded.businessId, async (tx) => {
-    const r = await refreshSnapshots(tx, { id: loaded.businessId, baseCurrency: 'USD' }, { asOf });
-    await computeReadiness(tx, loaded.businessId, asOf);
-    return r;
-  });
-  const snapshots = Object.values(refreshed.written).reduce((a, b) => a + b, 0);
+  const refreshed = await withBusiness(database.db, loaded.businessId, (tx) =>
+    refreshInsights(tx, { id: loaded.businessId, baseCurrency: 'USD' }, { asOf }),
+  );
+  const snapshots = Object.values(refreshed.snapshots.written).reduce((a, b) => a + b, 0);
   return { ...loaded, snapshots, ms: loaded.ms + refreshed.ms };
 }

@@ -1,0 +1,33 @@
+/**
+ * Everything derived from the books, in dependency order: metric snapshots, then the funding-readiness
+ * score and the recommendations that read them. Run inside `withBusiness`.
+ */
+import type { Db } from '../db/client';
+import { type RefreshResult, refreshSnapshots } from './metrics/snapshots';
+import { computeReadiness } from './readiness';
+import { type RunResult, runRecommendations } from './recommendations';
+
+export interface InsightsResult {
+  snapshots: RefreshResult;
+  readiness: { score: number; tier: string } | null;
+  recommendations: RunResult;
+  ms: number;
+}
+
+export async function refreshInsights(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  opts: { asOf?: string; from?: string } = {},
+): Promise<InsightsResult> {
+  const t0 = performance.now();
+  const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+  const snapshots = await refreshSnapshots(tx, business, { asOf, ...(opts.from ? { from: opts.from } : {}) });
+  const readiness = snapshots.from ? await computeReadiness(tx, business.id, asOf) : null;
+  const recommendations = await runRecommendations(tx, business, asOf);
+  return {
+    snapshots,
+    readiness: readiness ? { score: readiness.score, tier: readiness.tier } : null,
+    recommendations,
+    ms: Math.round(performance.now() - t0),
+  };
+}
