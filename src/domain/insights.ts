@@ -1,9 +1,10 @@
 /**
  * Everything derived from the books, in dependency order: metric snapshots, then the funding-readiness
- * score and the recommendations that read them. Run inside `withBusiness`.
+ * score, each customer's payment behaviour, and the recommendations that read them. Run inside `withBusiness`.
  */
 import type { Db } from '../db/client';
 import { type RefreshResult, refreshSnapshots } from './metrics/snapshots';
+import { updateContactPaymentBehaviour } from './payment-health';
 import { computeReadiness } from './readiness';
 import { type RunResult, runRecommendations } from './recommendations';
 
@@ -23,6 +24,7 @@ export async function refreshInsights(
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
   const snapshots = await refreshSnapshots(tx, business, { asOf, ...(opts.from ? { from: opts.from } : {}) });
   const readiness = snapshots.from ? await computeReadiness(tx, business.id, asOf) : null;
+  await updateContactPaymentBehaviour(tx, business.id, asOf);
   const recommendations = await runRecommendations(tx, business, asOf);
   return {
     snapshots,
