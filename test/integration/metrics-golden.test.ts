@@ -9,6 +9,7 @@ import { withBusiness } from '../../src/db/client';
 import { metricSnapshots } from '../../src/db/schema';
 import { refreshSnapshots } from '../../src/domain/metrics/snapshots';
 import { computeReadiness } from '../../src/domain/readiness';
+import { buildReport } from '../../src/domain/reports';
 import type { StripeBatch, StripeCharge, StripeSubscription } from '../../src/integrations/stripe/mappers';
 import { ingestStripe } from '../../src/integrations/stripe/mappers';
 import { ingestXero } from '../../src/integrations/xero/mappers';
@@ -481,5 +482,105 @@ describe('golden business: funding readiness', () => {
     expect(by.receivables_health!.evidence.snapshotIds).toHaveLength(3);
     expect(r.nextBand).toMatchObject({ tier: 'funding_ready', pointsNeeded: 18 });
     expect(r.nextBand!.actions.length).toBeGreaterThan(0);
+  });
+});
+
+describe('golden business: reports agree with the snapshots', () => {
+  const biz = () => ({ id: businessId, baseCurrency: 'USD' });
+
+  it('profit and loss for March', async () => {
+    const r = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, biz(), { kind: 'profit_and_loss', from: '2026-03-01', to: '2026-03-31' }),
+    );
+    expect(r.data).toMatchObject({
+      revenueSource: 'xero',
+      // INV-4 6,000 on Sales; CN-1 −500 has no line items
+      income: [
+        { name: 'Sales', amount: '6000.00' },
+        { name: 'Uncoded', amount: '-500.00' },
+      ],
+      totalIncome: '5500.00', // = March revenue
+      costOfSales: [{ name: 'Hosting', amount: '1500.00' }],
+      grossProfit: '4000.00',
+      // Rent bill 3,000, software 250, the uncategorized 100
+      expenses: [
+        { name: 'Rent', amount: '3000.00' },
+        { name: 'Software', amount: '250.00' },
+        { name: 'Uncategorized', amount: '100.00' },
+      ],
+      totalExpenses: '3350.00', // 3,350 + 1,500 = 4,850 = March expenses
+      netProfit: '650.00', // = March net income
+    });
+  });
+
+  it('cash summary for March: opening + in − out = closing = the snapshot cash balance', async () => {
+    const r = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, biz(), { kind: 'cash_summary', from: '2026-03-01', to: '2026-03-31' }),
+    );
+    expect(r.data).toMatchObject({
+      openingCash: '53600.00',
+      cashIn: [{ name: 'Customer payments', amount: '14000.00' }],
+      totalCashIn: '14000.00',
+      totalCashOut: '350.00',
+      netCashFlow: '13650.00',
+      transfersBetweenOwnAccounts: '0.00',
+      closingCash: '67250.00',
+    });
+    const feb = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, biz(), { kind: 'cash_summary', from: '2026-02-01', to: '2026-02-28' }),
+    );
+    // The sweep to savings moves money between own accounts: neither in nor out, zero in total.
+    expect(feb.data).toMatchObject({
+      totalCashIn: '10000.00',
+      totalCashOut: '3200.00',
+      transfersBetweenOwnAccounts: '0.00',
+      closingCash: '53600.00',
+    });
+  });
+
+  it('balance-sheet summary and aged receivables at 31 March', async () => {
+    const bs = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, biz(), { kind: 'balance_sheet', to: '2026-03-31' }),
+    );
+    expect(bs.data).toMatchObject({
+      cash: [
+        { name: 'Checking', amount: '62250.00' },
+        { name: 'Savings', amount: '5000.00' },
+      ],
+      totalCash: '67250.00',
+      receivables: '8600.00',
+      payables: '4500.00',
+      netWorkingPosition: '71350.00',
+    });
+    const ar = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, biz(), { kind: 'aged_receivables', to: '2026-03-31', save: true }),
+    );
+    expect(ar.data).toMatchObject({
+      contacts: [{ contact: 'Beta LLC', current: '4000.00', d31_60: '4600.00', total: '8600.00' }],
+      totals: {
+        current: '4000.00',
+        d1_30: '0.00',
+        d31_60: '4600.00',
+        d61_90: '0.00',
+        d90_plus: '0.00',
+        total: '8600.00',
+      },
+    });
+    expect(ar.id).toMatch(/^[0-9a-f-]{36}$/);
+    const ap = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, biz(), { kind: 'aged_payables', to: '2026-03-31' }),
+    );
+    expect(ap.data).toMatchObject({ totals: { current: '1500.00', d1_30: '3000.00', total: '4500.00' } });
+  });
+
+  it('refuses a period that is missing or backwards', async () => {
+    await expect(
+      withBusiness(t.db, businessId, (tx) => buildReport(tx, biz(), { kind: 'profit_and_loss', to: '2026-03-31' })),
+    ).rejects.toThrow(/needs a period/);
+    await expect(
+      withBusiness(t.db, businessId, (tx) =>
+        buildReport(tx, biz(), { kind: 'cash_summary', from: '2026-04-01', to: '2026-03-31' }),
+      ),
+    ).rejects.toThrow(/starts \(2026-04-01\) after it ends/);
   });
 });

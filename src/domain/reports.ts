@@ -1,0 +1,263 @@
+/**
+ * Financial reports computed from the local copy, with the same definitions as the metric snapshots
+ * (docs/metrics.md): profit and loss, balance-sheet summary, cash summary, aged receivables and payables.
+ * Saved to `reports` when asked.
+ */
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows } from '../db/client';
+import { reports } from '../db/schema';
+import { InvalidInputError } from '../errors';
+import { D, type Dec } from '../money';
+import { AGING_BUCKETS, type AgingBucket, agingBucket } from './metrics/formulas';
+import { daysBetween } from './periods';
+
+export type ReportKind = 'profit_and_loss' | 'balance_sheet' | 'cash_summary' | 'aged_receivables' | 'aged_payables';
+
+export interface Line {
+  name: string;
+  amount: string;
+}
+
+export interface Report {
+  id?: string;
+  kind: ReportKind;
+  periodStart: string | null;
+  periodEnd: string;
+  currency: string;
+  data: Record<string, unknown>;
+}
+
+const f2 = (d: Dec) => d.toFixed(2);
+const total = (lines: { amount: string }[]) => lines.reduce((a, l) => a.plus(l.amount), new D(0));
+
+async function revenueSourceOf(tx: Db, businessId: string): Promise<'xero' | 'stripe' | 'csv' | 'none'> {
+  const [s] = await queryRows<{ xero: boolean; stripe: boolean; csv: boolean }>(
+    tx,
+    sql`select exists (select 1 from invoices where business_id = ${businessId} and source = 'xero')
+               or exists (select 1 from integration_accounts where business_id = ${businessId} and provider = 'xero' and status = 'active') as xero,
+             exists (select 1 from transactions where business_id = ${businessId} and source = 'stripe') as stripe,
+             exists (select 1 from transactions where business_id = ${businessId} and source = 'csv') as csv`,
+  );
+  return s?.xero ? 'xero' : s?.stripe ? 'stripe' : s?.csv ? 'csv' : 'none';
+}
+
+async function profitAndLoss(tx: Db, businessId: string, from: string, to: string) {
+  const source = await revenueSourceOf(tx, businessId);
+  let rows: { section: 'income' | 'cost_of_sales' | 'expenses'; name: string; amount: string }[] = [];
+  if (source === 'xero') {
+    rows = await queryRows(
+      tx,
+      sql`with codes as (select distinct on (code) code, name, type from accounts where business_id = ${businessId} and code is not null order by code, updated_at desc),
+          docs as (
+            select case when i.type in ('ACCREC', 'ACCRECCREDIT') then 'income'
+                        when codes.type = 'DIRECTCOSTS' then 'cost_of_sales' else 'expenses' end as section,
+                   coalesce(codes.name, i.line_items->0->>'AccountCode', 'Uncoded') as name,
+                   case when i.type in ('ACCRECCREDIT', 'ACCPAYCREDIT') then -1 else 1 end * round(i.subtotal / i.currency_rate, 4) as amount
+            from invoices i left join codes on codes.code = i.line_items->0->>'AccountCode'
+            where i.business_id = ${businessId} and i.source = 'xero' and i.status in ('AUTHORISED', 'PAID')
+              and i.issue_date >= ${from}::date and i.issue_date <= ${to}::date),
+          spend as (
+            select case when codes.type = 'DIRECTCOSTS' then 'cost_of_sales' else 'expenses' end as section,
+                   coalesce(t.category, 'Uncategorized') as name, -t.base_amount as amount
+            from transactions t left join codes on codes.code = t.account_code
+            where t.business_id = ${businessId} and t.source = 'xero' and t.kind = 'SPEND' and t.deleted_at is null
+              and t.date >= ${from}::date and t.date <= ${to}::date)
+          select section, name, sum(amount)::text as amount from (select * from docs union all select * from spend) x
+          group by 1, 2 order by 1, sum(amount) desc`,
+    );
+  } else if (source === 'stripe') {
+    rows = await queryRows(
+      tx,
+      sql`select case kind when 'FEE' then 'cost_of_sales' else 'income' end as section,
+                 case kind when 'CHARGE' then 'Card sales' when 'REFUND' then 'Refunds' else 'Stripe fees' end as name,
+                 (case when kind = 'FEE' then -1 else 1 end * sum(base_amount))::text as amount
+          from transactions where business_id = ${businessId} and source = 'stripe' and deleted_at is null
+            and ((kind = 'CHARGE' and status = 'succeeded') or kind in ('REFUND', 'FEE'))
+            and date >= ${from}::date and date <= ${to}::date
+          group by kind order by 1, 2`,
+    );
+  } else if (source === 'csv') {
+    rows = await queryRows(
+      tx,
+      sql`select case when base_amount > 0 then 'income' else 'expenses' end as section, coalesce(category, 'Uncategorized') as name,
+                 abs(sum(base_amount))::text as amount
+          from transactions where business_id = ${businessId} and source = 'csv' and deleted_at is null and kind <> 'TRANSFER'
+            and (base_amount < 0 or category is not null) and date >= ${from}::date and date <= ${to}::date
+          group by 1, 2 order by 1, 3 desc`,
+    );
+  }
+  const section = (s: string) =>
+    rows.filter((r) => r.section === s).map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }));
+  const income = section('income');
+  const cos = section('cost_of_sales');
+  const expenses = section('expenses');
+  const exact = (s: string) => rows.filter((r) => r.section === s).reduce((a, r) => a.plus(r.amount), new D(0));
+  const totalIncome = exact('income');
+  const totalCos = exact('cost_of_sales');
+  const grossProfit = totalIncome.minus(totalCos);
+  const totalExpenses = exact('expenses');
+  return {
+    revenueSource: source,
+    income,
+    totalIncome: f2(totalIncome),
+    costOfSales: cos,
+    totalCostOfSales: f2(totalCos),
+    grossProfit: f2(grossProfit),
+    expenses,
+    totalExpenses: f2(totalExpenses),
+    netProfit: f2(grossProfit.minus(totalExpenses)),
+  };
+}
+
+async function cashByAccount(tx: Db, businessId: string, asOf: string): Promise<Line[]> {
+  const rows = await queryRows<{ name: string; amount: string }>(
+    tx,
+    sql`select a.name, coalesce(sum(t.base_amount) filter (where t.deleted_at is null and t.date <= ${asOf}::date), 0)::text as amount
+        from accounts a left join transactions t on t.bank_account_id = a.id and t.business_id = ${businessId}
+        where a.business_id = ${businessId} and a.is_bank group by a.id, a.name order by a.name`,
+  );
+  return rows.map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }));
+}
+
+/** Open documents at a date, outstanding = base total − payments dated on or before it (as the snapshots count). */
+async function openDocuments(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
+  return queryRows<{ contact: string; due: string; outstanding: string; number: string | null }>(
+    tx,
+    sql`with pays as (select invoice_id, sum(abs(base_amount)) as amt from transactions
+                      where business_id = ${businessId} and kind = 'PAYMENT' and deleted_at is null and invoice_id is not null and date <= ${asOf}::date
+                      group by invoice_id)
+        select coalesce(c.name, 'Unknown') as contact, coalesce(i.due_date, i.issue_date)::text as due, i.number,
+               (round(i.total / i.currency_rate, 4) - coalesce(pays.amt, 0))::text as outstanding
+        from invoices i left join contacts c on c.id = i.contact_id left join pays on pays.invoice_id = i.id
+        where i.business_id = ${businessId} and i.type = ${type} and i.status in ('AUTHORISED', 'PAID') and i.issue_date <= ${asOf}::date
+          and not (i.status = 'PAID' and i.paid_date is not null and i.paid_date <= ${asOf}::date and pays.invoice_id is null)
+          and round(i.total / i.currency_rate, 4) - coalesce(pays.amt, 0) > 0`,
+  );
+}
+
+async function aged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
+  const docs = await openDocuments(tx, businessId, type, asOf);
+  const byContact = new Map<string, Record<AgingBucket, Dec>>();
+  const zeros = () => Object.fromEntries(AGING_BUCKETS.map((b) => [b, new D(0)])) as Record<AgingBucket, Dec>;
+  const totals = zeros();
+  for (const d of docs) {
+    const bucket = agingBucket(daysBetween(d.due, asOf));
+    if (!byContact.has(d.contact)) byContact.set(d.contact, zeros());
+    const row = byContact.get(d.contact)!;
+    row[bucket] = row[bucket].plus(d.outstanding);
+    totals[bucket] = totals[bucket].plus(d.outstanding);
+  }
+  const out = (r: Record<AgingBucket, Dec>) => ({
+    ...(Object.fromEntries(AGING_BUCKETS.map((b) => [b, f2(r[b])])) as Record<AgingBucket, string>),
+    total: f2(AGING_BUCKETS.reduce((a, b) => a.plus(r[b]), new D(0))),
+  });
+  const contacts = [...byContact.entries()]
+    .map(([contact, r]) => ({ contact, ...out(r) }))
+    .sort((a, b) => new D(b.total).comparedTo(a.total) || a.contact.localeCompare(b.contact));
+  return { asOf, contacts, totals: out(totals), documents: docs.length };
+}
+
+async function cashSummary(tx: Db, businessId: string, from: string, to: string) {
+  const rows = await queryRows<{ direction: 'in' | 'out' | 'opening' | 'transfers'; name: string; amount: string }>(
+    tx,
+    sql`with bank as (select t.* from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
+                      where t.business_id = ${businessId} and t.deleted_at is null)
+        select 'opening' as direction, '' as name, coalesce(sum(base_amount), 0)::text as amount from bank where date < ${from}::date
+        union all
+        select 'transfers', '', coalesce(sum(base_amount), 0)::text from bank where kind = 'TRANSFER' and date >= ${from}::date and date <= ${to}::date
+        union all
+        select case when base_amount > 0 then 'in' else 'out' end,
+               coalesce(category, case kind when 'PAYMENT' then case when base_amount > 0 then 'Customer payments' else 'Supplier payments' end else 'Uncategorized' end),
+               abs(sum(base_amount))::text
+        from bank where kind <> 'TRANSFER' and date >= ${from}::date and date <= ${to}::date group by 1, 2`,
+  );
+  const opening = new D(rows.find((r) => r.direction === 'opening')!.amount);
+  const transfers = new D(rows.find((r) => r.direction === 'transfers')!.amount);
+  const lines = (dir: 'in' | 'out') =>
+    rows
+      .filter((r) => r.direction === dir)
+      .map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }))
+      .sort((a, b) => new D(b.amount).comparedTo(a.amount) || a.name.localeCompare(b.name));
+  const exact = (dir: 'in' | 'out') =>
+    rows.filter((r) => r.direction === dir).reduce((a, r) => a.plus(r.amount), new D(0));
+  const cashIn = exact('in');
+  const cashOut = exact('out');
+  return {
+    openingCash: f2(opening),
+    cashIn: lines('in'),
+    totalCashIn: f2(cashIn),
+    cashOut: lines('out'),
+    totalCashOut: f2(cashOut),
+    netCashFlow: f2(cashIn.minus(cashOut)),
+    // Between the business's own accounts: zero in total unless a side is in an account not tracked here.
+    transfersBetweenOwnAccounts: f2(transfers),
+    closingCash: f2(opening.plus(cashIn).minus(cashOut).plus(transfers)),
+  };
+}
+
+export async function buildReport(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  opts: { kind: ReportKind; from?: string; to: string; save?: boolean; createdBy?: string },
+): Promise<Report> {
+  const { kind, to } = opts;
+  const needsPeriod = kind === 'profit_and_loss' || kind === 'cash_summary';
+  if (needsPeriod && !opts.from)
+    throw new InvalidInputError(`A ${kind.replace(/_/g, ' ')} report needs a period: give "from" as well as "to".`);
+  if (opts.from && opts.from > to)
+    throw new InvalidInputError(`The period starts (${opts.from}) after it ends (${to}).`);
+  let data: Record<string, unknown>;
+  switch (kind) {
+    case 'profit_and_loss':
+      data = await profitAndLoss(tx, business.id, opts.from!, to);
+      break;
+    case 'cash_summary':
+      data = await cashSummary(tx, business.id, opts.from!, to);
+      break;
+    case 'balance_sheet': {
+      const cash = await cashByAccount(tx, business.id, to);
+      const ar = await aged(tx, business.id, 'ACCREC', to);
+      const ap = await aged(tx, business.id, 'ACCPAY', to);
+      const cashTotal = total(cash);
+      data = {
+        asOf: to,
+        cash,
+        totalCash: f2(cashTotal),
+        receivables: ar.totals.total,
+        payables: ap.totals.total,
+        netWorkingPosition: f2(cashTotal.plus(ar.totals.total).minus(ap.totals.total)),
+        note: 'A summary from bank accounts, receivables and payables; fixed assets, equity and other balances are not synced.',
+      };
+      break;
+    }
+    case 'aged_receivables':
+      data = await aged(tx, business.id, 'ACCREC', to);
+      break;
+    case 'aged_payables':
+      data = await aged(tx, business.id, 'ACCPAY', to);
+      break;
+  }
+  const report: Report = {
+    kind,
+    periodStart: needsPeriod ? opts.from! : null,
+    periodEnd: to,
+    currency: business.baseCurrency,
+    data,
+  };
+  if (opts.save) {
+    const [row] = await tx
+      .insert(reports)
+      .values({
+        businessId: business.id,
+        kind,
+        periodStart: report.periodStart,
+        periodEnd: to,
+        currency: business.baseCurrency,
+        data,
+        createdBy: opts.createdBy ?? null,
+      })
+      .returning({ id: reports.id });
+    report.id = row!.id;
+  }
+  return report;
+}
