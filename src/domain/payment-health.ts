@@ -75,20 +75,27 @@ export async function customerPaymentHealth(
           from invoices i
           where i.business_id = ${businessId} and i.type = 'ACCREC' and i.status in ('AUTHORISED', 'PAID') and i.contact_id is not null
             and (i.issue_date >= ${yearAgo}::date or (i.status = 'AUTHORISED' and i.amount_due > 0))),
-        paid as (select * from inv where status = 'PAID' and paid_date is not null and paid_date <= ${asOf}::date)
-        select c.id::text as contact_id, c.name,
-          (select count(*)::int from paid where paid.contact_id = c.id) as paid,
-          (select round(avg(paid_date - issue_date), 1)::text from paid where paid.contact_id = c.id) as avg_days,
-          (select percentile_cont(0.5) within group (order by paid_date - issue_date) from paid where paid.contact_id = c.id) as median_days,
-          (select round(avg(case when paid_date > due_date then 1.0 else 0.0 end), 6)::text from paid where paid.contact_id = c.id and due_date is not null) as late_share,
-          (select round(avg(greatest(paid_date - due_date, 0)), 1)::text from paid where paid.contact_id = c.id and paid_date > ${recentFrom}::date) as recent_late,
-          (select round(avg(greatest(paid_date - due_date, 0)), 1)::text from paid where paid.contact_id = c.id and paid_date <= ${recentFrom}::date) as earlier_late,
-          (select coalesce(sum(due_amount), 0)::text from inv where inv.contact_id = c.id and status = 'AUTHORISED' and due_date < ${asOf}::date and due_amount > 0) as overdue,
-          (select count(*)::int from inv where inv.contact_id = c.id and status = 'AUTHORISED' and due_date < ${asOf}::date and due_amount > 0) as overdue_n,
-          (select max(${asOf}::date - due_date)::int from inv where inv.contact_id = c.id and status = 'AUTHORISED' and due_date < ${asOf}::date and due_amount > 0) as oldest
-        from contacts c
-        where c.business_id = ${businessId} and exists (select 1 from inv where inv.contact_id = c.id)
-          ${opts.customer ? sql`and c.name ilike ${`%${opts.customer.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`}` : sql``}`,
+        paid as (
+          select contact_id, count(*)::int as paid,
+                 round(avg(paid_date - issue_date), 1)::text as avg_days,
+                 percentile_cont(0.5) within group (order by paid_date - issue_date) as median_days,
+                 round(avg(case when paid_date > due_date then 1.0 else 0.0 end) filter (where due_date is not null), 6)::text as late_share,
+                 round(avg(greatest(paid_date - due_date, 0)) filter (where paid_date > ${recentFrom}::date), 1)::text as recent_late,
+                 round(avg(greatest(paid_date - due_date, 0)) filter (where paid_date <= ${recentFrom}::date), 1)::text as earlier_late
+          from inv where status = 'PAID' and paid_date is not null and paid_date <= ${asOf}::date
+          group by contact_id),
+        overdue as (
+          select contact_id, sum(due_amount)::text as overdue, count(*)::int as overdue_n, max(${asOf}::date - due_date)::int as oldest
+          from inv where status = 'AUTHORISED' and due_date < ${asOf}::date and due_amount > 0
+          group by contact_id)
+        select c.id::text as contact_id, c.name, coalesce(paid.paid, 0) as paid, paid.avg_days, paid.median_days, paid.late_share,
+               paid.recent_late, paid.earlier_late, coalesce(overdue.overdue, '0') as overdue, coalesce(overdue.overdue_n, 0) as overdue_n,
+               overdue.oldest
+        from (select distinct contact_id from inv) k
+        join contacts c on c.id = k.contact_id and c.business_id = ${businessId}
+        left join paid on paid.contact_id = k.contact_id
+        left join overdue on overdue.contact_id = k.contact_id
+        ${opts.customer ? sql`where c.name ilike ${`%${opts.customer.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`}` : sql``}`,
   );
   const out = rows.map((r) => {
     const base = {
@@ -117,15 +124,18 @@ export async function customerPaymentHealth(
   return opts.limit ? out.slice(0, opts.limit) : out;
 }
 
-/** Store each customer's average days to pay and late share on the contact (the columns reserved for it). */
-export async function updateContactPaymentBehaviour(tx: Db, businessId: string, asOf: string): Promise<number> {
-  const health = await customerPaymentHealth(tx, businessId, asOf);
-  for (const h of health) {
-    await tx.execute(
-      sql`update contacts set avg_days_to_pay = ${h.averageDaysToPay === null ? null : String(h.averageDaysToPay)},
-            late_payment_share = ${h.latePaidShare === null ? null : String(h.latePaidShare)}, updated_at = now()
-          where business_id = ${businessId} and id = ${h.contactId}`,
-    );
-  }
-  return health.length;
+/** Store each customer's average days to pay and late share on the contact (the columns reserved for it), in one statement. */
+export async function updateContactPaymentBehaviour(tx: Db, businessId: string, asOf: string): Promise<void> {
+  await tx.execute(
+    sql`update contacts c set avg_days_to_pay = x.avg_days, late_payment_share = x.late_share, updated_at = now()
+        from (
+          select contact_id, round(avg(paid_date - issue_date), 2) as avg_days,
+                 round(avg(case when paid_date > due_date then 1.0 else 0.0 end) filter (where due_date is not null), 6) as late_share
+          from invoices
+          where business_id = ${businessId} and type = 'ACCREC' and status = 'PAID' and paid_date is not null and contact_id is not null
+            and paid_date <= ${asOf}::date and issue_date >= ${addDays(asOf, -365)}::date
+          group by contact_id) x
+        where c.business_id = ${businessId} and c.id = x.contact_id
+          and (c.avg_days_to_pay, c.late_payment_share) is distinct from (x.avg_days, x.late_share)`,
+  );
 }
