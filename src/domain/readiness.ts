@@ -3,10 +3,10 @@
  * contribution and evidence, and the cheapest way to reach the next tier. Versioned: a change to the
  * weights or curves is a new SCORE_VERSION, so stored scores stay comparable within a version.
  */
-import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { metricSnapshots, readinessScores } from '../db/schema';
+import { readinessScores } from '../db/schema';
 import { D } from '../money';
+import { latestCompleteMonths } from './metrics/snapshots';
 
 export const SCORE_VERSION = 'v1';
 
@@ -237,18 +237,7 @@ export async function computeReadiness(
   businessId: string,
   asOf: string,
 ): Promise<Readiness & { id: string; asOfMonth: string | null }> {
-  const months = await tx
-    .select()
-    .from(metricSnapshots)
-    .where(
-      and(
-        eq(metricSnapshots.businessId, businessId),
-        eq(metricSnapshots.periodType, 'month'),
-        lt(metricSnapshots.periodEnd, asOf),
-      ),
-    )
-    .orderBy(desc(metricSnapshots.periodStart))
-    .limit(6);
+  const months = await latestCompleteMonths(tx, businessId, asOf, 6);
   const last = months[0];
   const last3 = months.slice(0, 3);
   const prev3 = months.slice(3, 6);

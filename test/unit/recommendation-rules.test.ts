@@ -64,11 +64,11 @@ const CASES: Record<string, { fires: (c: RuleContext) => RuleContext; quiet: (c:
   },
   refund_ratio_rising: {
     fires: (c) => {
-      [0.01, 0.02, 0.03, 0.04].forEach((r, k) => (c.months[3 + k]!.refundRatio = r));
+      for (const [k, r] of [0.01, 0.02, 0.03, 0.04].entries()) c.months[3 + k]!.refundRatio = r;
       return c;
     },
     quiet: (c) => {
-      [0.01, 0.02, 0.03, 0.03].forEach((r, k) => (c.months[3 + k]!.refundRatio = r));
+      for (const [k, r] of [0.01, 0.02, 0.03, 0.03].entries()) c.months[3 + k]!.refundRatio = r;
       return c;
     },
   },

@@ -3,7 +3,7 @@
  * Flows of a quarter or year are the sums of its months; stocks (cash, receivables, MRR) are the
  * values at its last month end. Definitions: docs/metrics.md.
  */
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
 import { metricSnapshots } from '../../db/schema';
 import { D, type Dec, toDb } from '../../money';
@@ -340,4 +340,27 @@ export async function refreshSnapshots(
     for (const r of chunk) written[r.periodType as PeriodType] += 1;
   }
   return { written, from: lo, to: hi, ms: Math.round(performance.now() - t0) };
+}
+
+export type StoredSnapshot = typeof metricSnapshots.$inferSelect;
+
+/** The latest `n` complete monthly snapshots (ended before `asOf`), newest first. */
+export async function latestCompleteMonths(
+  tx: Db,
+  businessId: string,
+  asOf: string,
+  n: number,
+): Promise<StoredSnapshot[]> {
+  return tx
+    .select()
+    .from(metricSnapshots)
+    .where(
+      and(
+        eq(metricSnapshots.businessId, businessId),
+        eq(metricSnapshots.periodType, 'month'),
+        lt(metricSnapshots.periodEnd, asOf),
+      ),
+    )
+    .orderBy(desc(metricSnapshots.periodStart))
+    .limit(n);
 }

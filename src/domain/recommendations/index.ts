@@ -3,10 +3,11 @@
  * condition that reappears updates its row instead of adding one; a condition that cleared marks its
  * row resolved; a person's accept or dismiss is kept. Run inside `withBusiness` after snapshots.
  */
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
-import { metricSnapshots, recommendations } from '../../db/schema';
+import { recommendations } from '../../db/schema';
 import { disputeMonitoring } from '../disputes';
+import { latestCompleteMonths } from '../metrics/snapshots';
 import { addDays, periodOf, periodsBetween } from '../periods';
 import { type MonthView, type Recommendation, RULES, type RuleContext } from './rules';
 
@@ -28,18 +29,7 @@ export async function loadRuleContext(
   asOf: string,
 ): Promise<RuleContext> {
   const id = business.id;
-  const rows = await tx
-    .select()
-    .from(metricSnapshots)
-    .where(
-      and(
-        eq(metricSnapshots.businessId, id),
-        eq(metricSnapshots.periodType, 'month'),
-        lt(metricSnapshots.periodEnd, asOf),
-      ),
-    )
-    .orderBy(desc(metricSnapshots.periodStart))
-    .limit(12);
+  const rows = await latestCompleteMonths(tx, id, asOf, 12);
   const months: MonthView[] = rows.reverse().map((r) => {
     const m = r.metrics as Json & {
       runway?: { cashFlowPositive?: boolean };

@@ -7,7 +7,7 @@ import type { Db } from '../../db/client';
 import { accounts, businesses, contacts, invoices, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
 import { InvalidInputError } from '../../errors';
-import { D, fromApiNumber, neg, toDb } from '../../money';
+import { D, fromApiNumber, toDb } from '../../money';
 import type {
   XeroAccount,
   XeroBankTransaction,
@@ -126,60 +126,120 @@ function categoryOf(
   };
 }
 
+/** What invoices, bills and credit notes have in common, in Xero's units. */
+interface XeroDocument {
+  id: string;
+  type: InvoiceRow['type'];
+  number: string | undefined;
+  reference: string | undefined;
+  contact: XeroInvoice['Contact'];
+  date: XeroDate;
+  due: XeroDate | undefined;
+  paid: XeroDate | undefined;
+  status: string;
+  lines: XeroInvoice['LineItems'];
+  subtotal: number;
+  tax: number | undefined;
+  total: number;
+  currency: string | undefined;
+  rate: number | undefined;
+  updated: XeroDate | undefined;
+  /** Decimal strings: what is still open, paid and credited. */
+  amountDue: string;
+  amountPaid: string;
+  amountCredited: string;
+}
+
+/** A document row for `invoices` and its movement for `transactions` (signed: money in > 0). */
+function documentRows(
+  b: BusinessContext,
+  d: XeroDocument,
+  refs: Refs,
+  txn: { externalId: string; kind: TxRow['kind']; moneyIn: boolean; metadata: Record<string, unknown> },
+): { invoice: InvoiceRow; transaction: TxRow } {
+  const currency = d.currency ?? b.baseCurrency;
+  const total = money(d.total, currency);
+  const base = toBase(total, currency, d.rate, b.baseCurrency);
+  const contactId = d.contact?.ContactID ? (refs.contactIds.get(d.contact.ContactID) ?? null) : null;
+  const invoice: InvoiceRow = {
+    businessId: b.id,
+    source: 'xero',
+    externalId: d.id,
+    type: d.type,
+    number: d.number ?? null,
+    reference: d.reference ?? null,
+    contactId,
+    status: d.status,
+    issueDate: xeroDay(d.date),
+    dueDate: optDay(d.due),
+    paidDate: optDay(d.paid),
+    currency,
+    currencyRate: String(d.rate ?? 1),
+    subtotal: money(d.subtotal, currency),
+    totalTax: money(d.tax, currency),
+    total,
+    amountDue: d.amountDue,
+    amountPaid: d.amountPaid,
+    amountCredited: d.amountCredited,
+    baseTotal: base.value,
+    lineItems: d.lines ?? [],
+    externalUpdatedAt: optTime(d.updated),
+  };
+  const signed = (v: string) => (txn.moneyIn ? v : toDb(new D(v).neg()));
+  const transaction: TxRow = {
+    businessId: b.id,
+    source: 'xero',
+    externalId: txn.externalId,
+    kind: txn.kind,
+    status: d.status,
+    date: xeroDay(d.date),
+    amount: signed(total),
+    currency,
+    baseAmount: signed(base.value),
+    counterparty: d.contact?.Name ?? null,
+    contactId,
+    description: [d.number, d.reference].filter(Boolean).join(' ') || null,
+    ...categoryOf(d.lines, refs),
+    metadata: { ...txn.metadata, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
+    externalUpdatedAt: optTime(d.updated),
+    deletedAt: removedAt(d.status, d.updated),
+  };
+  return { invoice, transaction };
+}
+
 export function mapInvoice(
   b: BusinessContext,
   inv: XeroInvoice,
   refs: Refs,
 ): { invoice: InvoiceRow; transaction: TxRow } {
   const currency = inv.CurrencyCode ?? b.baseCurrency;
-  const total = money(inv.Total, currency);
-  const base = toBase(total, currency, inv.CurrencyRate, b.baseCurrency);
-  const contactId = inv.Contact?.ContactID ? (refs.contactIds.get(inv.Contact.ContactID) ?? null) : null;
-  const invoice: InvoiceRow = {
-    businessId: b.id,
-    source: 'xero',
-    externalId: inv.InvoiceID,
-    type: inv.Type,
-    number: inv.InvoiceNumber ?? null,
-    reference: inv.Reference ?? null,
-    contactId,
-    status: inv.Status,
-    issueDate: xeroDay(inv.Date),
-    dueDate: optDay(inv.DueDate),
-    paidDate: optDay(inv.FullyPaidOnDate),
-    currency,
-    currencyRate: String(inv.CurrencyRate ?? 1),
-    subtotal: money(inv.SubTotal, currency),
-    totalTax: money(inv.TotalTax, currency),
-    total,
-    amountDue: money(inv.AmountDue, currency),
-    amountPaid: money(inv.AmountPaid, currency),
-    amountCredited: money(inv.AmountCredited, currency),
-    baseTotal: base.value,
-    lineItems: inv.LineItems ?? [],
-    externalUpdatedAt: optTime(inv.UpdatedDateUTC),
-  };
   const sales = inv.Type === 'ACCREC';
-  const signed = sales ? total : toDb(neg(fromApiNumber(total, currency)));
-  const transaction: TxRow = {
-    businessId: b.id,
-    source: 'xero',
-    externalId: `invoice:${inv.InvoiceID}`,
-    kind: sales ? 'INVOICE' : 'BILL',
-    status: inv.Status,
-    date: xeroDay(inv.Date),
-    amount: signed,
-    currency,
-    baseAmount: sales ? base.value : toDb(new D(base.value).neg()),
-    counterparty: inv.Contact?.Name ?? null,
-    contactId,
-    description: [inv.InvoiceNumber, inv.Reference].filter(Boolean).join(' ') || null,
-    ...categoryOf(inv.LineItems, refs),
-    metadata: base.fxMissing ? { fxRateMissing: true } : {},
-    externalUpdatedAt: optTime(inv.UpdatedDateUTC),
-    deletedAt: removedAt(inv.Status, inv.UpdatedDateUTC),
-  };
-  return { invoice, transaction };
+  return documentRows(
+    b,
+    {
+      id: inv.InvoiceID,
+      type: inv.Type,
+      number: inv.InvoiceNumber,
+      reference: inv.Reference,
+      contact: inv.Contact,
+      date: inv.Date,
+      due: inv.DueDate,
+      paid: inv.FullyPaidOnDate,
+      status: inv.Status,
+      lines: inv.LineItems,
+      subtotal: inv.SubTotal,
+      tax: inv.TotalTax,
+      total: inv.Total,
+      currency: inv.CurrencyCode,
+      rate: inv.CurrencyRate,
+      updated: inv.UpdatedDateUTC,
+      amountDue: money(inv.AmountDue, currency),
+      amountPaid: money(inv.AmountPaid, currency),
+      amountCredited: money(inv.AmountCredited, currency),
+    },
+    refs,
+    { externalId: `invoice:${inv.InvoiceID}`, kind: sales ? 'INVOICE' : 'BILL', moneyIn: sales, metadata: {} },
+  );
 }
 
 export function mapCreditNote(
@@ -188,55 +248,39 @@ export function mapCreditNote(
   refs: Refs,
 ): { invoice: InvoiceRow; transaction: TxRow } {
   const currency = cn.CurrencyCode ?? b.baseCurrency;
-  const total = money(cn.Total, currency);
-  const base = toBase(total, currency, cn.CurrencyRate, b.baseCurrency);
-  const contactId = cn.Contact?.ContactID ? (refs.contactIds.get(cn.Contact.ContactID) ?? null) : null;
   const remaining = money(cn.RemainingCredit, currency);
-  const invoice: InvoiceRow = {
-    businessId: b.id,
-    source: 'xero',
-    externalId: cn.CreditNoteID,
-    type: cn.Type,
-    number: cn.CreditNoteNumber ?? null,
-    reference: cn.Reference ?? null,
-    contactId,
-    status: cn.Status,
-    issueDate: xeroDay(cn.Date),
-    dueDate: null,
-    paidDate: optDay(cn.FullyPaidOnDate),
-    currency,
-    currencyRate: String(cn.CurrencyRate ?? 1),
-    subtotal: money(cn.SubTotal, currency),
-    totalTax: money(cn.TotalTax, currency),
-    total,
-    amountDue: remaining,
-    amountPaid: toDb(new D(total).minus(remaining)),
-    amountCredited: '0',
-    baseTotal: base.value,
-    lineItems: cn.LineItems ?? [],
-    externalUpdatedAt: optTime(cn.UpdatedDateUTC),
-  };
-  // A sales credit note gives money back (negative); a supplier's credit note is money to us.
-  const sales = cn.Type === 'ACCRECCREDIT';
-  const transaction: TxRow = {
-    businessId: b.id,
-    source: 'xero',
-    externalId: `creditnote:${cn.CreditNoteID}`,
-    kind: 'CREDIT_NOTE',
-    status: cn.Status,
-    date: xeroDay(cn.Date),
-    amount: sales ? toDb(new D(total).neg()) : total,
-    currency,
-    baseAmount: sales ? toDb(new D(base.value).neg()) : base.value,
-    counterparty: cn.Contact?.Name ?? null,
-    contactId,
-    description: [cn.CreditNoteNumber, cn.Reference].filter(Boolean).join(' ') || null,
-    ...categoryOf(cn.LineItems, refs),
-    metadata: { creditNoteType: cn.Type, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
-    externalUpdatedAt: optTime(cn.UpdatedDateUTC),
-    deletedAt: removedAt(cn.Status, cn.UpdatedDateUTC),
-  };
-  return { invoice, transaction };
+  return documentRows(
+    b,
+    {
+      id: cn.CreditNoteID,
+      type: cn.Type,
+      number: cn.CreditNoteNumber,
+      reference: cn.Reference,
+      contact: cn.Contact,
+      date: cn.Date,
+      due: undefined,
+      paid: cn.FullyPaidOnDate,
+      status: cn.Status,
+      lines: cn.LineItems,
+      subtotal: cn.SubTotal,
+      tax: cn.TotalTax,
+      total: cn.Total,
+      currency: cn.CurrencyCode,
+      rate: cn.CurrencyRate,
+      updated: cn.UpdatedDateUTC,
+      amountDue: remaining,
+      amountPaid: toDb(new D(money(cn.Total, currency)).minus(remaining)),
+      amountCredited: '0',
+    },
+    refs,
+    // A sales credit note gives money back (negative); a supplier's credit note is money to us.
+    {
+      externalId: `creditnote:${cn.CreditNoteID}`,
+      kind: 'CREDIT_NOTE',
+      moneyIn: cn.Type === 'ACCPAYCREDIT',
+      metadata: { creditNoteType: cn.Type },
+    },
+  );
 }
 
 /** Payments in: receivable payments and supplier refunds; out: payable payments and customer refunds. */
