@@ -16,12 +16,17 @@ describe('Demo Co tells a believable story', () => {
     const demo = await createDemoCompany(t.database, { today: new Date(`${ASOF}T08:00:00Z`) });
     const biz = { id: demo.businessId, baseCurrency: 'USD' };
     const recs = await withBusiness(t.db, biz.id, (tx) =>
-      tx.select().from(recommendations).where(and(eq(recommendations.businessId, biz.id), eq(recommendations.status, 'pending'))),
+      tx
+        .select()
+        .from(recommendations)
+        .where(and(eq(recommendations.businessId, biz.id), eq(recommendations.status, 'pending'))),
     );
     expect(recs.length).toBeGreaterThan(0);
     for (const r of recs) expect(r.description).not.toMatch(/NaN|undefined|Infinity/);
 
-    const [score] = await withBusiness(t.db, biz.id, (tx) => tx.select().from(readinessScores).where(eq(readinessScores.businessId, biz.id)));
+    const [score] = await withBusiness(t.db, biz.id, (tx) =>
+      tx.select().from(readinessScores).where(eq(readinessScores.businessId, biz.id)),
+    );
     expect(score!.score).toBeGreaterThan(0);
     expect(score!.score).toBeLessThanOrEqual(100);
     const components = score!.components as { evidence: { snapshotIds: string[] } }[];

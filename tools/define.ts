@@ -1,0 +1,143 @@
+/**
+ * A tool is data: name, a description written for a model, zod input and output schemas, annotations,
+ * the scope it needs, and `run`. `invokeTool` is the one path every channel (agent, MCP, HTTP, CLI) uses:
+ * it checks the scope, validates input, runs inside `withBusiness`, validates and bounds the output,
+ * records a `tool_calls` row, and maps errors once.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type Db, withBusiness } from '../src/db/client';
+import { toolCalls } from '../src/db/schema';
+import { DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
+import type { Logger } from '../src/logger';
+
+export type Scope = 'read' | 'write' | 'admin';
+export type Channel = 'web' | 'widget' | 'mcp' | 'http' | 'n8n' | 'cli' | 'eval' | 'system';
+
+export interface ToolContext {
+  db: Db;
+  business: { id: string; name: string; baseCurrency: string };
+  caller: { type: 'user' | 'api_key' | 'agent' | 'system'; id?: string; scopes: Scope[] };
+  channel: Channel;
+  /** "Today" for the business; tests and evals pin it. */
+  today: () => string;
+  logger: Logger;
+  conversationId?: string;
+}
+
+export interface ToolAnnotations {
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  scope: Scope;
+  run(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>>;
+}
+
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(tool: Tool<I, O>): Tool<I, O> {
+  return tool;
+}
+
+/** Results are kept under about 8 KB so that no client hits a token cap; list tools page instead. */
+export const MAX_RESULT_BYTES = 8 * 1024;
+
+export type ToolResult<O = Record<string, unknown>> =
+  | { ok: true; output: O; ms: number; bytes: number }
+  | { ok: false; error: { code: string; message: string; status: number }; ms: number };
+
+/** The first problem of a zod error, naming the field: "period.from: Invalid date". */
+export function describeZodError(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'Invalid input.';
+  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  return `${path}${issue.message}`;
+}
+
+const bounded = (value: unknown): unknown => {
+  const text = JSON.stringify(value ?? null);
+  return text.length <= MAX_RESULT_BYTES
+    ? value
+    : { truncated: true, bytes: text.length, preview: text.slice(0, 2000) };
+};
+
+export async function invokeTool(tool: Tool, rawInput: unknown, ctx: ToolContext): Promise<ToolResult> {
+  const started = performance.now();
+  let input: unknown = rawInput;
+  let result: ToolResult;
+  try {
+    if (!ctx.caller.scopes.includes(tool.scope) && !ctx.caller.scopes.includes('admin')) {
+      throw new ForbiddenError(
+        `${tool.name} needs the "${tool.scope}" scope; this caller has ${ctx.caller.scopes.join(', ') || 'none'}.`,
+      );
+    }
+    const parsed = tool.input.safeParse(rawInput ?? {});
+    if (!parsed.success) throw new InvalidInputError(`${tool.name}: ${describeZodError(parsed.error)}`);
+    input = parsed.data;
+    const raw = await withBusiness(ctx.db, ctx.business.id, (tx) => tool.run(parsed.data, { ...ctx, db: tx }));
+    const checked = tool.output.safeParse(raw);
+    if (!checked.success) {
+      // A tool that breaks its own contract is a bug, not the caller's problem.
+      throw new Error(
+        `${tool.name} returned output that does not match its schema: ${describeZodError(checked.error)}`,
+      );
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(checked.data));
+    if (bytes > MAX_RESULT_BYTES) ctx.logger.warn({ tool: tool.name, bytes }, 'tool result above the size bound');
+    result = {
+      ok: true,
+      output: checked.data as Record<string, unknown>,
+      ms: Math.round(performance.now() - started),
+      bytes,
+    };
+  } catch (err) {
+    const ms = Math.round(performance.now() - started);
+    if (err instanceof DomainError) {
+      result = { ok: false, error: { code: err.code, message: err.message, status: err.status }, ms };
+    } else {
+      const ref = randomUUID().slice(0, 8);
+      ctx.logger.error({ err, tool: tool.name, ref }, 'tool failed');
+      result = { ok: false, error: { code: 'internal', message: `internal error (ref ${ref})`, status: 500 }, ms };
+    }
+  }
+  await recordCall(tool, input, result, ctx);
+  return result;
+}
+
+async function recordCall(tool: Tool, input: unknown, result: ToolResult, ctx: ToolContext): Promise<void> {
+  try {
+    await withBusiness(ctx.db, ctx.business.id, (tx) =>
+      tx.insert(toolCalls).values({
+        businessId: ctx.business.id,
+        conversationId: ctx.conversationId ?? null,
+        toolName: tool.name,
+        channel: ctx.channel,
+        input: bounded(input),
+        output: result.ok ? bounded(result.output) : null,
+        isError: !result.ok,
+        error: result.ok ? null : `${result.error.code}: ${result.error.message}`,
+        durationMs: result.ms,
+        actor: ctx.caller.id ? `${ctx.caller.type}:${ctx.caller.id}` : ctx.caller.type,
+      }),
+    );
+  } catch (err) {
+    // The answer matters more than its log line; say so loudly.
+    ctx.logger.error({ err, tool: tool.name }, 'could not record tool call');
+  }
+}
+
+// ---------- schema pieces the tools share ----------
+
+export const IsoDate = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
+/** Money as a decimal string in the business's base currency, e.g. "1234.50". */
+export const Amount = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal amount');
+export const Currency = z.string().length(3);
+export const Ratio = z.number().nullable();

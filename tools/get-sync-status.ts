@@ -1,0 +1,80 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { queryRows } from '../src/db/client';
+import { integrationAccounts, syncRuns } from '../src/db/schema';
+import { defineTool } from './define';
+
+export default defineTool({
+  name: 'get_sync_status',
+  title: 'Sync status',
+  description:
+    'Which sources are connected (Xero, Stripe, CSV), their status and last sync, the latest sync runs with their counts and errors, and the newest record in the local copy. Use it when figures look stale or a user asks whether data is up to date.',
+  input: z.object({}),
+  output: z.object({
+    connections: z.array(
+      z.object({
+        provider: z.string(),
+        name: z.string().nullable(),
+        status: z.string(),
+        statusMessage: z.string().nullable(),
+        lastSyncedAt: z.string().nullable(),
+      }),
+    ),
+    recentRuns: z.array(
+      z.object({
+        provider: z.string(),
+        mode: z.string(),
+        status: z.string(),
+        startedAt: z.string(),
+        processed: z.number().int(),
+        failed: z.number().int(),
+        error: z.string().nullable(),
+      }),
+    ),
+    newestRecord: z.string().nullable(),
+    recordsBySource: z.record(z.string(), z.number().int()),
+  }),
+  annotations: { readOnlyHint: true, idempotentHint: true },
+  scope: 'read',
+  async run(_input, ctx) {
+    const conns = await ctx.db
+      .select()
+      .from(integrationAccounts)
+      .where(eq(integrationAccounts.businessId, ctx.business.id));
+    const runs = await ctx.db
+      .select()
+      .from(syncRuns)
+      .where(eq(syncRuns.businessId, ctx.business.id))
+      .orderBy(desc(syncRuns.startedAt))
+      .limit(5);
+    const counts = await queryRows<{ source: string; n: number; newest: string | null }>(
+      ctx.db,
+      sql`select source, count(*)::int as n, max(date)::text as newest from transactions where business_id = ${ctx.business.id} and deleted_at is null group by source`,
+    );
+    return {
+      connections: conns.map((c) => ({
+        provider: c.provider,
+        name: c.name,
+        status: c.status,
+        statusMessage: c.statusMessage,
+        lastSyncedAt: c.lastSyncedAt?.toISOString() ?? null,
+      })),
+      recentRuns: runs.map((r) => ({
+        provider: r.provider,
+        mode: r.mode,
+        status: r.status,
+        startedAt: r.startedAt.toISOString(),
+        processed: r.processed,
+        failed: r.failed,
+        error: r.error,
+      })),
+      newestRecord:
+        counts
+          .map((c) => c.newest)
+          .filter((x): x is string => Boolean(x))
+          .sort()
+          .pop() ?? null,
+      recordsBySource: Object.fromEntries(counts.map((c) => [c.source, Number(c.n)])),
+    };
+  },
+});
