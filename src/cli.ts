@@ -5,20 +5,28 @@
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
+import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
 import { refreshInsights } from './domain/insights';
-import { ConfigError, DomainError } from './errors';
+import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
 import { createApp } from './http/app';
 import { listen } from './http/server';
 import { scrubString } from './logger';
+import { serveStdio } from './mcp/stdio';
 import { openRuntime, type Runtime } from './runtime';
 
 interface GlobalOpts {
   dataDir?: string;
   databaseUrl?: string;
 }
+
+// A reader that goes away (`cfo tool | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = new Command()
   .name('cfo')
@@ -234,6 +242,79 @@ insights
             `; recommendations: ${rec.active} active (${rec.created} new, ${rec.resolved} resolved) in ${r.ms} ms\n`,
         );
       }
+    } finally {
+      await rt.close();
+    }
+  });
+
+/** The business a command works on: the one given, or the only one there is. */
+async function pickBusiness(rt: Runtime, id: string | undefined) {
+  if (id) return getBusiness(rt.database.db, id);
+  const all = await listBusinesses(rt.database.db);
+  if (all.length === 1) return getBusiness(rt.database.db, all[0]!.id);
+  throw new InvalidInputError(
+    all.length === 0
+      ? 'No business yet: create one with `cfo demo` or `cfo business create NAME`.'
+      : 'Several businesses: choose one with --business ID (see `cfo business list`).',
+  );
+}
+
+function toolContext(
+  rt: Runtime,
+  business: { id: string; name: string; baseCurrency: string },
+  channel: ToolContext['channel'],
+): ToolContext {
+  return {
+    db: rt.database.db,
+    business: { id: business.id, name: business.name, baseCurrency: business.baseCurrency },
+    // The operator at the terminal runs the service: every scope.
+    caller: { type: 'system', scopes: ['read', 'write'] },
+    channel,
+    today: () => new Date().toISOString().slice(0, 10),
+    logger: rt.logger,
+  };
+}
+
+program
+  .command('tool')
+  .description('call a tool and print its JSON result (exit code 1 with the error on failure)')
+  .argument('[name]', 'tool name; omit to list the tools')
+  .option('--business <id>', 'business id (default: the only one)')
+  .option('--input <json>', 'tool input as JSON', '{}')
+  .action(async (name: string | undefined, opts: { business?: string; input: string }, cmd: Command) => {
+    if (!name) {
+      for (const t of TOOLS) process.stdout.write(`${t.name.padEnd(30)} ${t.title}\n`);
+      return;
+    }
+    const tool = findTool(name);
+    if (!tool) throw new NotFoundError(`No tool called "${name}". \`cfo tool\` lists them.`);
+    let input: unknown;
+    try {
+      input = JSON.parse(opts.input);
+    } catch {
+      throw new InvalidInputError(`--input is not valid JSON: ${opts.input.slice(0, 80)}`);
+    }
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const r = await invokeTool(tool, input, toolContext(rt, business, 'cli'));
+      if (!r.ok) throw new DomainError(r.error.code, r.error.status, r.error.message);
+      process.stdout.write(`${JSON.stringify(r.output, null, 2)}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('mcp')
+  .description('serve the tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, any MCP client)')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const { closed } = await serveStdio({ context: () => toolContext(rt, business, 'mcp') });
+      await Promise.race([closed, new Promise<void>((resolve) => process.stdin.once('end', () => resolve()))]);
     } finally {
       await rt.close();
     }
