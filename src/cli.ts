@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
+import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } from './auth/api-keys';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
@@ -315,6 +316,64 @@ program
       const business = await pickBusiness(rt, opts.business);
       const { closed } = await serveStdio({ context: () => toolContext(rt, business, 'mcp') });
       await Promise.race([closed, new Promise<void>((resolve) => process.stdin.once('end', () => resolve()))]);
+    } finally {
+      await rt.close();
+    }
+  });
+
+const keys = program.command('keys').description('API keys for HTTP and MCP callers');
+
+keys
+  .command('create')
+  .description('create an API key and print it once')
+  .option('--business <id>', 'business id (default: the only one)')
+  .option('--scopes <list>', 'comma-separated: read, write, admin', 'read')
+  .option('--name <name>', 'a label to recognise the key by', 'API key')
+  .option('--expires <duration>', 'e.g. 90d, 12h; default never')
+  .action(async (opts: { business?: string; scopes: string; name: string; expires?: string }, cmd: Command) => {
+    const expiresAt = parseExpiry(opts.expires);
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const scopes = opts.scopes
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean) as KeyScope[];
+      const k = await createApiKey(rt.database.db, { businessId: business.id, name: opts.name, scopes, expiresAt });
+      process.stdout.write(`${k.key}\n`);
+      process.stderr.write(
+        `Key ${k.prefix}… for ${business.name} (${k.scopes.join(', ')}${k.expiresAt ? `, expires ${k.expiresAt.toISOString()}` : ''}). It is shown only now: store it safely.\n`,
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+keys
+  .command('list')
+  .description('list the API keys of a business (prefixes only)')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      process.stdout.write(`${JSON.stringify(await listApiKeys(rt.database.db, business.id), null, 2)}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+keys
+  .command('revoke')
+  .description('revoke an API key (it stops working at once)')
+  .argument('<key-id>', 'the key id from `cfo keys list`')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (keyId: string, opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      await revokeApiKey(rt.database.db, business.id, keyId);
+      process.stdout.write(`revoked ${keyId}\n`);
     } finally {
       await rt.close();
     }

@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { type Database, migrationStatus } from '../db/client';
 import { DomainError, RateLimitedError } from '../errors';
 import type { Logger } from '../logger';
+import { registerApiRoutes } from './api';
 
 export interface AppDeps {
   config: Config;
@@ -57,6 +58,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       return c.json({ status: 'unavailable', database: database.kind, error: 'database unreachable' }, 503);
     }
   });
+
+  registerApiRoutes(app, deps);
 
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),

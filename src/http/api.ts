@@ -1,0 +1,79 @@
+/**
+ * Authenticated routes: API keys (Bearer or X-API-Key) fix the business and the scopes. The tool routes and
+ * MCP endpoint are thin: they call `invokeTool` / the MCP server, which call `invokeTool`.
+ */
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
+import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
+import { getBusiness } from '../db/businesses';
+import { DomainError, NotFoundError } from '../errors';
+import { handleMcpRequest } from '../mcp/http';
+import type { AppDeps, AppEnv } from './app';
+
+type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { key: VerifiedKey } };
+
+function presentedKey(c: Context): string | undefined {
+  const auth = c.req.header('authorization');
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  return c.req.header('x-api-key')?.trim() || undefined;
+}
+
+export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+  const { database, logger } = deps;
+  const api = app as unknown as Hono<AuthEnv>;
+
+  const authenticate = async (c: Context<AuthEnv>, next: () => Promise<void>) => {
+    c.set('key', await verifyApiKey(database.db, presentedKey(c)));
+    await next();
+  };
+  const context = async (key: VerifiedKey, channel: ToolContext['channel']): Promise<() => ToolContext> => {
+    const business = await getBusiness(database.db, key.businessId);
+    return () => ({
+      db: database.db,
+      business: { id: business.id, name: business.name, baseCurrency: business.baseCurrency },
+      caller: { type: 'api_key', id: key.keyId, scopes: key.scopes },
+      channel,
+      today: () => new Date().toISOString().slice(0, 10),
+      logger,
+    });
+  };
+
+  api.use('/v1/*', authenticate);
+  api.use('/mcp', authenticate);
+
+  /** The tools this key may call, with their JSON input schemas. */
+  api.get('/v1/tools', (c) => {
+    const key = c.get('key');
+    const tools = TOOLS.filter((t) => key.scopes.includes(t.scope) || key.scopes.includes('admin')).map((t) => ({
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      scope: t.scope,
+      annotations: t.annotations,
+      inputSchema: z.toJSONSchema(t.input, { io: 'input' }),
+    }));
+    return c.json({ tools });
+  });
+
+  /** Call a tool: the body is its input; 200 with `{ result }`, or the error with its status. */
+  api.post('/v1/tools/:name', async (c) => {
+    const tool = findTool(c.req.param('name'));
+    if (!tool) throw new NotFoundError(`No tool called "${c.req.param('name')}". GET /v1/tools lists them.`);
+    const text = await c.req.text();
+    let input: unknown = {};
+    if (text.trim()) {
+      try {
+        input = JSON.parse(text);
+      } catch {
+        throw new DomainError('invalid_input', 400, 'The body is not valid JSON.');
+      }
+    }
+    const r = await invokeTool(tool, input, (await context(c.get('key'), 'http'))());
+    if (!r.ok) throw new DomainError(r.error.code, r.error.status, r.error.message);
+    return c.json({ result: r.output });
+  });
+
+  /** MCP over Streamable HTTP (stateless). */
+  api.all('/mcp', async (c) => handleMcpRequest(c.req.raw, { context: await context(c.get('key'), 'mcp') }));
+}
