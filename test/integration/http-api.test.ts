@@ -39,11 +39,12 @@ const post = (path: string, key: string, body: unknown) =>
 
 describe('API keys on the HTTP API', () => {
   it('401 without a key, with a malformed or unknown one', async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: 'Bearer nope' },
       { 'x-api-key': 'cfo_AAAAAAAA_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await app.request('/v1/tools', { headers });
       expect(res.status).toBe(401);
       const body = await res.json();
