@@ -83,10 +83,14 @@ describe('HTTP skeleton', () => {
     expect(log()).toContain('secret_thing');
   });
 
-  it('answers unknown routes with a JSON 404', async () => {
+  it('answers unknown routes with a JSON 404; under /v1 only after authentication', async () => {
     const { app } = appWithLog();
-    const res = await app.request('/v1/nothing-here', { method: 'POST' });
+    const res = await app.request('/nothing-here', { method: 'POST' });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'No route for POST /v1/nothing-here.' } });
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'No route for POST /nothing-here.' } });
+    // Without a key, /v1 does not say which routes exist.
+    const anonymous = await app.request('/v1/nothing-here', { method: 'POST' });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.code).toBe('unauthorized');
   });
 });

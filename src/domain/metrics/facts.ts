@@ -61,6 +61,35 @@ const buckets = (): Record<AgingBucket, Dec> => ({
   d90_plus: zero(),
 });
 
+/** A month with nothing in it. */
+export function emptyMonth(month: string): MonthFacts {
+  return {
+    month,
+    revenue: { xero: zero(), stripe: zero(), csv: zero() },
+    expenses: { xero: zero(), stripe: zero(), csv: zero() },
+    cogs: { xero: zero(), stripe: zero(), csv: zero() },
+    cashIn: zero(),
+    cashOut: zero(),
+    cashBalance: zero(),
+    charges: 0,
+    chargeAmount: zero(),
+    refunds: 0,
+    refundAmount: zero(),
+    disputes: 0,
+    disputeAmount: zero(),
+    uncategorizedAbs: zero(),
+    categorizableAbs: zero(),
+    ar: buckets(),
+    ap: buckets(),
+    mrr: zero(),
+    activeSubscribers: 0,
+    churned30: 0,
+    active30Ago: 0,
+    new30: 0,
+    topCustomer: { xero: null, stripe: null, csv: null },
+  };
+}
+
 /** Facts for every month from `from` to `to` (first days of months, inclusive). */
 export async function loadFacts(
   tx: Db,
@@ -75,33 +104,7 @@ export async function loadFacts(
     tx,
     sql`select to_char(m, 'YYYY-MM-DD') as m from generate_series(${from}::date, ${to}::date, interval '1 month') m`,
   );
-  for (const { m } of monthRows) {
-    months.set(m, {
-      month: m,
-      revenue: { xero: zero(), stripe: zero(), csv: zero() },
-      expenses: { xero: zero(), stripe: zero(), csv: zero() },
-      cogs: { xero: zero(), stripe: zero(), csv: zero() },
-      cashIn: zero(),
-      cashOut: zero(),
-      cashBalance: zero(),
-      charges: 0,
-      chargeAmount: zero(),
-      refunds: 0,
-      refundAmount: zero(),
-      disputes: 0,
-      disputeAmount: zero(),
-      uncategorizedAbs: zero(),
-      categorizableAbs: zero(),
-      ar: buckets(),
-      ap: buckets(),
-      mrr: zero(),
-      activeSubscribers: 0,
-      churned30: 0,
-      active30Ago: 0,
-      new30: 0,
-      topCustomer: { xero: null, stripe: null, csv: null },
-    });
-  }
+  for (const { m } of monthRows) months.set(m, emptyMonth(m));
   const at = (m: string) => months.get(m);
   const end = `${to}`;
 

@@ -3,12 +3,12 @@
  * Flows of a quarter or year are the sums of its months; stocks (cash, receivables, MRR) are the
  * values at its last month end. Definitions: docs/metrics.md.
  */
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
 import { metricSnapshots } from '../../db/schema';
 import { D, type Dec, toDb } from '../../money';
-import { monthsOf, type Period, type PeriodType, periodDays, periodOf, periodsBetween } from '../periods';
-import { type BusinessFacts, loadFacts, type MonthFacts, type RevenueSource } from './facts';
+import { addDays, monthsOf, type Period, type PeriodType, periodDays, periodOf, periodsBetween } from '../periods';
+import { type BusinessFacts, emptyMonth, loadFacts, type MonthFacts, type RevenueSource } from './facts';
 import { AGING_BUCKETS, type AgingBucket, coefficientOfVariation, daysOutstanding, ratio, runway } from './formulas';
 
 export type SnapshotRow = typeof metricSnapshots.$inferInsert;
@@ -78,6 +78,8 @@ export function dataQuality(f: BusinessFacts, months: MonthFacts[], asOf: Date):
 
 const sumOf = (months: MonthFacts[], pick: (m: MonthFacts) => Dec) =>
   months.reduce((a, m) => a.plus(pick(m)), new D(0));
+const bySource = (months: MonthFacts[], pick: (m: MonthFacts) => Record<'xero' | 'stripe' | 'csv', Dec>) =>
+  Object.fromEntries((['xero', 'stripe', 'csv'] as const).map((s) => [s, toDb(sumOf(months, (m) => pick(m)[s]))]));
 const agingOf = (m: MonthFacts | undefined, side: 'ar' | 'ap') =>
   Object.fromEntries(AGING_BUCKETS.map((b) => [b, toDb(m ? m[side][b] : new D(0))])) as Record<AgingBucket, string>;
 const totalOf = (m: MonthFacts | undefined, side: 'ar' | 'ap') =>
@@ -173,9 +175,34 @@ export function buildSnapshot(businessId: string, f: BusinessFacts, period: Peri
       receivables: { total: toDb(arTotal), aging: agingOf(last, 'ar') },
       payables: { total: toDb(apTotal), aging: agingOf(last, 'ap') },
       customerConcentration: top,
-      revenueBySource: Object.fromEntries(
-        (['xero', 'stripe', 'csv'] as const).map((s) => [s, toDb(sumOf(months, (m) => m.revenue[s]))]),
-      ),
+      revenueBySource: bySource(months, (m) => m.revenue),
+      // Kept so that a month's facts can be rebuilt from its snapshot (incremental refresh).
+      expensesBySource: bySource(months, (m) => m.expenses),
+      cogsBySource: bySource(months, (m) => m.cogs),
+      uncategorizedAbs: toDb(sumOf(months, (m) => m.uncategorizedAbs)),
+      categorizableAbs: toDb(sumOf(months, (m) => m.categorizableAbs)),
+      ...(monthly
+        ? {
+            monthTopCustomers: Object.fromEntries(
+              (['xero', 'stripe', 'csv'] as const).map((s) => {
+                const t = last.topCustomer[s];
+                return [s, t ? { name: t.name, revenue: toDb(t.revenue) } : null];
+              }),
+            ),
+            subscriberCounts: {
+              active: last.activeSubscribers,
+              churned30: last.churned30,
+              active30Ago: last.active30Ago,
+              new30: last.new30,
+            },
+            stripeCounts: { charges, refunds, disputes },
+            stripeAmounts: {
+              charge: toDb(last.chargeAmount),
+              refund: toDb(last.refundAmount),
+              dispute: toDb(last.disputeAmount),
+            },
+          }
+        : {}),
       ...(hasStripe
         ? {
             charges,
@@ -301,6 +328,35 @@ export async function refreshSnapshots(
     }
   }
   rows.push(...(await weeklyCash(tx, business.id, business.baseCurrency, periodOf('week', lo).start, hi)));
+  await writeSnapshots(tx, rows, written);
+  return { written, from: lo, to: hi, ms: Math.round(performance.now() - t0) };
+}
+
+export type StoredSnapshot = typeof metricSnapshots.$inferSelect;
+
+/** The latest `n` complete monthly snapshots (ended before `asOf`), newest first. */
+export async function latestCompleteMonths(
+  tx: Db,
+  businessId: string,
+  asOf: string,
+  n: number,
+): Promise<StoredSnapshot[]> {
+  return tx
+    .select()
+    .from(metricSnapshots)
+    .where(
+      and(
+        eq(metricSnapshots.businessId, businessId),
+        eq(metricSnapshots.periodType, 'month'),
+        lt(metricSnapshots.periodEnd, asOf),
+      ),
+    )
+    .orderBy(desc(metricSnapshots.periodStart))
+    .limit(n);
+}
+
+/** Upsert snapshot rows by (business, period type, period start), counting them per type. */
+async function writeSnapshots(tx: Db, rows: SnapshotRow[], written: Record<PeriodType, number>): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
     await tx
@@ -339,28 +395,159 @@ export async function refreshSnapshots(
       });
     for (const r of chunk) written[r.periodType as PeriodType] += 1;
   }
-  return { written, from: lo, to: hi, ms: Math.round(performance.now() - t0) };
 }
 
-export type StoredSnapshot = typeof metricSnapshots.$inferSelect;
+type StoredMetrics = {
+  revenueBySource?: Record<string, string>;
+  expensesBySource?: Record<string, string>;
+  cogsBySource?: Record<string, string>;
+  cashIn?: string;
+  cashOut?: string;
+  uncategorizedAbs?: string;
+  categorizableAbs?: string;
+  receivables?: { aging?: Record<string, string> };
+  payables?: { aging?: Record<string, string> };
+  monthTopCustomers?: Record<string, { name: string; revenue: string } | null>;
+  subscriberCounts?: { active: number; churned30: number; active30Ago: number; new30: number };
+  stripeCounts?: { charges: number; refunds: number; disputes: number };
+  stripeAmounts?: { charge: string; refund: string; dispute: string };
+};
 
-/** The latest `n` complete monthly snapshots (ended before `asOf`), newest first. */
-export async function latestCompleteMonths(
+/** A month's facts rebuilt from its stored snapshot; null for a snapshot written before these fields existed. */
+export function monthFactsFromSnapshot(r: StoredSnapshot): MonthFacts | null {
+  const m = r.metrics as StoredMetrics;
+  if (!m.expensesBySource || !m.stripeCounts) return null;
+  const dec = (v: string | null | undefined) => new D(v ?? 0);
+  const src = (o: Record<string, string> | undefined) => ({
+    xero: dec(o?.xero),
+    stripe: dec(o?.stripe),
+    csv: dec(o?.csv),
+  });
+  const aging = (o: Record<string, string> | undefined) =>
+    Object.fromEntries(AGING_BUCKETS.map((b) => [b, dec(o?.[b])])) as Record<AgingBucket, Dec>;
+  const top = (t: { name: string; revenue: string } | null | undefined) =>
+    t ? { name: t.name, revenue: dec(t.revenue) } : null;
+  return {
+    month: r.periodStart,
+    revenue: src(m.revenueBySource),
+    expenses: src(m.expensesBySource),
+    cogs: src(m.cogsBySource),
+    cashIn: dec(m.cashIn),
+    cashOut: dec(m.cashOut),
+    cashBalance: dec(r.cashBalance),
+    charges: m.stripeCounts.charges,
+    chargeAmount: dec(m.stripeAmounts?.charge),
+    refunds: m.stripeCounts.refunds,
+    refundAmount: dec(m.stripeAmounts?.refund),
+    disputes: m.stripeCounts.disputes,
+    disputeAmount: dec(m.stripeAmounts?.dispute),
+    uncategorizedAbs: dec(m.uncategorizedAbs),
+    categorizableAbs: dec(m.categorizableAbs),
+    ar: aging(m.receivables?.aging),
+    ap: aging(m.payables?.aging),
+    mrr: dec(r.mrr),
+    activeSubscribers: m.subscriberCounts?.active ?? 0,
+    churned30: m.subscriberCounts?.churned30 ?? 0,
+    active30Ago: m.subscriberCounts?.active30Ago ?? 0,
+    new30: m.subscriberCounts?.new30 ?? 0,
+    topCustomer: {
+      xero: top(m.monthTopCustomers?.xero),
+      stripe: top(m.monthTopCustomers?.stripe),
+      csv: top(m.monthTopCustomers?.csv),
+    },
+  };
+}
+
+/**
+ * Incremental refresh after records changed: recompute only the periods the changed dates fall in (their
+ * month, quarter, year and week). Only those months' facts are read from the books; the other months a
+ * quarter, a year or a trailing window needs come from their stored snapshots. Later periods' balances
+ * (cash, receivables) are brought up to date by the next scheduled refresh of recent months.
+ */
+export async function refreshChangedPeriods(
   tx: Db,
-  businessId: string,
-  asOf: string,
-  n: number,
-): Promise<StoredSnapshot[]> {
-  return tx
-    .select()
-    .from(metricSnapshots)
-    .where(
-      and(
-        eq(metricSnapshots.businessId, businessId),
-        eq(metricSnapshots.periodType, 'month'),
-        lt(metricSnapshots.periodEnd, asOf),
-      ),
-    )
-    .orderBy(desc(metricSnapshots.periodStart))
-    .limit(n);
+  business: { id: string; baseCurrency: string },
+  dates: string[],
+  opts: { asOf?: string } = {},
+): Promise<RefreshResult> {
+  const t0 = performance.now();
+  const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+  const written: Record<PeriodType, number> = { week: 0, month: 0, quarter: 0, year: 0 };
+  const [range] = await queryRows<{ first: string | null }>(
+    tx,
+    sql`select least((select min(date) from transactions where business_id = ${business.id} and deleted_at is null),
+                     (select min(issue_date) from invoices where business_id = ${business.id}))::text as first`,
+  );
+  const first = range?.first;
+  const touched = [
+    ...new Set(dates.filter((d) => first && d >= first && d <= asOf).map((d) => periodOf('month', d).start)),
+  ].sort();
+  if (!first || touched.length === 0) return { written, from: null, to: null, ms: Math.round(performance.now() - t0) };
+
+  const periods = new Map<string, Period>();
+  for (const m of touched)
+    for (const type of ['month', 'quarter', 'year'] as const) {
+      const p = periodOf(type, m);
+      periods.set(`${type}:${p.start}`, p);
+    }
+  // Months needed: every month of the touched years, and five before each touched month (trailing windows).
+  let needFrom = periodOf('year', touched[0]!).start;
+  for (const m of touched) {
+    let back = m;
+    for (let k = 0; k < 5; k++) back = periodOf('month', addDays(back, -1)).start;
+    if (back < needFrom) needFrom = back;
+  }
+  const lastNeeded = [...periods.values()].reduce((a, p) => (p.end > a ? p.end : a), touched[0]!);
+  const needTo = periodOf('month', lastNeeded < asOf ? lastNeeded : asOf).start;
+  const needed = periodsBetween('month', needFrom, needTo).map((p) => p.start);
+
+  // Read fresh: the touched months, and the months that give each touched quarter and year its closing
+  // balances (cash, receivables, MRR are stocks: a change shifts them in every later month).
+  const readFresh = new Set(touched);
+  for (const p of periods.values()) {
+    const close = periodOf('month', p.end < asOf ? p.end : asOf).start;
+    if (close >= touched[0]!) readFresh.add(close);
+  }
+  const fresh = new Map<string, MonthFacts>();
+  let meta: BusinessFacts | undefined;
+  for (const m of [...readFresh].sort()) {
+    const f = await loadFacts(tx, business.id, business.baseCurrency, m, m, first);
+    fresh.set(m, f.months[0]!);
+    meta = f;
+  }
+  const stored = new Map(
+    (
+      await tx
+        .select()
+        .from(metricSnapshots)
+        .where(
+          and(
+            eq(metricSnapshots.businessId, business.id),
+            eq(metricSnapshots.periodType, 'month'),
+            gte(metricSnapshots.periodStart, needFrom),
+            lte(metricSnapshots.periodStart, needTo),
+          ),
+        )
+    ).map((r) => [r.periodStart, r]),
+  );
+  const firstMonth = periodOf('month', first).start;
+  const months: MonthFacts[] = [];
+  for (const m of needed) {
+    const got =
+      fresh.get(m) ?? (m < firstMonth ? emptyMonth(m) : stored.has(m) ? monthFactsFromSnapshot(stored.get(m)!) : null);
+    // A month never computed (or stored by an older version): fall back to a full recompute.
+    if (!got) return refreshSnapshots(tx, business, { asOf });
+    months.push(got);
+  }
+  const facts: BusinessFacts = { ...meta!, months };
+  const rows: SnapshotRow[] = [];
+  for (const p of periods.values()) {
+    const row = buildSnapshot(business.id, facts, p, asOf);
+    if (row) rows.push(row);
+  }
+  for (const w of new Set(dates.filter((d) => d >= first && d <= asOf).map((d) => periodOf('week', d).start))) {
+    rows.push(...(await weeklyCash(tx, business.id, business.baseCurrency, w, addDays(w, 6))));
+  }
+  await writeSnapshots(tx, rows, written);
+  return { written, from: touched[0]!, to: touched[touched.length - 1]!, ms: Math.round(performance.now() - t0) };
 }
