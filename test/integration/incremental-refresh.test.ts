@@ -76,5 +76,20 @@ describe('incremental refresh', () => {
 
     await withBusiness(t.db, biz.id, (tx) => refreshSnapshots(tx, biz, { asOf: ASOF }));
     expect(await pick()).toEqual(incremental);
+
+    // The fast path: the caller says a bank spend changed, so receivables, subscriptions and customers
+    // are kept as stored and later balances move by the exact change in cash. Same figures.
+    await withBusiness(t.db, biz.id, (tx) =>
+      tx.execute(
+        sql`update transactions set amount = amount + 99.99, base_amount = base_amount + 99.99 where id = ${txn!.id}`,
+      ),
+    );
+    const fast = await withBusiness(t.db, biz.id, (tx) =>
+      refreshChangedPeriods(tx, biz, [txn!.date], { asOf: ASOF, kinds: ['SPEND'] }),
+    );
+    expect(fast.written).toEqual({ month: 1, quarter: 1, year: 1, week: 1 });
+    const fastRows = await pick();
+    await withBusiness(t.db, biz.id, (tx) => refreshSnapshots(tx, biz, { asOf: ASOF }));
+    expect(await pick()).toEqual(fastRows);
   });
 });

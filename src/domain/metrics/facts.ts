@@ -62,6 +62,46 @@ const buckets = (): Record<AgingBucket, Dec> => ({
 });
 
 /** A month with nothing in it. */
+/** Families of facts, so an incremental refresh reads only what a change can affect. */
+export type FactPart = 'pnl' | 'cash' | 'receivables' | 'subscriptions' | 'customers';
+export const ALL_PARTS: ReadonlySet<FactPart> = new Set(['pnl', 'cash', 'receivables', 'subscriptions', 'customers']);
+
+/** The facts a changed record of each kind can move. */
+export function partsForKinds(kinds: readonly string[] | undefined): ReadonlySet<FactPart> {
+  if (!kinds || kinds.length === 0) return ALL_PARTS;
+  const out = new Set<FactPart>();
+  for (const k of kinds) {
+    switch (k) {
+      case 'SPEND':
+      case 'RECEIVE':
+      case 'TRANSFER':
+      case 'FEE':
+      case 'PAYOUT':
+        out.add('pnl').add('cash');
+        break;
+      case 'PAYMENT':
+        out.add('pnl').add('cash').add('receivables');
+        break;
+      case 'CHARGE':
+      case 'REFUND':
+      case 'DISPUTE':
+        out.add('pnl').add('cash').add('customers');
+        break;
+      case 'INVOICE':
+      case 'BILL':
+      case 'CREDIT_NOTE':
+        out.add('pnl').add('receivables').add('customers');
+        break;
+      case 'SUBSCRIPTION':
+        out.add('subscriptions');
+        break;
+      default:
+        return ALL_PARTS;
+    }
+  }
+  return out;
+}
+
 export function emptyMonth(month: string): MonthFacts {
   return {
     month,
@@ -98,6 +138,7 @@ export async function loadFacts(
   from: string,
   to: string,
   dataStart: string = from,
+  parts: ReadonlySet<FactPart> = ALL_PARTS,
 ): Promise<BusinessFacts> {
   const months = new Map<string, MonthFacts>();
   const monthRows = await queryRows<{ m: string }>(
@@ -108,206 +149,218 @@ export async function loadFacts(
   const at = (m: string) => months.get(m);
   const end = `${to}`;
 
-  // Revenue, expenses and cost of sales from Xero documents (accrual, excluding tax, by document date),
-  // in base currency: Xero's rate is document currency per base unit.
-  for (const r of await queryRows<{ m: string; rev: string; exp: string; cogs: string }>(
-    tx,
-    sql`select to_char(date_trunc('month', i.issue_date), 'YYYY-MM-DD') as m,
-          sum(case i.type when 'ACCREC' then round(i.subtotal / i.currency_rate, 4)
-                          when 'ACCRECCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as rev,
-          sum(case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
-                          when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as exp,
-          sum(case when a.type = 'DIRECTCOSTS' then
-                case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
-                            when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end
-              else 0 end) as cogs
-        from invoices i
-        left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
-                   order by code, updated_at desc) a on a.code = i.line_items->0->>'AccountCode'
-        where i.business_id = ${businessId} and i.source = 'xero' and i.status in ('AUTHORISED', 'PAID')
-          and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')
-        group by 1`,
-  )) {
-    const f = at(r.m);
-    if (!f) continue;
-    f.revenue.xero = dec(r.rev);
-    f.expenses.xero = dec(r.exp);
-    f.cogs.xero = dec(r.cogs);
-  }
-
-  // Everything else that is a flow, from transactions in one pass.
-  for (const r of await queryRows<Record<string, string | number | null>>(
-    tx,
-    sql`with t as (
-          select t.date, t.source, t.kind, t.status, t.base_amount, t.category, a.is_bank, ca.type as category_type
-          from transactions t
-          left join accounts a on a.id = t.bank_account_id
+  if (parts.has('pnl')) {
+    // Revenue, expenses and cost of sales from Xero documents (accrual, excluding tax, by document date),
+    // in base currency: Xero's rate is document currency per base unit.
+    for (const r of await queryRows<{ m: string; rev: string; exp: string; cogs: string }>(
+      tx,
+      sql`select to_char(date_trunc('month', i.issue_date), 'YYYY-MM-DD') as m,
+            sum(case i.type when 'ACCREC' then round(i.subtotal / i.currency_rate, 4)
+                            when 'ACCRECCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as rev,
+            sum(case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
+                            when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as exp,
+            sum(case when a.type = 'DIRECTCOSTS' then
+                  case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
+                              when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end
+                else 0 end) as cogs
+          from invoices i
           left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
-                     order by code, updated_at desc) ca on ca.code = t.account_code
-          where t.business_id = ${businessId} and t.deleted_at is null
-            and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month'))
-        select to_char(date_trunc('month', date), 'YYYY-MM-DD') as m,
-          -- Xero spend money is an expense when it happens (bills are counted at their date above).
-          sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND') as xero_spend,
-          sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND' and category_type = 'DIRECTCOSTS') as xero_spend_cogs,
-          sum(base_amount) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charge_amount,
-          count(*) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charges,
-          sum(-base_amount) filter (where source = 'stripe' and kind = 'REFUND') as refund_amount,
-          count(*) filter (where source = 'stripe' and kind = 'REFUND') as refunds,
-          sum(-base_amount) filter (where source = 'stripe' and kind = 'DISPUTE') as dispute_amount,
-          count(*) filter (where source = 'stripe' and kind = 'DISPUTE') as disputes,
-          sum(-base_amount) filter (where source = 'stripe' and kind = 'FEE') as stripe_fees,
-          sum(base_amount) filter (where source = 'csv' and base_amount > 0 and category is not null and kind <> 'TRANSFER') as csv_in,
-          sum(-base_amount) filter (where source = 'csv' and base_amount < 0 and kind <> 'TRANSFER') as csv_out,
-          sum(base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount > 0) as cash_in,
-          sum(-base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount < 0) as cash_out,
-          sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE') and category is null) as uncategorized,
-          sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE')) as categorizable
-        from t group by 1`,
-  )) {
-    const f = at(String(r.m));
-    if (!f) continue;
-    f.expenses.xero = f.expenses.xero.plus(dec(r.xero_spend));
-    f.cogs.xero = f.cogs.xero.plus(dec(r.xero_spend_cogs));
-    f.chargeAmount = dec(r.charge_amount);
-    f.charges = Number(r.charges ?? 0);
-    f.refundAmount = dec(r.refund_amount);
-    f.refunds = Number(r.refunds ?? 0);
-    f.disputeAmount = dec(r.dispute_amount);
-    f.disputes = Number(r.disputes ?? 0);
-    // Stripe: succeeded charges less refunds (DESIGN §5); its costs are the fees.
-    f.revenue.stripe = f.chargeAmount.minus(f.refundAmount);
-    f.expenses.stripe = dec(r.stripe_fees);
-    f.cogs.stripe = dec(r.stripe_fees);
-    f.revenue.csv = dec(r.csv_in);
-    f.expenses.csv = dec(r.csv_out);
-    f.cashIn = dec(r.cash_in);
-    f.cashOut = dec(r.cash_out);
-    f.uncategorizedAbs = dec(r.uncategorized);
-    f.categorizableAbs = dec(r.categorizable);
+                     order by code, updated_at desc) a on a.code = i.line_items->0->>'AccountCode'
+          where i.business_id = ${businessId} and i.source = 'xero' and i.status in ('AUTHORISED', 'PAID')
+            and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')::date
+          group by 1`,
+    )) {
+      const f = at(r.m);
+      if (!f) continue;
+      f.revenue.xero = dec(r.rev);
+      f.expenses.xero = dec(r.exp);
+      f.cogs.xero = dec(r.cogs);
+    }
   }
 
-  // Bank balance at each month end: the balance before `from` plus a running sum of monthly nets.
-  for (const r of await queryRows<{ m: string; balance: string }>(
-    tx,
-    sql`with bank as (select t.date, t.base_amount from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
-                      where t.business_id = ${businessId} and a.business_id = ${businessId} and t.deleted_at is null),
-        opening as (select coalesce(sum(base_amount), 0) as v from bank where date < ${from}::date),
-        nets as (select date_trunc('month', date)::date as m, sum(base_amount) as v from bank
-                 where date >= ${from}::date and date < (${end}::date + interval '1 month') group by 1),
-        ms as (select m::date as m from generate_series(${from}::date, ${end}::date, interval '1 month') m)
-        select to_char(ms.m, 'YYYY-MM-DD') as m,
-               (select v from opening) + sum(coalesce(nets.v, 0)) over (order by ms.m) as balance
-        from ms left join nets on nets.m = ms.m order by ms.m`,
-  )) {
-    const f = at(r.m);
-    if (f) f.cashBalance = dec(r.balance);
+  if (parts.has('pnl')) {
+    // Everything else that is a flow, from transactions in one pass.
+    for (const r of await queryRows<Record<string, string | number | null>>(
+      tx,
+      sql`with t as (
+            select t.date, t.source, t.kind, t.status, t.base_amount, t.category, a.is_bank, ca.type as category_type
+            from transactions t
+            left join accounts a on a.id = t.bank_account_id
+            left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
+                       order by code, updated_at desc) ca on ca.code = t.account_code
+            where t.business_id = ${businessId} and t.deleted_at is null
+              and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month')::date)
+          select to_char(date_trunc('month', date), 'YYYY-MM-DD') as m,
+            -- Xero spend money is an expense when it happens (bills are counted at their date above).
+            sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND') as xero_spend,
+            sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND' and category_type = 'DIRECTCOSTS') as xero_spend_cogs,
+            sum(base_amount) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charge_amount,
+            count(*) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charges,
+            sum(-base_amount) filter (where source = 'stripe' and kind = 'REFUND') as refund_amount,
+            count(*) filter (where source = 'stripe' and kind = 'REFUND') as refunds,
+            sum(-base_amount) filter (where source = 'stripe' and kind = 'DISPUTE') as dispute_amount,
+            count(*) filter (where source = 'stripe' and kind = 'DISPUTE') as disputes,
+            sum(-base_amount) filter (where source = 'stripe' and kind = 'FEE') as stripe_fees,
+            sum(base_amount) filter (where source = 'csv' and base_amount > 0 and category is not null and kind <> 'TRANSFER') as csv_in,
+            sum(-base_amount) filter (where source = 'csv' and base_amount < 0 and kind <> 'TRANSFER') as csv_out,
+            sum(base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount > 0) as cash_in,
+            sum(-base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount < 0) as cash_out,
+            sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE') and category is null) as uncategorized,
+            sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE')) as categorizable
+          from t group by 1`,
+    )) {
+      const f = at(String(r.m));
+      if (!f) continue;
+      f.expenses.xero = f.expenses.xero.plus(dec(r.xero_spend));
+      f.cogs.xero = f.cogs.xero.plus(dec(r.xero_spend_cogs));
+      f.chargeAmount = dec(r.charge_amount);
+      f.charges = Number(r.charges ?? 0);
+      f.refundAmount = dec(r.refund_amount);
+      f.refunds = Number(r.refunds ?? 0);
+      f.disputeAmount = dec(r.dispute_amount);
+      f.disputes = Number(r.disputes ?? 0);
+      // Stripe: succeeded charges less refunds (DESIGN §5); its costs are the fees.
+      f.revenue.stripe = f.chargeAmount.minus(f.refundAmount);
+      f.expenses.stripe = dec(r.stripe_fees);
+      f.cogs.stripe = dec(r.stripe_fees);
+      f.revenue.csv = dec(r.csv_in);
+      f.expenses.csv = dec(r.csv_out);
+      f.cashIn = dec(r.cash_in);
+      f.cashOut = dec(r.cash_out);
+      f.uncategorizedAbs = dec(r.uncategorized);
+      f.categorizableAbs = dec(r.categorizable);
+    }
   }
 
-  // Receivables and payables outstanding at each month end, by days past due. A document is open
-  // from its date until it is settled (its paid date, or when payments reach its total); while open,
-  // outstanding = base total − payments dated on or before the month end.
-  for (const r of await queryRows<{ m: string; type: string; bucket: AgingBucket; amount: string }>(
-    tx,
-    sql`with pays as (
-          select invoice_id, date, sum(abs(base_amount)) as amt from transactions
-          where business_id = ${businessId} and kind = 'PAYMENT' and deleted_at is null and invoice_id is not null
-          group by invoice_id, date),
-        docs as (
-          select i.id, i.type, i.issue_date, coalesce(i.due_date, i.issue_date) as due_date,
-                 round(i.total / i.currency_rate, 4) as base_total,
-                 case when i.status = 'PAID' then coalesce(i.paid_date, (select max(p.date) from pays p where p.invoice_id = i.id), i.issue_date) end as settled
-          from invoices i
-          where i.business_id = ${businessId} and i.type in ('ACCREC', 'ACCPAY') and i.status in ('AUTHORISED', 'PAID')
-            and i.issue_date < (${end}::date + interval '1 month')),
-        ms as (select m::date as m, (m + interval '1 month - 1 day')::date as d
-               from generate_series(${from}::date, ${end}::date, interval '1 month') m),
-        open as (
-          select ms.m, ms.d, docs.id, docs.type, docs.due_date, docs.base_total
-          from ms join docs on docs.issue_date <= ms.d and (docs.settled is null or docs.settled > ms.d)),
-        outstanding as (
-          select open.m, open.type, open.d - open.due_date as days_past_due,
-                 open.base_total - coalesce(sum(pays.amt), 0) as amount
-          from open left join pays on pays.invoice_id = open.id and pays.date <= open.d
-          group by open.m, open.d, open.id, open.type, open.due_date, open.base_total)
-        select to_char(m, 'YYYY-MM-DD') as m, type,
-          case when days_past_due <= 0 then 'current' when days_past_due <= 30 then 'd1_30'
-               when days_past_due <= 60 then 'd31_60' when days_past_due <= 90 then 'd61_90' else 'd90_plus' end as bucket,
-          sum(amount) as amount
-        from outstanding where amount > 0 group by 1, 2, 3`,
-  )) {
-    const f = at(r.m);
-    if (!f) continue;
-    (r.type === 'ACCREC' ? f.ar : f.ap)[r.bucket] = dec(r.amount);
+  if (parts.has('cash')) {
+    // Bank balance at each month end: the balance before `from` plus a running sum of monthly nets.
+    for (const r of await queryRows<{ m: string; balance: string }>(
+      tx,
+      sql`with bank as (select t.date, t.base_amount from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
+                        where t.business_id = ${businessId} and a.business_id = ${businessId} and t.deleted_at is null),
+          opening as (select coalesce(sum(base_amount), 0) as v from bank where date < ${from}::date),
+          nets as (select date_trunc('month', date)::date as m, sum(base_amount) as v from bank
+                   where date >= ${from}::date and date < (${end}::date + interval '1 month')::date group by 1),
+          ms as (select m::date as m from generate_series(${from}::date, ${end}::date, interval '1 month') m)
+          select to_char(ms.m, 'YYYY-MM-DD') as m,
+                 (select v from opening) + sum(coalesce(nets.v, 0)) over (order by ms.m) as balance
+          from ms left join nets on nets.m = ms.m order by ms.m`,
+    )) {
+      const f = at(r.m);
+      if (f) f.cashBalance = dec(r.balance);
+    }
   }
 
-  // Subscriptions as of each month end (Stripe's MRR: active and past_due, trials excluded; churn over
-  // the trailing 30 days). A subscription is active from the end of any trial (its activation) until it
-  // ends; one that ends before activating never counts. Each becomes a +MRR event on its activation day
-  // and a −MRR event on its end day; values at a boundary are sums of the events before it (UTC days).
-  for (const r of await queryRows<{
-    m: string;
-    mrr: string;
-    active: number;
-    churned: number;
-    active_ago: number;
-    new30: number;
-  }>(
-    tx,
-    sql`with s as (
-          select mrr_amount as mrr, (coalesce(trial_end, started_at) at time zone 'UTC')::date as act,
-                 (ended_at at time zone 'UTC')::date as ended, coalesce(trial_end, started_at) as act_ts, ended_at
-          from subscriptions
-          where business_id = ${businessId} and currency = ${baseCurrency} and status not in ('incomplete', 'incomplete_expired')),
-        ev as (
-          select act as d, mrr, 1 as sign from s where ended_at is null or ended_at > act_ts
-          union all
-          select ended, -mrr, -1 from s where ended_at is not null and ended_at > act_ts),
-        daily as (
-          select d, sum(mrr) filter (where sign > 0) as plus_mrr, sum(-mrr) filter (where sign < 0) as minus_mrr,
-                 count(*) filter (where sign > 0) as plus_n, count(*) filter (where sign < 0) as minus_n
-          from ev group by d),
-        ms as (select m::date as m, (m + interval '1 month')::date as b, ((m + interval '1 month')::date - 30) as b30
-               from generate_series(${from}::date, ${end}::date, interval '1 month') m)
-        select to_char(ms.m, 'YYYY-MM-DD') as m,
-          coalesce(sum(daily.plus_mrr) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_mrr) filter (where daily.d < ms.b), 0) as mrr,
-          (coalesce(sum(daily.plus_n) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_n) filter (where daily.d < ms.b), 0))::int as active,
-          coalesce(sum(daily.minus_n) filter (where daily.d >= ms.b30 and daily.d < ms.b), 0)::int as churned,
-          (coalesce(sum(daily.plus_n) filter (where daily.d < ms.b30), 0) - coalesce(sum(daily.minus_n) filter (where daily.d < ms.b30), 0))::int as active_ago,
-          coalesce(sum(daily.plus_n) filter (where daily.d >= ms.b30 and daily.d < ms.b), 0)::int as new30
-        from ms left join daily on daily.d < ms.b group by ms.m`,
-  )) {
-    const f = at(r.m);
-    if (!f) continue;
-    f.mrr = dec(r.mrr);
-    f.activeSubscribers = Number(r.active);
-    f.churned30 = Number(r.churned);
-    f.active30Ago = Number(r.active_ago);
-    f.new30 = Number(r.new30);
+  if (parts.has('receivables')) {
+    // Receivables and payables outstanding at each month end, by days past due. A document is open
+    // from its date until it is settled (its paid date, or when payments reach its total); while open,
+    // outstanding = base total − payments dated on or before the month end.
+    for (const r of await queryRows<{ m: string; type: string; bucket: AgingBucket; amount: string }>(
+      tx,
+      sql`with pays as (
+            select invoice_id, date, sum(abs(base_amount)) as amt from transactions
+            where business_id = ${businessId} and kind = 'PAYMENT' and deleted_at is null and invoice_id is not null
+            group by invoice_id, date),
+          docs as (
+            select i.id, i.type, i.issue_date, coalesce(i.due_date, i.issue_date) as due_date,
+                   round(i.total / i.currency_rate, 4) as base_total,
+                   case when i.status = 'PAID' then coalesce(i.paid_date, (select max(p.date) from pays p where p.invoice_id = i.id), i.issue_date) end as settled
+            from invoices i
+            where i.business_id = ${businessId} and i.type in ('ACCREC', 'ACCPAY') and i.status in ('AUTHORISED', 'PAID')
+              and i.issue_date < (${end}::date + interval '1 month')::date),
+          ms as (select m::date as m, (m + interval '1 month - 1 day')::date as d
+                 from generate_series(${from}::date, ${end}::date, interval '1 month') m),
+          open as (
+            select ms.m, ms.d, docs.id, docs.type, docs.due_date, docs.base_total
+            from ms join docs on docs.issue_date <= ms.d and (docs.settled is null or docs.settled > ms.d)),
+          outstanding as (
+            select open.m, open.type, open.d - open.due_date as days_past_due,
+                   open.base_total - coalesce(sum(pays.amt), 0) as amount
+            from open left join pays on pays.invoice_id = open.id and pays.date <= open.d
+            group by open.m, open.d, open.id, open.type, open.due_date, open.base_total)
+          select to_char(m, 'YYYY-MM-DD') as m, type,
+            case when days_past_due <= 0 then 'current' when days_past_due <= 30 then 'd1_30'
+                 when days_past_due <= 60 then 'd31_60' when days_past_due <= 90 then 'd61_90' else 'd90_plus' end as bucket,
+            sum(amount) as amount
+          from outstanding where amount > 0 group by 1, 2, 3`,
+    )) {
+      const f = at(r.m);
+      if (!f) continue;
+      (r.type === 'ACCREC' ? f.ar : f.ap)[r.bucket] = dec(r.amount);
+    }
   }
 
-  // The largest customer of each month, per revenue source: aggregate by customer first, name the leaders after.
-  for (const r of await queryRows<{ m: string; source: 'xero' | 'stripe'; name: string; revenue: string }>(
-    tx,
-    sql`with rev as (
-          select 'xero' as source, date_trunc('month', i.issue_date)::date as m, i.contact_id::text as k,
-                 sum(case i.type when 'ACCREC' then 1 else -1 end * round(i.subtotal / i.currency_rate, 4)) as revenue
-          from invoices i
-          where i.business_id = ${businessId} and i.source = 'xero' and i.type in ('ACCREC', 'ACCRECCREDIT')
-            and i.status in ('AUTHORISED', 'PAID') and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')
-          group by 1, 2, 3
-          union all
-          select 'stripe', date_trunc('month', t.date)::date, coalesce(t.contact_id::text, t.metadata->>'customer'), sum(t.base_amount)
-          from transactions t
-          where t.business_id = ${businessId} and t.source = 'stripe' and t.kind = 'CHARGE' and t.status = 'succeeded'
-            and t.deleted_at is null and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month')
-          group by 1, 2, 3),
-        top as (select distinct on (source, m) source, m, k, revenue from rev order by source, m, revenue desc, k)
-        select top.source, to_char(top.m, 'YYYY-MM-DD') as m, coalesce(c.name, top.k, 'Unknown') as name, top.revenue
-        from top left join contacts c on c.business_id = ${businessId} and c.id::text = top.k`,
-  )) {
-    const f = at(r.m);
-    if (f) f.topCustomer[r.source] = { name: r.name, revenue: dec(r.revenue) };
+  if (parts.has('subscriptions')) {
+    // Subscriptions as of each month end (Stripe's MRR: active and past_due, trials excluded; churn over
+    // the trailing 30 days). A subscription is active from the end of any trial (its activation) until it
+    // ends; one that ends before activating never counts. Each becomes a +MRR event on its activation day
+    // and a −MRR event on its end day; values at a boundary are sums of the events before it (UTC days).
+    for (const r of await queryRows<{
+      m: string;
+      mrr: string;
+      active: number;
+      churned: number;
+      active_ago: number;
+      new30: number;
+    }>(
+      tx,
+      sql`with s as (
+            select mrr_amount as mrr, (coalesce(trial_end, started_at) at time zone 'UTC')::date as act,
+                   (ended_at at time zone 'UTC')::date as ended, coalesce(trial_end, started_at) as act_ts, ended_at
+            from subscriptions
+            where business_id = ${businessId} and currency = ${baseCurrency} and status not in ('incomplete', 'incomplete_expired')),
+          ev as (
+            select act as d, mrr, 1 as sign from s where ended_at is null or ended_at > act_ts
+            union all
+            select ended, -mrr, -1 from s where ended_at is not null and ended_at > act_ts),
+          daily as (
+            select d, sum(mrr) filter (where sign > 0) as plus_mrr, sum(-mrr) filter (where sign < 0) as minus_mrr,
+                   count(*) filter (where sign > 0) as plus_n, count(*) filter (where sign < 0) as minus_n
+            from ev group by d),
+          ms as (select m::date as m, (m + interval '1 month')::date as b, ((m + interval '1 month')::date - 30) as b30
+                 from generate_series(${from}::date, ${end}::date, interval '1 month') m)
+          select to_char(ms.m, 'YYYY-MM-DD') as m,
+            coalesce(sum(daily.plus_mrr) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_mrr) filter (where daily.d < ms.b), 0) as mrr,
+            (coalesce(sum(daily.plus_n) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_n) filter (where daily.d < ms.b), 0))::int as active,
+            coalesce(sum(daily.minus_n) filter (where daily.d >= ms.b30 and daily.d < ms.b), 0)::int as churned,
+            (coalesce(sum(daily.plus_n) filter (where daily.d < ms.b30), 0) - coalesce(sum(daily.minus_n) filter (where daily.d < ms.b30), 0))::int as active_ago,
+            coalesce(sum(daily.plus_n) filter (where daily.d >= ms.b30 and daily.d < ms.b), 0)::int as new30
+          from ms left join daily on daily.d < ms.b group by ms.m`,
+    )) {
+      const f = at(r.m);
+      if (!f) continue;
+      f.mrr = dec(r.mrr);
+      f.activeSubscribers = Number(r.active);
+      f.churned30 = Number(r.churned);
+      f.active30Ago = Number(r.active_ago);
+      f.new30 = Number(r.new30);
+    }
+  }
+
+  if (parts.has('customers')) {
+    // The largest customer of each month, per revenue source: aggregate by customer first, name the leaders after.
+    for (const r of await queryRows<{ m: string; source: 'xero' | 'stripe'; name: string; revenue: string }>(
+      tx,
+      sql`with rev as (
+            select 'xero' as source, date_trunc('month', i.issue_date)::date as m, i.contact_id::text as k,
+                   sum(case i.type when 'ACCREC' then 1 else -1 end * round(i.subtotal / i.currency_rate, 4)) as revenue
+            from invoices i
+            where i.business_id = ${businessId} and i.source = 'xero' and i.type in ('ACCREC', 'ACCRECCREDIT')
+              and i.status in ('AUTHORISED', 'PAID') and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')::date
+            group by 1, 2, 3
+            union all
+            select 'stripe', date_trunc('month', t.date)::date, coalesce(t.contact_id::text, t.metadata->>'customer'), sum(t.base_amount)
+            from transactions t
+            where t.business_id = ${businessId} and t.source = 'stripe' and t.kind = 'CHARGE' and t.status = 'succeeded'
+              and t.deleted_at is null and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month')::date
+            group by 1, 2, 3),
+          top as (select distinct on (source, m) source, m, k, revenue from rev order by source, m, revenue desc, k)
+          select top.source, to_char(top.m, 'YYYY-MM-DD') as m, coalesce(c.name, top.k, 'Unknown') as name, top.revenue
+          from top left join contacts c on c.business_id = ${businessId} and c.id::text = top.k`,
+    )) {
+      const f = at(r.m);
+      if (f) f.topCustomer[r.source] = { name: r.name, revenue: dec(r.revenue) };
+    }
   }
 
   const [src] = await queryRows<{

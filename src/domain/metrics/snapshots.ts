@@ -8,7 +8,15 @@ import { type Db, queryRows } from '../../db/client';
 import { metricSnapshots } from '../../db/schema';
 import { D, type Dec, toDb } from '../../money';
 import { addDays, monthsOf, type Period, type PeriodType, periodDays, periodOf, periodsBetween } from '../periods';
-import { type BusinessFacts, emptyMonth, loadFacts, type MonthFacts, type RevenueSource } from './facts';
+import {
+  type BusinessFacts,
+  emptyMonth,
+  type FactPart,
+  loadFacts,
+  type MonthFacts,
+  partsForKinds,
+  type RevenueSource,
+} from './facts';
 import { AGING_BUCKETS, type AgingBucket, coefficientOfVariation, daysOutstanding, ratio, runway } from './formulas';
 
 export type SnapshotRow = typeof metricSnapshots.$inferInsert;
@@ -468,7 +476,8 @@ export async function refreshChangedPeriods(
   tx: Db,
   business: { id: string; baseCurrency: string },
   dates: string[],
-  opts: { asOf?: string } = {},
+  /** `kinds`: the kinds of the changed records (SPEND, INVOICE, SUBSCRIPTION…), if known: only the facts they can move are re-read. */
+  opts: { asOf?: string; kinds?: string[] } = {},
 ): Promise<RefreshResult> {
   const t0 = performance.now();
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
@@ -501,20 +510,7 @@ export async function refreshChangedPeriods(
   const needTo = periodOf('month', lastNeeded < asOf ? lastNeeded : asOf).start;
   const needed = periodsBetween('month', needFrom, needTo).map((p) => p.start);
 
-  // Read fresh: the touched months, and the months that give each touched quarter and year its closing
-  // balances (cash, receivables, MRR are stocks: a change shifts them in every later month).
-  const readFresh = new Set(touched);
-  for (const p of periods.values()) {
-    const close = periodOf('month', p.end < asOf ? p.end : asOf).start;
-    if (close >= touched[0]!) readFresh.add(close);
-  }
-  const fresh = new Map<string, MonthFacts>();
-  let meta: BusinessFacts | undefined;
-  for (const m of [...readFresh].sort()) {
-    const f = await loadFacts(tx, business.id, business.baseCurrency, m, m, first);
-    fresh.set(m, f.months[0]!);
-    meta = f;
-  }
+  const parts = partsForKinds(opts.kinds);
   const stored = new Map(
     (
       await tx
@@ -531,10 +527,45 @@ export async function refreshChangedPeriods(
     ).map((r) => [r.periodStart, r]),
   );
   const firstMonth = periodOf('month', first).start;
+  const fromStore = (m: string) =>
+    m < firstMonth ? emptyMonth(m) : stored.has(m) ? monthFactsFromSnapshot(stored.get(m)!) : null;
+
+  // The touched months: re-read the families of facts the change can move; keep the rest as stored.
+  const fresh = new Map<string, MonthFacts>();
+  let meta: BusinessFacts | undefined;
+  for (const m of touched) {
+    const base = fromStore(m);
+    const f = await loadFacts(tx, business.id, business.baseCurrency, m, m, first, base ? parts : ALL_FACT_PARTS);
+    fresh.set(m, base ? mergeParts(base, f.months[0]!, parts) : f.months[0]!);
+    meta = f;
+  }
+  // Later months that close a touched quarter or year: balances are stocks. Cash moves by exactly the
+  // change in the touched months' closing cash; receivables and subscriptions, if affected, are re-read.
+  const closes = new Set<string>();
+  for (const p of periods.values()) {
+    const close = periodOf('month', p.end < asOf ? p.end : asOf).start;
+    if (!fresh.has(close) && close > touched[0]!) closes.add(close);
+  }
+  for (const c of closes) {
+    const base = fromStore(c);
+    if (!base) return refreshSnapshots(tx, business, { asOf });
+    let cashShift = new D(0);
+    for (const m of touched) {
+      const before = fromStore(m);
+      if (m < c && before) cashShift = cashShift.plus(fresh.get(m)!.cashBalance.minus(before.cashBalance));
+    }
+    let month: MonthFacts = { ...base, cashBalance: base.cashBalance.plus(cashShift) };
+    const stockParts = new Set([...parts].filter((x): x is FactPart => x === 'receivables' || x === 'subscriptions'));
+    if (stockParts.size > 0) {
+      const f = await loadFacts(tx, business.id, business.baseCurrency, c, c, first, stockParts);
+      month = mergeParts(month, f.months[0]!, stockParts);
+    }
+    fresh.set(c, month);
+  }
+
   const months: MonthFacts[] = [];
   for (const m of needed) {
-    const got =
-      fresh.get(m) ?? (m < firstMonth ? emptyMonth(m) : stored.has(m) ? monthFactsFromSnapshot(stored.get(m)!) : null);
+    const got = fresh.get(m) ?? fromStore(m);
     // A month never computed (or stored by an older version): fall back to a full recompute.
     if (!got) return refreshSnapshots(tx, business, { asOf });
     months.push(got);
@@ -550,4 +581,41 @@ export async function refreshChangedPeriods(
   }
   await writeSnapshots(tx, rows, written);
   return { written, from: touched[0]!, to: touched[touched.length - 1]!, ms: Math.round(performance.now() - t0) };
+}
+
+const ALL_FACT_PARTS: ReadonlySet<FactPart> = new Set(['pnl', 'cash', 'receivables', 'subscriptions', 'customers']);
+
+/** Take the families in `parts` from `fresh`, the rest from `base`. */
+function mergeParts(base: MonthFacts, fresh: MonthFacts, parts: ReadonlySet<FactPart>): MonthFacts {
+  const out: MonthFacts = { ...base };
+  if (parts.has('pnl')) {
+    Object.assign(out, {
+      revenue: fresh.revenue,
+      expenses: fresh.expenses,
+      cogs: fresh.cogs,
+      cashIn: fresh.cashIn,
+      cashOut: fresh.cashOut,
+      charges: fresh.charges,
+      chargeAmount: fresh.chargeAmount,
+      refunds: fresh.refunds,
+      refundAmount: fresh.refundAmount,
+      disputes: fresh.disputes,
+      disputeAmount: fresh.disputeAmount,
+      uncategorizedAbs: fresh.uncategorizedAbs,
+      categorizableAbs: fresh.categorizableAbs,
+    });
+  }
+  if (parts.has('cash')) out.cashBalance = fresh.cashBalance;
+  if (parts.has('receivables')) Object.assign(out, { ar: fresh.ar, ap: fresh.ap });
+  if (parts.has('subscriptions')) {
+    Object.assign(out, {
+      mrr: fresh.mrr,
+      activeSubscribers: fresh.activeSubscribers,
+      churned30: fresh.churned30,
+      active30Ago: fresh.active30Ago,
+      new30: fresh.new30,
+    });
+  }
+  if (parts.has('customers')) out.topCustomer = fresh.topCustomer;
+  return out;
 }
