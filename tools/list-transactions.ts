@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRANSACTION_KINDS } from '../src/db/schema';
 import { listTransactions } from '../src/domain/transactions';
 import { Amount, defineTool, IsoDate } from './define';
 
@@ -23,22 +24,7 @@ export default defineTool({
   input: z.object({
     from: IsoDate.optional(),
     to: IsoDate.optional(),
-    kind: z
-      .enum([
-        'INVOICE',
-        'BILL',
-        'SPEND',
-        'RECEIVE',
-        'TRANSFER',
-        'CREDIT_NOTE',
-        'PAYMENT',
-        'CHARGE',
-        'REFUND',
-        'DISPUTE',
-        'PAYOUT',
-        'FEE',
-      ])
-      .optional(),
+    kind: z.enum(TRANSACTION_KINDS).optional(),
     category: z.string().max(100).optional(),
     uncategorized: z.boolean().optional().describe('only transactions without a category'),
     search: z.string().min(1).max(100).optional().describe('text in the counterparty or description'),
