@@ -3,7 +3,7 @@
  * Flows of a quarter or year are the sums of its months; stocks (cash, receivables, MRR) are the
  * values at its last month end. Definitions: docs/metrics.md.
  */
-import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
 import { metricSnapshots } from '../../db/schema';
 import { D, type Dec, toDb } from '../../money';
@@ -18,6 +18,7 @@ import {
   type RevenueSource,
 } from './facts';
 import { AGING_BUCKETS, type AgingBucket, coefficientOfVariation, daysOutstanding, ratio, runway } from './formulas';
+import { getSnapshots } from './read';
 
 export type SnapshotRow = typeof metricSnapshots.$inferInsert;
 
@@ -512,19 +513,7 @@ export async function refreshChangedPeriods(
 
   const parts = partsForKinds(opts.kinds);
   const stored = new Map(
-    (
-      await tx
-        .select()
-        .from(metricSnapshots)
-        .where(
-          and(
-            eq(metricSnapshots.businessId, business.id),
-            eq(metricSnapshots.periodType, 'month'),
-            gte(metricSnapshots.periodStart, needFrom),
-            lte(metricSnapshots.periodStart, needTo),
-          ),
-        )
-    ).map((r) => [r.periodStart, r]),
+    (await getSnapshots(tx, business.id, 'month', needFrom, needTo)).map((r) => [r.periodStart, r]),
   );
   const firstMonth = periodOf('month', first).start;
   const fromStore = (m: string) =>
