@@ -3,6 +3,7 @@
  * MCP endpoint are thin: they call `invokeTool` / the MCP server, which call `invokeTool`.
  */
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
@@ -10,6 +11,9 @@ import { getBusiness } from '../db/businesses';
 import { DomainError, NotFoundError } from '../errors';
 import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
+
+/** Largest request body accepted on the API and MCP routes. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { key: VerifiedKey } };
 
@@ -39,6 +43,17 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     });
   };
 
+  // Tool inputs are small: refuse large bodies before reading them (1 MiB).
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      c.json(
+        { error: { code: 'payload_too_large', message: `The request body is larger than ${MAX_BODY_BYTES} bytes.` } },
+        413,
+      ),
+  });
+  api.use('/v1/*', limit);
+  api.use('/mcp', limit);
   api.use('/v1/*', authenticate);
   api.use('/mcp', authenticate);
 

@@ -79,6 +79,13 @@ describe('API keys on the HTTP API', () => {
     expect(badJson.status).toBe(400);
   });
 
+  it('refuses a body over 1 MiB with 413 before reading it', async () => {
+    const big = JSON.stringify({ metric: 'x'.repeat(1024 * 1024 + 10) });
+    const res = await post('/v1/tools/explain_metric', readKey, big);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('payload_too_large');
+  });
+
   it('403 for a key without the scope; its tool list is empty', async () => {
     expect((await post('/v1/tools/get_runway', writeOnlyKey, {})).status).toBe(403);
     expect((await (await app.request('/v1/tools', { headers: bearer(writeOnlyKey) })).json()).tools).toEqual([]);
