@@ -3,6 +3,7 @@
  * / DATABASE_URL exactly like the server, and exits 1 with a readable message on failure.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
@@ -14,6 +15,8 @@ import { refreshInsights } from './domain/insights';
 import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
 import { createApp } from './http/app';
 import { listen } from './http/server';
+import { importStatement } from './integrations/csv/import';
+import type { DateFormat } from './integrations/csv/parse';
 import { scrubString } from './logger';
 import { serveStdio } from './mcp/stdio';
 import { openRuntime, type Runtime } from './runtime';
@@ -374,6 +377,46 @@ keys
       const business = await pickBusiness(rt, opts.business);
       await revokeApiKey(rt.database.db, business.id, keyId);
       process.stdout.write(`revoked ${keyId}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+const importCmd = program.command('import').description('bring data in from files');
+
+importCmd
+  .command('csv')
+  .description('import a bank statement CSV into a bank account (all or nothing; re-imports add no duplicates)')
+  .argument('<file>', 'the CSV file as the bank exported it')
+  .requiredOption('--account <name>', 'the bank account it belongs to (created if new)')
+  .option('--business <id>', 'business id (default: the only one)')
+  .addOption(
+    new Option('--date-format <format>', 'when the dates could be either: dmy or mdy (ymd for year first)').choices([
+      'ymd',
+      'dmy',
+      'mdy',
+    ]),
+  )
+  .action(async (file: string, opts: { account: string; business?: string; dateFormat?: DateFormat }, cmd: Command) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InvalidInputError(
+        `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,
+      );
+    }
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const r = await importStatement(rt.database.db, business, {
+        account: opts.account,
+        text,
+        ...(opts.dateFormat ? { dateFormat: opts.dateFormat } : {}),
+      });
+      process.stdout.write(
+        `${r.account}: ${r.lines} lines from ${r.from} to ${r.to} (${r.added} new, ${r.alreadyThere} already imported); dates read ${r.dateFormatName}.\n`,
+      );
     } finally {
       await rt.close();
     }

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
 import { getBusiness } from '../db/businesses';
-import { DomainError, NotFoundError } from '../errors';
+import { DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
+import { importStatement } from '../integrations/csv/import';
 import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
 
@@ -87,6 +88,25 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     const r = await invokeTool(tool, input, (await context(c.get('key'), 'http'))());
     if (!r.ok) throw new DomainError(r.error.code, r.error.status, r.error.message);
     return c.json({ result: r.output });
+  });
+
+  /** A bank statement CSV as the body; `?account=NAME[&dateFormat=dmy|mdy|ymd]`. Needs the write scope. */
+  api.post('/v1/imports/csv', async (c) => {
+    const key = c.get('key');
+    if (!key.scopes.includes('write') && !key.scopes.includes('admin'))
+      throw new ForbiddenError('Importing needs the "write" scope.');
+    const account = c.req.query('account');
+    if (!account) throw new InvalidInputError('account: give the bank account name as ?account=…');
+    const dateFormat = c.req.query('dateFormat');
+    if (dateFormat && !['ymd', 'dmy', 'mdy'].includes(dateFormat))
+      throw new InvalidInputError('dateFormat: one of ymd, dmy, mdy.');
+    const business = await getBusiness(database.db, key.businessId);
+    const r = await importStatement(database.db, business, {
+      account,
+      text: await c.req.text(),
+      ...(dateFormat ? { dateFormat: dateFormat as 'ymd' | 'dmy' | 'mdy' } : {}),
+    });
+    return c.json({ import: r }, 201);
   });
 
   /** MCP over Streamable HTTP (stateless). */

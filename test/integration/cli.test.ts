@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BusinessSummary } from '../../src/db/businesses';
 import { cfo, npmStart, target } from '../helpers/cli';
@@ -74,6 +77,21 @@ describe('cfo command', () => {
     expect(tiny[0]!.id).toBe(reset.stdout.trim());
     expect(tiny[0]!.id).not.toBe(id);
     expect(tiny[0]!.counts.transactions).toBeGreaterThan(1_000);
+  });
+
+  it('import csv reads a statement into an account and says how it read the dates', async () => {
+    const where = target(t.url);
+    const created = await cfo(['business', 'create', 'Importer'], where);
+    const id = created.stdout.trim();
+    const file = join(mkdtempSync(join(tmpdir(), 'cfo-csv-')), 'statement.csv');
+    writeFileSync(file, 'Buchungstag;Verwendungszweck;Betrag\n14.03.2026;Miete;-1.250,00\n25.03.2026;Kunde;3.400,50\n');
+    const r = await cfo(['import', 'csv', file, '--account', 'Girokonto', '--business', id], where);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      'Girokonto: 2 lines from 2026-03-14 to 2026-03-25 (2 new, 0 already imported); dates read day first (DD/MM/YYYY).\n',
+    );
+    const again = await cfo(['import', 'csv', file, '--account', 'Girokonto', '--business', id], where);
+    expect(again.stdout).toContain('(0 new, 2 already imported)');
   });
 
   it('migrate reports every migration applied', async () => {

@@ -86,6 +86,32 @@ describe('API keys on the HTTP API', () => {
     expect((await res.json()).error.code).toBe('payload_too_large');
   });
 
+  it('imports a CSV statement with a write key; refuses a read-only key; names the bad rows', async () => {
+    const csv = 'Date,Description,Amount\n2026-11-05,Printer paper,-23.99\n2026-11-06,Refund from supplier,12.00\n';
+    const send = (key: string, query: string, body: string) =>
+      app.request(`/v1/imports/csv${query}`, {
+        method: 'POST',
+        headers: { ...bearer(key), 'content-type': 'text/csv' },
+        body,
+      });
+    const created = await send(writeOnlyKey, '?account=Petty%20cash', csv);
+    expect(created.status).toBe(201);
+    expect((await created.json()).import).toMatchObject({
+      account: 'Petty cash',
+      lines: 2,
+      added: 2,
+      dateFormat: 'ymd',
+    });
+    expect((await send(writeOnlyKey, '?account=Petty%20cash', csv)).status).toBe(201); // again: nothing new
+    expect((await send(readKey, '?account=Petty%20cash', csv)).status).toBe(403);
+    const noAccount = await send(writeOnlyKey, '', csv);
+    expect(noAccount.status).toBe(400);
+    expect((await noAccount.json()).error.message).toMatch(/^account:/);
+    const bad = await send(writeOnlyKey, '?account=Petty%20cash', 'Date,Description,Amount\n2026-13-01,x,1\n');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toMatch(/row 2: "2026-13-01" is not a date/);
+  });
+
   it('403 for a key without the scope; its tool list is empty', async () => {
     expect((await post('/v1/tools/get_runway', writeOnlyKey, {})).status).toBe(403);
     expect((await (await app.request('/v1/tools', { headers: bearer(writeOnlyKey) })).json()).tools).toEqual([]);

@@ -1,0 +1,246 @@
+import { eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { createBusiness } from '../../src/db/businesses';
+import { queryRows, withBusiness } from '../../src/db/client';
+import { transactions } from '../../src/db/schema';
+import { importStatement } from '../../src/integrations/csv/import';
+import { parseAmount } from '../../src/integrations/csv/parse';
+import { useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+
+/** Layouts as banks export them (names and figures made up). */
+const FORMATS: Record<string, { text: string; lines: [string, string, string][]; dateFormat: string }> = {
+  'US checking: MM/DD/YYYY, signed amounts, extra columns': {
+    text: `Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #
+DEBIT,03/14/2026,"GITHUB, INC. HTTPSGITHUB.C CA",-44.00,ACH_DEBIT,"12,456.00",
+CREDIT,03/15/2026,ACH CREDIT NORTHWIND TRADERS,"14,000.00",ACH_CREDIT,"26,456.00",
+DEBIT,03/28/2026,POS 4821 DELTA AIR 0062345 ATLANTA,-612.40,DEBIT_CARD,"25,843.60",
+`,
+    lines: [
+      ['2026-03-14', '-44.00', 'GITHUB, INC. HTTPSGITHUB.C CA'],
+      ['2026-03-15', '14000.00', 'ACH CREDIT NORTHWIND TRADERS'],
+      ['2026-03-28', '-612.40', 'POS 4821 DELTA AIR 0062345 ATLANTA'],
+    ],
+    dateFormat: 'mdy',
+  },
+  'German: semicolons, DD.MM.YYYY, decimal commas, thousands dots, euro signs': {
+    text: `\uFEFFBuchungstag;Verwendungszweck;Betrag;Saldo
+02.03.2026;Miete März Harbor Immobilien;-1.250,00 €;8.750,00 €
+05.03.2026;Gutschrift Kunde Contoso;3.400,50 €;12.150,50 €
+31.03.2026;Kontoführung;-7,90 €;12.142,60 €
+`,
+    lines: [
+      ['2026-03-02', '-1250.00', 'Miete März Harbor Immobilien'],
+      ['2026-03-05', '3400.50', 'Gutschrift Kunde Contoso'],
+      ['2026-03-31', '-7.90', 'Kontoführung'],
+    ],
+    dateFormat: 'dmy',
+  },
+  'UK: Money Out and Money In columns, DD/MM/YYYY, pound signs': {
+    text: `Date,Description,Money Out,Money In,Balance
+01/04/2026,TESCO STORES 2231,£45.20,,"£2,954.80"
+13/04/2026,PAYMENT FROM FABRIKAM LTD,,"£1,200.00","£4,154.80"
+30/04/2026,"HMRC VAT",£830.00,,"£3,324.80"
+`,
+    lines: [
+      ['2026-04-01', '-45.20', 'TESCO STORES 2231'],
+      ['2026-04-13', '1200.00', 'PAYMENT FROM FABRIKAM LTD'],
+      ['2026-04-30', '-830.00', 'HMRC VAT'],
+    ],
+    dateFormat: 'dmy',
+  },
+  'accounting export: ISO dates, parentheses for negatives, dollar signs': {
+    text: `Date,Description,Amount
+2026-05-01,Stripe transfer,"$9,876.54"
+2026-05-03,Office rent,"($4,500.00)"
+2026-05-04,Bank fee,($25.00)
+`,
+    lines: [
+      ['2026-05-01', '9876.54', 'Stripe transfer'],
+      ['2026-05-03', '-4500.00', 'Office rent'],
+      ['2026-05-04', '-25.00', 'Bank fee'],
+    ],
+    dateFormat: 'ymd',
+  },
+  'French: accented headers, Débit/Crédit, spaces (and no-break spaces) as thousands separators': {
+    text: `Date;Libellé;Débit;Crédit
+03/06/2026;PRLV SEPA LOYER;1 500,00;
+15/06/2026;VIR CLIENT LITWARE;;12\u00a0345,67
+21/06/2026;CB CARREFOUR 2006;87,35;
+`,
+    lines: [
+      ['2026-06-03', '-1500.00', 'PRLV SEPA LOYER'],
+      ['2026-06-15', '12345.67', 'VIR CLIENT LITWARE'],
+      ['2026-06-21', '-87.35', 'CB CARREFOUR 2006'],
+    ],
+    dateFormat: 'dmy',
+  },
+  'columns in another order, slashes in ISO dates, a trailing minus, a category column': {
+    text: `Amount,Category,Date,Memo
+120.00-,Software,2026/07/02,Figma monthly
+2500.00,Sales,2026/07/09,Invoice 1042 paid
+15.5-,,2026/07/10,Coffee
+`,
+    lines: [
+      ['2026-07-02', '-120.00', 'Figma monthly'],
+      ['2026-07-09', '2500.00', 'Invoice 1042 paid'],
+      ['2026-07-10', '-15.50', 'Coffee'],
+    ],
+    dateFormat: 'ymd',
+  },
+};
+
+async function rows(businessId: string) {
+  return withBusiness(t.db, businessId, (tx) =>
+    queryRows<{
+      date: string;
+      amount: string;
+      description: string;
+      kind: string;
+      category: string | null;
+      account: string;
+    }>(
+      tx,
+      sql`select t.date::text, t.amount::text, t.description, t.kind, t.category, a.name as account
+          from transactions t join accounts a on a.id = t.bank_account_id order by t.date, t.amount`,
+    ),
+  );
+}
+
+describe('CSV bank statements', () => {
+  for (const [name, f] of Object.entries(FORMATS)) {
+    it(`reads ${name}`, async () => {
+      const biz = await createBusiness(t.db, { name: `CSV ${name.slice(0, 20)}` });
+      const r = await importStatement(
+        t.db,
+        { id: biz.id, baseCurrency: 'USD' },
+        { account: 'Main account', text: f.text },
+      );
+      expect(r).toMatchObject({ lines: 3, added: 3, alreadyThere: 0, dateFormat: f.dateFormat });
+      const got = await rows(biz.id);
+      expect(got.map((x) => [x.date, Number(x.amount).toFixed(2), x.description])).toEqual(
+        [...f.lines].sort((a, b) => a[0].localeCompare(b[0]) || Number(a[1]) - Number(b[1])),
+      );
+      expect(
+        got.every((x) => x.kind === (Number(x.amount) >= 0 ? 'RECEIVE' : 'SPEND') && x.account === 'Main account'),
+      ).toBe(true);
+    });
+  }
+
+  it('keeps a statement’s categories as upstream categories', async () => {
+    const biz = await createBusiness(t.db, { name: 'CSV categories' });
+    const f = FORMATS['columns in another order, slashes in ISO dates, a trailing minus, a category column']!;
+    await importStatement(t.db, { id: biz.id, baseCurrency: 'USD' }, { account: 'Ops', text: f.text });
+    const got = await withBusiness(t.db, biz.id, (tx) =>
+      tx.select({ c: transactions.category, s: transactions.categorySource }).from(transactions),
+    );
+    expect(
+      got
+        .filter((x) => x.c)
+        .map((x) => [x.c, x.s])
+        .sort(),
+    ).toEqual([
+      ['Sales', 'upstream'],
+      ['Software', 'upstream'],
+    ]);
+  });
+
+  it('re-importing the same file adds nothing; an overlapping statement adds only its new lines; identical lines in one file both count', async () => {
+    const biz = await createBusiness(t.db, { name: 'CSV overlap' });
+    const ctx = { id: biz.id, baseCurrency: 'USD' };
+    const march = `Date,Description,Amount
+2026-03-01,Coffee,-4.50
+2026-03-01,Coffee,-4.50
+2026-03-02,Rent,-1500.00
+`;
+    expect(await importStatement(t.db, ctx, { account: 'Main', text: march })).toMatchObject({
+      added: 3,
+      alreadyThere: 0,
+    });
+    expect(await importStatement(t.db, ctx, { account: 'Main', text: march })).toMatchObject({
+      added: 0,
+      alreadyThere: 3,
+    });
+    const overlap = `Date,Description,Amount
+2026-03-02,Rent,-1500.00
+2026-03-03,Client payment,2000.00
+`;
+    expect(await importStatement(t.db, ctx, { account: 'Main', text: overlap })).toMatchObject({
+      added: 1,
+      alreadyThere: 1,
+    });
+    const got = await rows(biz.id);
+    expect(got).toHaveLength(4);
+    const [sum] = await withBusiness(t.db, biz.id, (tx) =>
+      queryRows<{ s: string }>(tx, sql`select sum(amount)::text as s from transactions`),
+    );
+    expect(Number(sum!.s).toFixed(2)).toBe('491.00'); // −4.50 −4.50 −1500 +2000
+  });
+
+  it('a file with bad rows is refused whole, with row numbers and reasons, and writes nothing', async () => {
+    const biz = await createBusiness(t.db, { name: 'CSV bad' });
+    const bad = `Date,Description,Amount
+2026-03-01,Fine,-10.00
+2026-02-30,Impossible date,-5.00
+2026-03-03,Fine too,-1.00
+2026-03-04,Not money,abc
+2026-03-05,No amount,
+`;
+    const err = await importStatement(t.db, { id: biz.id, baseCurrency: 'USD' }, { account: 'Main', text: bad }).catch(
+      (e: Error & { details?: unknown }) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      /^3 rows could not be read, so nothing was imported: row 3: "2026-02-30" is not a date \(ymd\); row 5: "abc" is not an amount; row 6: no amount\.$/,
+    );
+    expect((err as { details?: { problems: unknown[] } }).details?.problems).toHaveLength(3);
+    expect(
+      await withBusiness(t.db, biz.id, (tx) =>
+        tx.select().from(transactions).where(eq(transactions.businessId, biz.id)),
+      ),
+    ).toHaveLength(0);
+  });
+
+  it('says what is missing or ambiguous', async () => {
+    const biz = await createBusiness(t.db, { name: 'CSV unclear' });
+    const ctx = { id: biz.id, baseCurrency: 'USD' };
+    await expect(
+      importStatement(t.db, ctx, { account: 'Main', text: 'Date,Amount\n01/02/2026,5.00\n03/04/2026,6.00\n' }),
+    ).rejects.toThrow(/day-first or month-first/);
+    const ok = await importStatement(t.db, ctx, {
+      account: 'Main',
+      text: 'Date,Amount\n01/02/2026,5.00\n03/04/2026,6.00\n',
+      dateFormat: 'mdy',
+    });
+    expect([ok.from, ok.to]).toEqual(['2026-01-02', '2026-03-04']);
+    await expect(importStatement(t.db, ctx, { account: 'Main', text: 'When,What\n2026-01-01,x\n' })).rejects.toThrow(
+      /No date column/,
+    );
+    await expect(importStatement(t.db, ctx, { account: 'Main', text: 'Date,What\n2026-01-01,x\n' })).rejects.toThrow(
+      /No amount column/,
+    );
+    await expect(importStatement(t.db, ctx, { account: 'Main', text: '' })).rejects.toThrow(/empty/);
+  });
+});
+
+describe('amounts', () => {
+  it.each([
+    ['1,234.56', '.', '1234.56'],
+    ['1.234,56', ',', '1234.56'],
+    ['1 234,56', ',', '1234.56'],
+    ["1'234.56", '.', '1234.56'],
+    ['(1,234.50)', '.', '-1234.50'],
+    ['$1,234.50-', '.', '-1234.50'],
+    ['−12,50 €', ',', '-12.50'],
+    ['USD 99', '.', '99.00'],
+    ['+5.5', '.', '5.50'],
+  ] as const)('%s → %s', (raw, decimal, expected) => {
+    expect(parseAmount(raw, decimal)).toBe(expected);
+  });
+  it('refuses what is not money', () => {
+    expect(parseAmount('abc', '.')).toBeNull();
+    expect(parseAmount('1.2.3', ',')).toBeNull();
+    expect(parseAmount('', '.')).toBeNull();
+  });
+});
