@@ -6,7 +6,7 @@
 import type { Db } from '../db/client';
 import { readinessScores } from '../db/schema';
 import { D } from '../money';
-import { latestCompleteMonths } from './metrics/snapshots';
+import { latestCompleteMonths } from './metrics/read';
 
 export const SCORE_VERSION = 'v1';
 

@@ -2,12 +2,12 @@
  * Golden figures: "Golden Ltd", a business small enough to compute by hand (36 records, Jan–Mar 2026),
  * loaded through the same mappers as a real sync. Every expected figure is derived in a comment.
  */
-import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBusiness } from '../../src/db/businesses';
 import { withBusiness } from '../../src/db/client';
-import { metricSnapshots } from '../../src/db/schema';
+import { getSnapshot } from '../../src/domain/metrics/read';
 import { refreshSnapshots } from '../../src/domain/metrics/snapshots';
+import { periodOf } from '../../src/domain/periods';
 import { computeReadiness } from '../../src/domain/readiness';
 import { buildReport } from '../../src/domain/reports';
 import type { StripeBatch, StripeCharge, StripeSubscription } from '../../src/integrations/stripe/mappers';
@@ -259,20 +259,7 @@ const stripe: StripeBatch = {
 
 let businessId = '';
 async function snapshot(type: 'week' | 'month' | 'quarter' | 'year', start: string) {
-  const [row] = await withBusiness(t.db, businessId, (tx) =>
-    tx
-      .select()
-      .from(metricSnapshots)
-      .where(
-        and(
-          eq(metricSnapshots.businessId, businessId),
-          eq(metricSnapshots.periodType, type),
-          eq(metricSnapshots.periodStart, start),
-        ),
-      ),
-  );
-  if (!row) throw new Error(`no ${type} snapshot for ${start}`);
-  return row;
+  return withBusiness(t.db, businessId, (tx) => getSnapshot(tx, businessId, periodOf(type, start)));
 }
 
 beforeAll(async () => {

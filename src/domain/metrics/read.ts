@@ -1,5 +1,5 @@
 /** Reading stored snapshots the way tools present them. */
-import { and, asc, eq, gte, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { metricSnapshots } from '../../db/schema';
 import { NotFoundError, NotSyncedError } from '../../errors';
@@ -36,7 +36,8 @@ export interface SnapshotView {
   dataQuality: string | null;
 }
 
-type Row = typeof metricSnapshots.$inferSelect;
+export type StoredSnapshot = typeof metricSnapshots.$inferSelect;
+type Row = StoredSnapshot;
 const n = (v: string | null) => (v === null ? null : Number(v));
 
 export function snapshotView(r: Row): SnapshotView {
@@ -128,4 +129,25 @@ export async function getSnapshots(
       ),
     )
     .orderBy(asc(metricSnapshots.periodStart));
+}
+
+/** The latest `n` complete monthly snapshots (ended before `asOf`), newest first. */
+export async function latestCompleteMonths(
+  tx: Db,
+  businessId: string,
+  asOf: string,
+  n: number,
+): Promise<StoredSnapshot[]> {
+  return tx
+    .select()
+    .from(metricSnapshots)
+    .where(
+      and(
+        eq(metricSnapshots.businessId, businessId),
+        eq(metricSnapshots.periodType, 'month'),
+        lt(metricSnapshots.periodEnd, asOf),
+      ),
+    )
+    .orderBy(desc(metricSnapshots.periodStart))
+    .limit(n);
 }

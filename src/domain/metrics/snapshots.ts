@@ -3,7 +3,7 @@
  * Flows of a quarter or year are the sums of its months; stocks (cash, receivables, MRR) are the
  * values at its last month end. Definitions: docs/metrics.md.
  */
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
 import { metricSnapshots } from '../../db/schema';
 import { D, type Dec, toDb } from '../../money';
@@ -18,7 +18,7 @@ import {
   type RevenueSource,
 } from './facts';
 import { AGING_BUCKETS, type AgingBucket, coefficientOfVariation, daysOutstanding, ratio, runway } from './formulas';
-import { getSnapshots } from './read';
+import { getSnapshots, type StoredSnapshot } from './read';
 
 export type SnapshotRow = typeof metricSnapshots.$inferInsert;
 
@@ -339,29 +339,6 @@ export async function refreshSnapshots(
   rows.push(...(await weeklyCash(tx, business.id, business.baseCurrency, periodOf('week', lo).start, hi)));
   await writeSnapshots(tx, rows, written);
   return { written, from: lo, to: hi, ms: Math.round(performance.now() - t0) };
-}
-
-export type StoredSnapshot = typeof metricSnapshots.$inferSelect;
-
-/** The latest `n` complete monthly snapshots (ended before `asOf`), newest first. */
-export async function latestCompleteMonths(
-  tx: Db,
-  businessId: string,
-  asOf: string,
-  n: number,
-): Promise<StoredSnapshot[]> {
-  return tx
-    .select()
-    .from(metricSnapshots)
-    .where(
-      and(
-        eq(metricSnapshots.businessId, businessId),
-        eq(metricSnapshots.periodType, 'month'),
-        lt(metricSnapshots.periodEnd, asOf),
-      ),
-    )
-    .orderBy(desc(metricSnapshots.periodStart))
-    .limit(n);
 }
 
 /** Upsert snapshot rows by (business, period type, period start), counting them per type. */

@@ -7,7 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
 import { recommendations } from '../../db/schema';
 import { disputeMonitoring } from '../disputes';
-import { latestCompleteMonths } from '../metrics/snapshots';
+import { latestCompleteMonths } from '../metrics/read';
 import { addDays, periodOf, periodsBetween } from '../periods';
 import { type MonthView, type Recommendation, RULES, type RuleContext } from './rules';
 
