@@ -24,7 +24,15 @@ import get_sync_status from './get-sync-status';
 import list_recommendations from './list-recommendations';
 import list_transactions from './list-transactions';
 
-export { invokeTool, MAX_RESULT_BYTES, type Tool, type ToolContext, type ToolResult } from './define';
+export {
+  type Channel,
+  invokeTool,
+  MAX_RESULT_BYTES,
+  type Scope,
+  type Tool,
+  type ToolContext,
+  type ToolResult,
+} from './define';
 
 export const TOOLS: Tool[] = [
   get_business_overview,

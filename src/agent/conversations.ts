@@ -1,0 +1,172 @@
+/**
+ * Conversations and their messages. Each channel's session id (n8n's `sessionId`, the widget's session)
+ * maps to one conversation. Messages are stored as Messages API content blocks with a per-conversation
+ * sequence number; appends lock the conversation row, so two turns on one conversation never interleave.
+ */
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { type Db, isUuid, queryRows } from '../db/client';
+import { agentConversations, agentMessages } from '../db/schema';
+import { NotFoundError } from '../errors';
+import { type ChatMessage, type ContentBlock, textOf } from './model';
+
+export interface ConversationRef {
+  id?: string | undefined;
+  sessionId?: string | undefined;
+  userId?: string | undefined;
+  apiKeyId?: string | undefined;
+}
+
+export interface Conversation {
+  id: string;
+  summary: string | null;
+}
+
+/** Finds the conversation by id or by the channel's session id, or starts one. */
+export async function openConversation(
+  tx: Db,
+  businessId: string,
+  channel: string,
+  ref: ConversationRef,
+  firstMessage: string,
+): Promise<Conversation> {
+  if (ref.id) {
+    // A malformed or foreign id is "not found", never a database error.
+    const [row] = isUuid(ref.id)
+      ? await tx
+          .select({ id: agentConversations.id, summary: agentConversations.summary })
+          .from(agentConversations)
+          .where(and(eq(agentConversations.businessId, businessId), eq(agentConversations.id, ref.id)))
+      : [];
+    if (!row) throw new NotFoundError(`No conversation ${ref.id}.`);
+    return row;
+  }
+  const title = firstMessage.replace(/\s+/g, ' ').trim().slice(0, 80);
+  const values = {
+    businessId,
+    channel,
+    sessionId: ref.sessionId ?? null,
+    userId: ref.userId ?? null,
+    apiKeyId: ref.apiKeyId ?? null,
+    title,
+  };
+  if (!ref.sessionId) {
+    const [row] = await tx
+      .insert(agentConversations)
+      .values(values)
+      .returning({ id: agentConversations.id, summary: agentConversations.summary });
+    return row!;
+  }
+  const [row] = await tx
+    .insert(agentConversations)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [agentConversations.businessId, agentConversations.channel, agentConversations.sessionId],
+      set: { updatedAt: sql`now()` },
+    })
+    .returning({ id: agentConversations.id, summary: agentConversations.summary });
+  return row!;
+}
+
+export interface NewMessage {
+  role: 'user' | 'assistant';
+  content: ContentBlock[];
+  model?: string | undefined;
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  latencyMs?: number | undefined;
+  unmatchedFigures?: string[] | undefined;
+}
+
+/** Appends messages in order, in the caller's transaction; returns their ids. */
+export async function appendMessages(
+  tx: Db,
+  businessId: string,
+  conversationId: string,
+  messages: NewMessage[],
+): Promise<string[]> {
+  await tx.execute(
+    sql`select id from agent_conversations where business_id = ${businessId} and id = ${conversationId} for update`,
+  );
+  const [last] = await queryRows<{ seq: number | null }>(
+    tx,
+    sql`select max(seq) as seq from agent_messages where business_id = ${businessId} and conversation_id = ${conversationId}`,
+  );
+  const start = last?.seq === null || last?.seq === undefined ? 0 : Number(last.seq) + 1;
+  const rows = await tx
+    .insert(agentMessages)
+    .values(
+      messages.map((m, i) => ({
+        businessId,
+        conversationId,
+        seq: start + i,
+        role: m.role,
+        content: m.content,
+        model: m.model ?? null,
+        inputTokens: m.inputTokens ?? null,
+        outputTokens: m.outputTokens ?? null,
+        latencyMs: m.latencyMs ?? null,
+        unmatchedFigures: m.unmatchedFigures ?? null,
+      })),
+    )
+    .returning({ id: agentMessages.id });
+  await tx
+    .update(agentConversations)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(agentConversations.businessId, businessId), eq(agentConversations.id, conversationId)));
+  return rows.map((r) => r.id);
+}
+
+/** Messages kept verbatim for the model; older turns are summarized. */
+export const HISTORY_WINDOW = 24;
+
+/**
+ * The recent history, starting at a user question (never at a tool result whose call was cut off), and a
+ * summary of the questions before it, which is stored on the conversation.
+ */
+export async function loadHistory(
+  tx: Db,
+  businessId: string,
+  conversation: Conversation,
+  window = HISTORY_WINDOW,
+): Promise<{ messages: ChatMessage[]; summary: string | null }> {
+  const rows = await tx
+    .select({ seq: agentMessages.seq, role: agentMessages.role, content: agentMessages.content })
+    .from(agentMessages)
+    .where(and(eq(agentMessages.businessId, businessId), eq(agentMessages.conversationId, conversation.id)))
+    .orderBy(desc(agentMessages.seq))
+    .limit(window);
+  const ascending = rows.reverse();
+  const first = ascending.findIndex(
+    (r) => r.role === 'user' && (r.content as ContentBlock[]).some((b) => b.type === 'text'),
+  );
+  const kept = first < 0 ? [] : ascending.slice(first);
+  const messages = kept.map((r) => ({ role: r.role as ChatMessage['role'], content: r.content as ContentBlock[] }));
+  const oldestKept = kept[0]?.seq ?? 0;
+  if (oldestKept === 0) return { messages, summary: conversation.summary };
+
+  const older = await tx
+    .select({ content: agentMessages.content })
+    .from(agentMessages)
+    .where(
+      and(
+        eq(agentMessages.businessId, businessId),
+        eq(agentMessages.conversationId, conversation.id),
+        eq(agentMessages.role, 'user'),
+        sql`${agentMessages.seq} < ${oldestKept}`,
+      ),
+    )
+    .orderBy(asc(agentMessages.seq));
+  const questions = older.map((r) => textOf(r.content as ContentBlock[])).filter(Boolean);
+  const summary = questions.length
+    ? `Earlier in this conversation the user asked: ${questions.map((q) => `“${q.slice(0, 120)}”`).join('; ')}`.slice(
+        0,
+        2000,
+      )
+    : null;
+  if (summary !== conversation.summary)
+    await tx
+      .update(agentConversations)
+      .set({ summary })
+      .where(and(eq(agentConversations.businessId, businessId), eq(agentConversations.id, conversation.id)));
+  return { messages, summary };
+}

@@ -1,0 +1,666 @@
+/**
+ * The offline model's understanding: which tool a question needs and with what arguments. Each intent has
+ * exemplar phrasings (scored by IDF-weighted token overlap, so unseen wordings still land) and a keyword
+ * pattern for the words that settle it. A question with several parts becomes several calls.
+ */
+import { type ParsedPeriods, type PeriodRef, parsePeriods } from './periods';
+
+export type Focus =
+  | 'revenue'
+  | 'expenses'
+  | 'netIncome'
+  | 'grossMargin'
+  | 'cashBalance'
+  | 'grossBurn'
+  | 'netBurn'
+  | 'runwayMonths'
+  | 'dso'
+  | 'dpo'
+  | 'refundRatio'
+  | 'chargebackRatio'
+  | 'mrr'
+  | 'arr'
+  | 'subscriberChurn'
+  | 'revenueVolatility'
+  | 'receivables'
+  | 'payables';
+
+/** Order matters: "net income" must be taken before "income". */
+const FOCUS_WORDS: [Focus, RegExp][] = [
+  ['netIncome', /\b(?:net income|net profit|profits?|bottom line|loss(?:es)?|profitable|make money)\b/i],
+  ['grossMargin', /\b(?:gross )?margins?\b/i],
+  ['mrr', /\bmrr\b|\bmonthly recurring\b/i],
+  ['arr', /\barr\b|\bannual recurring\b/i],
+  ['subscriberChurn', /\bchurn/i],
+  ['dso', /\bdso\b|days sales outstanding|debtor days|how (?:fast|quickly|long) .*(?:collect|get paid)/i],
+  ['dpo', /\bdpo\b|days payables? outstanding|creditor days/i],
+  ['refundRatio', /\brefund/i],
+  ['chargebackRatio', /\bchargebacks?\b|\bdisputes?\b/i],
+  ['revenueVolatility', /\bvolatil|\bstable\b|\bstability\b|\bconsisten/i],
+  ['revenue', /\b(?:revenue|sales|turnover|income|top line|earn(?:ed|ings)?|bring in|brought in|take in|took in)\b/i],
+  ['expenses', /\b(?:expenses?|expenditure|spend(?:ing)?|spent|costs?|outgoings|overheads?)\b/i],
+  ['netBurn', /\bnet burn\b|\bburn(?:ing)?\b|\bburn rate\b/i],
+  ['grossBurn', /\bgross burn\b/i],
+  ['runwayMonths', /\brunway\b/i],
+  ['cashBalance', /\bcash(?: balance)?\b|\bbank balance\b/i],
+  ['receivables', /\breceivables?\b|\bowed to us\b/i],
+  ['payables', /\bpayables?\b/i],
+];
+
+export function focusOf(text: string): Focus[] {
+  const found: Focus[] = [];
+  let rest = text;
+  for (const [focus, re] of FOCUS_WORDS) {
+    const m = rest.match(re);
+    if (m) {
+      found.push(focus);
+      rest = rest.replace(m[0], ' ');
+    }
+  }
+  return found;
+}
+
+export interface Question {
+  /** The part of the user's message this call answers, as typed. */
+  text: string;
+  periods: ParsedPeriods;
+  focus: Focus[];
+  today: string;
+}
+
+export interface Intent {
+  id: string;
+  tool: string;
+  exemplars: string[];
+  /** Words that settle it; a match adds a full point to the overlap score. */
+  keywords?: RegExp;
+  args(q: Question): Record<string, unknown>;
+}
+
+const periodArgs = (p: PeriodRef | null) =>
+  p ? { periodType: p.type, date: p.date, ...(p.to ? { to: p.to } : {}) } : {};
+const rangeArgs = (p: PeriodRef | null) => (p ? { from: p.from, to: p.until } : {});
+const dayArg = (q: Question, key: string) =>
+  q.periods.day
+    ? { [key]: q.periods.day }
+    : q.periods.period?.partial === false
+      ? { [key]: q.periods.period.until }
+      : {};
+
+/** "$5k", "5,000", "1.2m" → "5000". */
+export function amountIn(text: string): string | null {
+  const m = text.match(/\$?\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?\b/i);
+  if (!m) return null;
+  const [int, frac = ''] = m[1]!.replace(/,/g, '').split('.');
+  const unit = m[2]?.toLowerCase();
+  const zeros = unit === 'k' || unit === 'thousand' ? 3 : unit === 'm' || unit === 'million' ? 6 : 0;
+  if (!zeros) return frac ? `${int}.${frac}` : int!;
+  const digits = `${int}${frac.padEnd(zeros, '0')}`;
+  const whole = digits.slice(0, int!.length + zeros).replace(/^0+(?=\d)/, '');
+  const rest = digits.slice(int!.length + zeros);
+  return rest ? `${whole}.${rest}` : whole;
+}
+
+/** A proper name after a preposition: "payments to Amazon Web Services" → "Amazon Web Services". */
+export function nameIn(text: string): string | null {
+  const m = text.match(
+    /\b(?:to|from|with|for|by|about|is|does|did|on)\s+((?:[A-Z][\w&.'-]*|&)(?:\s+(?:[A-Z][\w&.'-]*|&|of))*)/,
+  );
+  if (!m) return null;
+  const name = m[1]!.replace(/\s+(?:of|&)$/, '').trim();
+  return /^(?:I|We|Our|The|Q[1-4]|FY\d*|Demo Co|USD|VAMP|ECM|HECM|MRR|ARR|DSO|DPO|AR|AP|P&L|Visa|Mastercard|January|February|March|April|May|June|July|August|September|October|November|December)$/i.test(
+    name,
+  )
+    ? null
+    : name;
+}
+
+const SCENARIO = (t: string) =>
+  /\b(?:worst|pessimistic|downside|bad case|conservative)\b/i.test(t)
+    ? 'pessimistic'
+    : /\b(?:best|optimistic|upside)\b/i.test(t)
+      ? 'optimistic'
+      : 'base';
+
+const KIND_WORDS: [string, RegExp][] = [
+  ['REFUND', /\brefunds?\b/i],
+  ['DISPUTE', /\b(?:disputes?|chargebacks?)\b/i],
+  ['PAYOUT', /\bpayouts?\b/i],
+  ['INVOICE', /\binvoices?\b/i],
+  ['BILL', /\bbills?\b/i],
+  ['FEE', /\bfees?\b/i],
+  ['TRANSFER', /\btransfers?\b/i],
+];
+
+export const INTENTS: Intent[] = [
+  {
+    id: 'overview',
+    tool: 'get_business_overview',
+    exemplars: [
+      'how are we doing',
+      'give me an overview of the business',
+      'summary of the business',
+      "how's business",
+      'how is the company doing overall',
+      'big picture health check',
+      'quick snapshot of where we stand',
+    ],
+    keywords:
+      /\b(?:overview|summary|summari[sz]e|snapshot|how are we doing|how's business|how is business|health check|big picture)\b/i,
+    args: () => ({}),
+  },
+  {
+    id: 'metrics',
+    tool: 'get_metrics',
+    exemplars: [
+      'what was revenue last month',
+      'how much did we spend',
+      'what were our expenses',
+      'net income last quarter',
+      'profit this year',
+      'what is our gross margin',
+      'what is our dso',
+      'refund ratio',
+      'chargeback rate',
+      'how much money did we make',
+      'total sales',
+      'monthly revenue trend',
+      'how volatile is revenue',
+      'what were total costs',
+      'how did we do',
+      'how did the business perform',
+      'results for the quarter',
+      'key numbers',
+    ],
+    keywords:
+      /\b(?:how did we do|how did (?:the business|we) perform|results|key (?:numbers|figures|metrics)|revenue|sales|turnover|expenses?|spend|spent|costs?|profits?|net income|margins?|dso|dpo|refund (?:ratio|rate)|chargeback (?:ratio|rate)|volatil\w*)\b/i,
+    args: (q) => periodArgs(q.periods.period),
+  },
+  {
+    id: 'compare',
+    tool: 'compare_periods',
+    exemplars: [
+      'compare this month with last month',
+      'how does revenue compare to last year',
+      'revenue growth',
+      'are we growing',
+      'did expenses go up',
+      'change in profit',
+      'how did we do versus the previous quarter',
+      'increase or decrease since last month',
+    ],
+    keywords:
+      /\b(?:compare|comparison|growth|grow(?:ing|n)?|go(?:ne)? up|go(?:ne)? down|went up|went down|increase[ds]?|decrease[ds]?|change[ds]?|differ\w*|trend)\b/i,
+    args: (q) => {
+      const p = q.periods.period;
+      const against = q.periods.compare ?? 'previous';
+      if (!p) return { against };
+      return { periodType: p.type, date: p.to ?? p.date, against };
+    },
+  },
+  {
+    id: 'cash',
+    tool: 'get_cash_position',
+    exemplars: [
+      'how much cash do we have',
+      'what is our bank balance',
+      'cash position',
+      'how much money is in the bank',
+      'cash on hand',
+      'balance of our accounts',
+    ],
+    keywords:
+      /\b(?:cash position|cash on hand|bank balances?|in the bank|how much cash|cash do we have|cash balance|money in the bank)\b/i,
+    args: (q) => dayArg(q, 'asOf'),
+  },
+  {
+    id: 'runway',
+    tool: 'get_runway',
+    exemplars: [
+      'what is our runway',
+      'how long will our cash last',
+      'burn rate',
+      'how many months of cash do we have',
+      'when do we run out of money',
+      'monthly burn',
+    ],
+    keywords: /\b(?:runway|burn(?:ing)?|how long .*last|run out|months of cash)\b/i,
+    args: () => ({}),
+  },
+  {
+    id: 'forecast',
+    tool: 'forecast_cash_flow',
+    exemplars: [
+      'forecast cash flow',
+      'cash forecast for the next weeks',
+      'what will our cash look like next quarter',
+      'project cash flow',
+      'will cash drop below',
+      'worst case cash scenario',
+      'cash projection',
+      'expected cash in the coming weeks',
+    ],
+    keywords:
+      /\b(?:forecast|project(?:ion|ed)?|next (?:few )?weeks|coming weeks|next 13 weeks|scenario|worst case|best case|drop below|fall below|dip below)\b/i,
+    args: (q) => {
+      const floor = /\b(?:below|under|less than|beneath)\b(.*)$/i.exec(q.text);
+      const amount = floor ? amountIn(floor[1]!) : null;
+      return { scenario: SCENARIO(q.text), ...(amount ? { floor: amount } : {}) };
+    },
+  },
+  {
+    id: 'revenue_breakdown',
+    tool: 'get_revenue_breakdown',
+    exemplars: [
+      'where does our revenue come from',
+      'revenue by stream',
+      'break down revenue',
+      'revenue breakdown',
+      'which revenue lines are biggest',
+      'split of income by account',
+    ],
+    keywords:
+      /\b(?:revenue|income|sales)\b.*\b(?:breakdown|break ?down|by (?:stream|account|line|source|type)|split|come from|made up)\b|\b(?:breakdown|break ?down|split)\b.*\b(?:revenue|income|sales)\b|\bwhere does .*(?:revenue|money|income) come from\b/i,
+    args: (q) => rangeArgs(q.periods.period),
+  },
+  {
+    id: 'expense_breakdown',
+    tool: 'get_expense_breakdown',
+    exemplars: [
+      'what are we spending money on',
+      'biggest expenses',
+      'expense breakdown',
+      'costs by category',
+      'where is the money going',
+      'top spending categories',
+      'largest cost lines',
+    ],
+    keywords:
+      /\b(?:expenses?|costs?|spend(?:ing)?)\b.*\b(?:breakdown|break ?down|by category|categories|biggest|largest|top|split|on what|going)\b|\b(?:biggest|largest|top|main)\b.*\b(?:expenses?|costs?|spend(?:ing)?)\b|\bspending (?:money )?on\b|\bwhere (?:is|does) (?:the|our) money go/i,
+    args: (q) => rangeArgs(q.periods.period),
+  },
+  {
+    id: 'transactions',
+    tool: 'list_transactions',
+    exemplars: [
+      'show me recent transactions',
+      'list payments to amazon',
+      'uncategorized transactions',
+      'transactions over 5000',
+      'what did we pay to',
+      'show refunds',
+      'latest bank transactions',
+      'find the transactions with',
+    ],
+    keywords:
+      /\b(?:transactions?|payments? (?:to|from)|list|show me (?:the )?(?:recent|latest|last)|uncategori[sz]ed|paid to|received from)\b/i,
+    args: (q) => {
+      const text = q.text;
+      const p = q.periods.period;
+      const over = /\b(?:over|above|more than|greater than|at least|bigger than|larger than|exceeding)\b(.*)$/i.exec(
+        text,
+      );
+      const min = over ? amountIn(over[1]!) : null;
+      const name = nameIn(text);
+      const kind = KIND_WORDS.find(([, re]) => re.test(text))?.[0];
+      const direction = /\b(?:received|receipts?|money in|incoming|deposits?)\b/i.test(text)
+        ? 'in'
+        : /\b(?:paid|spent|payments? to|money out|outgoing|spend)\b/i.test(text)
+          ? 'out'
+          : undefined;
+      return {
+        ...(p ? { from: p.from, to: p.until } : {}),
+        ...(name ? { search: name } : {}),
+        ...(min ? { minAmount: min } : {}),
+        ...(kind ? { kind } : {}),
+        ...(direction && !kind ? { direction } : {}),
+        ...(/\buncategori[sz]ed|without (?:a )?category|no category\b/i.test(text) ? { uncategorized: true } : {}),
+        limit: 10,
+      };
+    },
+  },
+  {
+    id: 'receivables',
+    tool: 'get_receivables_aging',
+    exemplars: [
+      'who owes us money',
+      'accounts receivable',
+      'overdue invoices',
+      'aged receivables',
+      'outstanding invoices',
+      'how much are customers owing',
+      'unpaid invoices from customers',
+    ],
+    keywords:
+      /\b(?:owes? us|owed to us|receivables?|overdue invoices?|outstanding invoices?|unpaid invoices?|aged debtors|debtors)\b/i,
+    args: (q) => dayArg(q, 'asOf'),
+  },
+  {
+    id: 'payables',
+    tool: 'get_payables_aging',
+    exemplars: [
+      'what do we owe',
+      'bills to pay',
+      'accounts payable',
+      'aged payables',
+      'unpaid bills',
+      'which suppliers do we owe',
+    ],
+    keywords:
+      /\b(?:do we owe|we owe|payables?|bills? (?:to pay|due|outstanding)|unpaid bills?|owe suppliers|creditors)\b/i,
+    args: (q) => dayArg(q, 'asOf'),
+  },
+  {
+    id: 'payment_health',
+    tool: 'get_customer_payment_health',
+    exemplars: [
+      'which customers pay late',
+      'customer payment behaviour',
+      'slow paying customers',
+      'who pays on time',
+      'are any customers at risk',
+      'how quickly does this customer pay',
+    ],
+    keywords:
+      /\b(?:pay(?:s|ing)? late|late pay\w*|slow pay\w*|pay(?:s)? on time|payment (?:behaviou?r|health|habits)|customers? at risk|risky customers?|days to pay)\b/i,
+    args: (q) => {
+      const name = nameIn(q.text);
+      return name ? { customer: name } : {};
+    },
+  },
+  {
+    id: 'subscriptions',
+    tool: 'get_subscription_metrics',
+    exemplars: [
+      'what is our mrr',
+      'annual recurring revenue',
+      'how many subscribers do we have',
+      'subscriber churn',
+      'subscription growth',
+      'recurring revenue trend',
+    ],
+    keywords: /\b(?:mrr|arr|recurring revenue|subscri\w+|churn\w*)\b/i,
+    args: (q) => {
+      const p = q.periods.period;
+      const months = p?.to
+        ? (Number(p.to.slice(0, 4)) - Number(p.date.slice(0, 4))) * 12 +
+          Number(p.to.slice(5, 7)) -
+          Number(p.date.slice(5, 7)) +
+          1
+        : undefined;
+      return months && p?.type === 'month' ? { months: Math.min(24, months) } : {};
+    },
+  },
+  {
+    id: 'disputes',
+    tool: 'get_dispute_monitoring',
+    exemplars: [
+      'are we at risk with visa',
+      'dispute monitoring',
+      'chargeback monitoring program',
+      'vamp ratio',
+      'mastercard excessive chargeback',
+      'dispute ratio status',
+    ],
+    keywords:
+      /\b(?:vamp|ecm|hecm|visa|mastercard|card networks?|dispute (?:monitoring|ratio|program)|chargeback (?:monitoring|program|threshold)|excessive chargeback)\b/i,
+    args: (q) => (q.periods.day ? { asOf: q.periods.day } : {}),
+  },
+  {
+    id: 'readiness',
+    tool: 'get_funding_readiness',
+    exemplars: [
+      'are we ready to raise money',
+      'funding readiness score',
+      'could we get a loan',
+      'are we investor ready',
+      'how attractive are we to investors',
+      'can we raise a round',
+    ],
+    keywords:
+      /\b(?:funding|fundrais\w*|raise|raising|investors?|investable|loan|lenders?|readiness|credit ?worth\w*|bankable)\b/i,
+    args: () => ({}),
+  },
+  {
+    id: 'recommendations',
+    tool: 'list_recommendations',
+    exemplars: [
+      'what should i do',
+      'any recommendations',
+      'how can we improve',
+      'what should we focus on',
+      'suggestions to save money',
+      'action items',
+      'what needs my attention',
+    ],
+    keywords:
+      /\b(?:recommend\w*|suggest\w*|advice|advise|should (?:i|we)|improve|action items?|to-?dos?|focus on|needs? (?:my )?attention|what can we do)\b/i,
+    args: (q) => {
+      const t = q.text;
+      const category = /\bcash\b/i.test(t)
+        ? 'cash_flow'
+        : /\b(?:cost|spend|saving|save)\w*/i.test(t)
+          ? 'costs'
+          : /\bcollect\w*/i.test(t)
+            ? 'collections'
+            : /\brisk\w*/i.test(t)
+              ? 'risk'
+              : undefined;
+      return category ? { category } : {};
+    },
+  },
+  {
+    id: 'anomalies',
+    tool: 'detect_anomalies',
+    exemplars: [
+      'anything unusual',
+      'any anomalies',
+      'unexpected spending',
+      'spikes in costs',
+      'odd transactions',
+      'what looks strange',
+      'outliers in expenses',
+    ],
+    keywords:
+      /\b(?:unusual|anomal\w*|unexpected|spikes?|odd|strange|weird|outliers?|suspicious|out of the ordinary|abnormal)\b/i,
+    args: (q) => ({
+      ...(/\b(?:income|revenue|receipts?|money in)\b/i.test(q.text) ? { direction: 'in' } : {}),
+      ...(q.periods.period?.type === 'month' && !q.periods.period.to ? { month: q.periods.period.date } : {}),
+    }),
+  },
+  {
+    id: 'report_pnl',
+    tool: 'get_report',
+    exemplars: ['profit and loss', 'income statement', 'show me the p&l', 'p and l report'],
+    keywords: /\b(?:profit (?:and|&) loss|p ?& ?l|p and l|pnl|income statement)\b/i,
+    args: (q) => ({ kind: 'profit_and_loss', ...rangeArgs(q.periods.period) }),
+  },
+  {
+    id: 'report_balance_sheet',
+    tool: 'get_report',
+    exemplars: ['balance sheet', 'assets and liabilities', 'show me the balance sheet'],
+    keywords: /\b(?:balance sheet|assets and liabilities|net assets|equity)\b/i,
+    args: (q) => ({ kind: 'balance_sheet', ...(q.periods.period ? { to: q.periods.period.until } : {}) }),
+  },
+  {
+    id: 'report_cash_summary',
+    tool: 'get_report',
+    exemplars: ['cash summary', 'cash flow statement', 'cash in and out', 'where did our cash go'],
+    keywords:
+      /\b(?:cash summary|cash ?flow statement|cash in and (?:cash )?out|money in and (?:money )?out|inflows? and outflows?)\b/i,
+    args: (q) => ({ kind: 'cash_summary', ...rangeArgs(q.periods.period) }),
+  },
+  {
+    id: 'sync_status',
+    tool: 'get_sync_status',
+    exemplars: [
+      'when was the data last synced',
+      'is the data up to date',
+      'sync status',
+      'which accounts are connected',
+      'how fresh is the data',
+    ],
+    keywords: /\b(?:sync\w*|up to date|fresh|connected|connections?|last updated|data sources?|stale)\b/i,
+    args: () => ({}),
+  },
+  {
+    id: 'explain',
+    tool: 'explain_metric',
+    exemplars: [
+      'what is dso',
+      'how is runway calculated',
+      'define mrr',
+      'what does churn mean',
+      'explain gross margin',
+    ],
+    args: (q) => ({ metric: METRIC_NAMES.find(([, re]) => re.test(q.text))?.[0] ?? q.focus[0] ?? q.text.slice(0, 60) }),
+  },
+];
+
+/** Names explain_metric knows, with how people say them. */
+const METRIC_NAMES: [string, RegExp][] = [
+  ['dso', /\bdso\b|days sales outstanding|debtor days/i],
+  ['dpo', /\bdpo\b|days payables? outstanding|creditor days/i],
+  ['mrr', /\bmrr\b|monthly recurring/i],
+  ['arr', /\barr\b|annual recurring/i],
+  ['runway', /\brunway\b/i],
+  ['net_burn', /\bnet burn\b|\bburn rate\b|\bburn\b/i],
+  ['gross_burn', /\bgross burn\b/i],
+  ['gross_margin', /\bgross margin\b|\bmargin\b/i],
+  ['subscriber_churn', /\bchurn/i],
+  ['revenue_volatility', /\bvolatility\b/i],
+  ['refund_ratio', /\brefund (?:ratio|rate)\b/i],
+  ['chargeback_ratio', /\bchargeback (?:ratio|rate)\b/i],
+  ['customer_concentration', /\bconcentration\b/i],
+  ['net_income', /\bnet income\b|\bnet profit\b/i],
+  ['revenue', /\brevenue\b/i],
+  ['expenses', /\bexpenses\b/i],
+  ['cash_balance', /\bcash balance\b/i],
+];
+
+// ---------- matching ----------
+
+const STOP = new Set(
+  'a an the is are was were be been of to in on for at by with and or me my our we us i you your it its this that these those what whats which who how much many do does did can could would should will please tell show give about any there have has had from as than so just'.split(
+    ' ',
+  ),
+);
+
+export function tokens(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[’']/g, '')
+    .split(/[^a-z0-9&]+/)
+    .filter((w) => w && !STOP.has(w))
+    .map((w) => w.replace(/(?:ies)$/, 'y').replace(/(?<=[a-z]{3})(?:ing|ed|es|s)$/, ''));
+}
+
+const IDF = (() => {
+  const docs = INTENTS.map((i) => new Set(i.exemplars.flatMap(tokens)));
+  const idf = new Map<string, number>();
+  for (const doc of docs) for (const w of doc) idf.set(w, (idf.get(w) ?? 0) + 1);
+  for (const [w, n] of idf) idf.set(w, Math.log(1 + docs.length / n));
+  return idf;
+})();
+const weight = (w: string) => IDF.get(w) ?? 0.5;
+
+/** IDF-weighted F1 between the question's tokens and the best exemplar's. */
+function overlap(q: string[], exemplar: string[]): number {
+  if (!q.length || !exemplar.length) return 0;
+  const qs = new Set(q);
+  const es = new Set(exemplar);
+  let shared = 0;
+  for (const w of qs) if (es.has(w)) shared += weight(w);
+  if (!shared) return 0;
+  const total = (s: Set<string>) => [...s].reduce((n, w) => n + weight(w), 0);
+  const p = shared / total(qs);
+  const r = shared / total(es);
+  return (2 * p * r) / (p + r);
+}
+
+export interface Scored {
+  intent: Intent;
+  score: number;
+}
+
+export function rankIntents(text: string): Scored[] {
+  const q = tokens(text);
+  return INTENTS.map((intent) => ({
+    intent,
+    score: Math.max(0, ...intent.exemplars.map((e) => overlap(q, tokens(e)))) + (intent.keywords?.test(text) ? 1 : 0),
+  })).sort((a, b) => b.score - a.score);
+}
+
+// ---------- planning ----------
+
+export interface PlannedCall {
+  intent: Intent;
+  input: Record<string, unknown>;
+  question: Question;
+}
+
+export type Plan =
+  | { kind: 'tools'; calls: PlannedCall[] }
+  | { kind: 'reply'; reason: 'help' | 'write' | 'injection' | 'unknown' | 'empty' };
+
+const MIN_SCORE = 0.34;
+const INJECTION =
+  /\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions|rules|prompt)\b|\b(?:system prompt|api[ _-]?keys?|secret|passwords?|access tokens?|refresh tokens?|credentials|encryption key)\b|\bjailbreak\b|\bdeveloper mode\b/i;
+const WRITE =
+  /^(?:please\s+|can you\s+|could you\s+|would you\s+|go ahead and\s+|i want you to\s+)?(?:re-?categori[sz]e|categori[sz]e|change|set|update|edit|delete|remove|void|pay|send|create|add|mark|approve|dismiss|accept|resolve|move|sync|refresh|push|write|post|reconcile|transfer|email|cancel)\b/i;
+const HELP =
+  /^(?:help|hi|hello|hey|good (?:morning|afternoon|evening)|what can you do|what do you do|who are you|how do (?:i|you) use|what can i ask)\b/i;
+const EXPLAIN =
+  /^(?:what(?:'s| is| are| does)|define|definition of|explain|meaning of|how (?:is|are|do you|does .*) (?:calculate|compute|measure|define|work))|\b(?:mean|calculated|computed|defined|formula)\b/i;
+const POSSESSIVE = /\b(?:our|we|my|us|i|the business|the company|demo co)\b/i;
+
+/** Splits "What was revenue last month and how long is our runway?" into its questions. */
+export function splitQuestion(text: string): string[] {
+  const parts = text
+    .split(
+      /\?\s*|;\s*|\.\s+(?=[A-Z])|\s+(?:and also|also|plus|as well as)\s+|,?\s+and\s+(?=(?:what|how|who|which|when|where|is|are|do|does|did|can|could|should|show|list|give|tell|any)\b)/i,
+    )
+    .map((s) => s.trim())
+    .filter((s) => s.length > 2);
+  return parts.length ? parts.slice(0, 4) : [text.trim()];
+}
+
+export function planQuestion(message: string, today: string, fyEndMonth = 12): Plan {
+  const text = message.trim();
+  if (!text) return { kind: 'reply', reason: 'empty' };
+  if (INJECTION.test(text)) return { kind: 'reply', reason: 'injection' };
+  if (WRITE.test(text)) return { kind: 'reply', reason: 'write' };
+  if (HELP.test(text) && text.length < 60) return { kind: 'reply', reason: 'help' };
+
+  const calls: PlannedCall[] = [];
+  let carried: ParsedPeriods | null = null;
+  for (const part of splitQuestion(text)) {
+    const parsed = parsePeriods(part, today, fyEndMonth);
+    // "…and the month before?" keeps the period of the first part when it names none.
+    const periods: ParsedPeriods =
+      !parsed.period && !parsed.day && carried ? { ...carried, rest: parsed.rest, compare: parsed.compare } : parsed;
+    if (parsed.period || parsed.day) carried = parsed;
+    const question: Question = { text: part, periods, focus: focusOf(parsed.rest), today };
+    const intent = chooseIntent(part, parsed.rest, question);
+    if (!intent) continue;
+    const input = intent.args(question);
+    if (!calls.some((c) => c.intent.tool === intent.tool && JSON.stringify(c.input) === JSON.stringify(input)))
+      calls.push({ intent, input, question });
+  }
+  return calls.length ? { kind: 'tools', calls } : { kind: 'reply', reason: 'unknown' };
+}
+
+function chooseIntent(part: string, rest: string, q: Question): Intent | null {
+  const byId = (id: string) => INTENTS.find((i) => i.id === id)!;
+  if (EXPLAIN.test(part) && !POSSESSIVE.test(part) && !q.periods.period && METRIC_NAMES.some(([, re]) => re.test(part)))
+    return byId('explain');
+  const ranked = rankIntents(rest || part);
+  const best = ranked[0]!;
+  if (best.score < MIN_SCORE) return null;
+  // A comparison asked for explicitly ("vs last year") is a compare, whatever the metric.
+  if (q.periods.compare && ['metrics', 'overview', 'revenue_breakdown', 'expense_breakdown'].includes(best.intent.id))
+    return byId('compare');
+  // "How are we doing this quarter?" asks for that period's figures, not the standing overview.
+  if (best.intent.id === 'overview' && q.periods.period) return byId('metrics');
+  return best.intent;
+}

@@ -1,0 +1,347 @@
+/**
+ * Templates that turn one tool result into the offline model's words: the figures exactly as the tool gave
+ * them (rounded only for display), the period always named, and what the figures mean in a sentence.
+ * Every number written here comes from the result, so the grounding check can find it.
+ */
+import type { z } from 'zod';
+import type compare_periods from '../../../tools/compare-periods';
+import type detect_anomalies from '../../../tools/detect-anomalies';
+import type explain_metric from '../../../tools/explain-metric';
+import type forecast_cash_flow from '../../../tools/forecast-cash-flow';
+import type get_business_overview from '../../../tools/get-business-overview';
+import type get_cash_position from '../../../tools/get-cash-position';
+import type get_customer_payment_health from '../../../tools/get-customer-payment-health';
+import type get_dispute_monitoring from '../../../tools/get-dispute-monitoring';
+import type get_funding_readiness from '../../../tools/get-funding-readiness';
+import type get_metrics from '../../../tools/get-metrics';
+import type get_receivables_aging from '../../../tools/get-receivables-aging';
+import type get_report from '../../../tools/get-report';
+import type get_revenue_breakdown from '../../../tools/get-revenue-breakdown';
+import type get_runway from '../../../tools/get-runway';
+import type get_subscription_metrics from '../../../tools/get-subscription-metrics';
+import type get_sync_status from '../../../tools/get-sync-status';
+import type list_recommendations from '../../../tools/list-recommendations';
+import type list_transactions from '../../../tools/list-transactions';
+import { count, day, humanize, isNegative, list, money, moneyAbs, month, pct, periodName } from './format';
+import type { Focus, PlannedCall } from './intents';
+
+type Out<T extends { output: z.ZodType }> = z.output<T['output']>;
+type Snapshot = Out<typeof get_metrics>['periods'][number];
+
+const MONEY_FOCUS = new Set<Focus>([
+  'revenue',
+  'expenses',
+  'netIncome',
+  'cashBalance',
+  'grossBurn',
+  'netBurn',
+  'mrr',
+  'arr',
+  'receivables',
+  'payables',
+]);
+const LABEL: Record<Focus, string> = {
+  revenue: 'revenue',
+  expenses: 'expenses',
+  netIncome: 'net income',
+  grossMargin: 'gross margin',
+  cashBalance: 'cash at the end of the period',
+  grossBurn: 'gross burn',
+  netBurn: 'net burn',
+  runwayMonths: 'runway',
+  dso: 'DSO',
+  dpo: 'DPO',
+  refundRatio: 'refund ratio',
+  chargebackRatio: 'chargeback ratio',
+  mrr: 'MRR',
+  arr: 'ARR',
+  subscriberChurn: 'subscriber churn',
+  revenueVolatility: 'revenue volatility',
+  receivables: 'receivables',
+  payables: 'payables',
+};
+const cap = (s: string) => `${s[0]!.toUpperCase()}${s.slice(1)}`;
+const DEFAULT_FOCUS: Focus[] = ['revenue', 'expenses', 'netIncome', 'cashBalance'];
+
+function figure(s: Snapshot, f: Focus): string {
+  if (MONEY_FOCUS.has(f)) return money(s[f as 'revenue'], s.currency);
+  if (f === 'dso' || f === 'dpo') return s[f] === null ? 'not available' : `${s[f]!.toFixed(1)} days`;
+  if (f === 'runwayMonths')
+    return s.cashFlowPositive
+      ? 'not limited (cash-flow positive)'
+      : s.runwayMonths === null
+        ? 'not available'
+        : `${s.runwayMonths.toFixed(1)} months`;
+  if (f === 'refundRatio' || f === 'chargebackRatio') {
+    const n = f === 'refundRatio' ? s.refundCount : s.chargebackCount;
+    return `${pct(s[f])}${n === null ? '' : ` (${count(n)} ${f === 'refundRatio' ? 'refunds' : 'chargebacks'})`}`;
+  }
+  return pct(s[f as 'grossMargin']);
+}
+
+const sourceNote = (s: Snapshot, focus: Focus[]) =>
+  focus.some((f) => ['revenue', 'netIncome', 'grossMargin'].includes(f)) && s.revenueSource !== 'none'
+    ? ` Revenue comes from ${s.revenueSource === 'xero' ? 'Xero' : s.revenueSource === 'stripe' ? 'Stripe' : 'bank statements'}.`
+    : '';
+
+function metrics(o: Out<typeof get_metrics>, call: PlannedCall): string {
+  const focus = call.question.focus.length ? call.question.focus : DEFAULT_FOCUS;
+  const periods = o.periods;
+  if (!periods.length) return 'There are no figures for that period yet.';
+  if (periods.length === 1) {
+    const s = periods[0]!;
+    const name = call.question.periods.period?.label.startsWith('FY')
+      ? `${periodName(s)} (${call.question.periods.period.label})`
+      : periodName(s);
+    let text =
+      focus.length === 1
+        ? `${cap(LABEL[focus[0]!])} in ${name} was ${figure(s, focus[0]!)}.`
+        : `In ${name}: ${list(focus.map((f) => `${LABEL[f]} ${figure(s, f)}`))}.`;
+    if (focus.includes('netIncome') && s.netIncome !== null)
+      text += isNegative(s.netIncome) ? ' The business made a loss.' : ' The business was profitable.';
+    return text + sourceNote(s, focus);
+  }
+  const f = focus[0]!;
+  const lines = periods.map((s) => `- ${periodName(s)}: ${figure(s, f)}`);
+  return `${cap(LABEL[f])} by ${periods[0]!.periodType}:\n${lines.join('\n')}\n${sourceNote(periods[0]!, [f]).trim()}`.trim();
+}
+
+function compare(o: Out<typeof compare_periods>, call: PlannedCall): string {
+  const cur = periodName(o.current);
+  const prev = periodName(o.previous);
+  const wanted = call.question.focus.filter((f) => o.changes.some((c) => c.metric === f));
+  const shown = wanted.length ? wanted : (['revenue', 'expenses', 'netIncome'] as Focus[]);
+  const parts = shown.map((f) => {
+    const c = o.changes.find((x) => x.metric === f)!;
+    if (c.current === null || c.previous === null) return `${LABEL[f]}: not available for both periods`;
+    const dir = c.change === null || /^-?0(\.0+)?$/.test(c.change) ? 'unchanged' : isNegative(c.change) ? 'down' : 'up';
+    const by =
+      dir === 'unchanged'
+        ? ''
+        : ` ${moneyAbs(c.change!, o.current.currency)}${c.changePercent === null ? '' : ` (${Math.abs(c.changePercent).toFixed(1)}%)`}`;
+    return `${LABEL[f]} ${money(c.current, o.current.currency)}, ${dir}${by} from ${money(c.previous, o.current.currency)}`;
+  });
+  const other = call.question.focus.filter((f) => !o.changes.some((c) => c.metric === f));
+  const extra = other.map((f) => `${LABEL[f]} ${figure(o.current, f)} against ${figure(o.previous, f)}`);
+  return `${cur} compared with ${prev}: ${list([...parts, ...extra])}.`;
+}
+
+function overview(o: Out<typeof get_business_overview>): string {
+  const s = o.lastMonth;
+  const c = s.currency;
+  const lines = [
+    `${o.business.name} in ${periodName(s)}: revenue ${money(s.revenue, c)}, expenses ${money(s.expenses, c)}, net income ${money(s.netIncome, c)}.`,
+    `Cash at the end of the month was ${money(s.cashBalance, c)}${s.cashFlowPositive ? ' and cash is growing (cash-flow positive)' : s.runwayMonths !== null ? `, about ${s.runwayMonths.toFixed(1)} months of runway` : ''}.`,
+  ];
+  if (s.receivables !== null)
+    lines.push(
+      `Customers owe ${money(s.receivables, c)}; DSO is ${s.dso === null ? 'not available' : `${s.dso.toFixed(1)} days`}.`,
+    );
+  if (o.readiness) lines.push(`Funding readiness score: ${o.readiness.score} (${humanize(o.readiness.tier)}).`);
+  if (o.recommendations.pending)
+    lines.push(
+      `Open recommendations: ${count(o.recommendations.pending)}; the first is “${o.recommendations.top[0]?.title ?? ''}”.`,
+    );
+  lines.push(
+    `The books cover ${day(o.data.firstDate)} to ${day(o.data.lastDate)} (${count(o.data.transactions)} transactions).`,
+  );
+  return lines.join(' ');
+}
+
+function cash(o: Out<typeof get_cash_position>): string {
+  const accounts = o.accounts.map((a) => `${a.name} ${money(a.amount, o.currency)}`);
+  return `As of ${day(o.asOf)} you have ${money(o.total, o.currency)} in the bank${accounts.length > 1 ? `: ${list(accounts)}` : ''}.`;
+}
+
+function runway(o: Out<typeof get_runway>): string {
+  const c = o.currency;
+  const asOf = `the end of ${month(o.asOfMonth)}`;
+  if (o.cashFlowPositive)
+    return `You are cash-flow positive: over the last three complete months cash grew by ${moneyAbs(o.averageMonthlyNetBurn, c)} a month on average, so there is no runway limit at the current rate. Cash at ${asOf} was ${money(o.cash, c)}; gross burn (money out) in ${month(o.asOfMonth)} was ${money(o.lastMonth.grossBurn, c)}.`;
+  return `At the average net burn of ${money(o.averageMonthlyNetBurn, c)} a month over the last three complete months, the ${money(o.cash, c)} of cash at ${asOf} lasts about ${o.runwayMonths === null ? 'an unknown number of' : o.runwayMonths.toFixed(1)} months. Net burn in ${month(o.asOfMonth)} alone was ${money(o.lastMonth.netBurn, c)} (gross burn ${money(o.lastMonth.grossBurn, c)}).`;
+}
+
+function forecast(o: Out<typeof forecast_cash_flow>): string {
+  const c = o.currency;
+  const s = o.summary.find((x) => x.scenario === o.scenario) ?? o.summary[0];
+  const weekOf = (n: number) => o.weeks.find((w) => w.week === n);
+  const last = o.weeks[o.weeks.length - 1];
+  const lines = [
+    `Cash forecast, ${o.scenario} scenario, for the weeks from ${day(o.asOf)} to ${day(last?.end)}: cash ends at ${money(s?.endingCash ?? last?.closingCash, c)}.`,
+  ];
+  if (s) {
+    lines.push(`The lowest point is ${money(s.lowestCash, c)} in the week of ${day(weekOf(s.lowestWeek)?.start)}.`);
+    if (s.belowZeroWeek !== null)
+      lines.push(`Cash goes below zero in the week of ${day(weekOf(s.belowZeroWeek)?.start)}.`);
+    else if (s.belowFloorWeek !== null)
+      lines.push(`It falls below your floor in the week of ${day(weekOf(s.belowFloorWeek)?.start)}.`);
+    else lines.push('It does not go below zero in this scenario.');
+  }
+  const others = o.summary.filter((x) => x.scenario !== o.scenario);
+  if (others.length)
+    lines.push(`Other scenarios end at ${list(others.map((x) => `${money(x.endingCash, c)} (${x.scenario})`))}.`);
+  lines.push(`Assumptions: ${o.assumptions}`);
+  return lines.join(' ');
+}
+
+function breakdown(o: Out<typeof get_revenue_breakdown>, call: PlannedCall): string {
+  const what = call.intent.id === 'revenue_breakdown' ? 'Revenue' : 'Expenses';
+  const c = o.currency;
+  const lines = o.lines.slice(0, 8).map((l) => `- ${l.name}: ${money(l.amount, c)}`);
+  const more = o.lines.length > 8 ? '\n- and smaller lines' : '';
+  const cos = o.costOfSales.length
+    ? `\nCost of sales: ${list(o.costOfSales.map((l) => `${l.name} ${money(l.amount, c)}`))}.`
+    : '';
+  return `${what} from ${day(o.from)} to ${day(o.to)} totalled ${money(o.total, c)}, largest first:\n${lines.join('\n')}${more}${cos}`;
+}
+
+function transactions(o: Out<typeof list_transactions>): string {
+  if (!o.total.count) return 'No transactions match that.';
+  const rows = o.transactions.map(
+    (t) =>
+      `- ${day(t.date)} · ${t.counterparty ?? t.description ?? 'no description'} · ${money(t.amount, o.currency)}${t.category ? ` · ${t.category}` : ' · uncategorized'}`,
+  );
+  return `${count(o.total.count)} transactions match, with a net total of ${money(o.total.sum, o.currency)}. The most recent:\n${rows.join('\n')}${o.nextCursor ? '\nAsk for more to see the next page.' : ''}`;
+}
+
+function aging(o: Out<typeof get_receivables_aging>, call: PlannedCall): string {
+  const c = o.currency;
+  const t = o.totals;
+  const who = call.intent.id === 'receivables' ? 'Customers owe you' : 'You owe suppliers';
+  if (t.total === '0.00' || /^0(\.0+)?$/.test(t.total)) return `${who} nothing as of ${day(o.asOf)}.`;
+  const buckets = `not yet due ${money(t.current, c)}, up to a month overdue ${money(t.d1_30, c)}, one to two months ${money(t.d31_60, c)}, two to three months ${money(t.d61_90, c)}, more than three months ${money(t.d90_plus, c)}`;
+  const top = o.contacts.slice(0, 5).map((x) => `${x.contact} ${money(x.total, c)}`);
+  return `${who} ${money(t.total, c)} as of ${day(o.asOf)}: ${buckets}. Largest balances: ${list(top)}.`;
+}
+
+function paymentHealth(o: Out<typeof get_customer_payment_health>): string {
+  if (!o.customers.length) return 'No customer has enough paid invoices to judge yet.';
+  const rows = o.customers.slice(0, 6).map((x) => {
+    const late = x.latePaidShare === null ? '' : `, ${pct(x.latePaidShare)} paid late`;
+    const overdue =
+      x.overdue && !/^0(\.0+)?$/.test(x.overdue.amount) ? `; ${money(x.overdue.amount, o.currency)} overdue` : '';
+    const avg = x.averageDaysToPay === null ? '' : ` pays in ${x.averageDaysToPay.toFixed(1)} days on average`;
+    return `- ${x.customer}:${avg}${late}${overdue}${x.trend === 'worsening' ? ', getting slower' : ''}${x.atRisk ? ' (at risk)' : ''}`;
+  });
+  return `Customer payment behaviour, slowest and most overdue first:\n${rows.join('\n')}`;
+}
+
+function subscriptions(o: Out<typeof get_subscription_metrics>): string {
+  const m = o.months;
+  const last = m[m.length - 1];
+  if (!last) return 'There is no subscription data (Stripe) yet.';
+  const first = m[0]!;
+  const growth =
+    m.length > 1 && o.mrrChange !== null
+      ? ` Since ${month(first.month)}, MRR is ${isNegative(o.mrrChange) ? 'down' : 'up'} ${moneyAbs(o.mrrChange, o.currency)}${o.mrrGrowthPercent === null ? '' : ` (${Math.abs(o.mrrGrowthPercent).toFixed(1)}%)`}.`
+      : '';
+  return `In ${month(last.month)}, MRR was ${money(last.mrr, o.currency)} (ARR ${money(last.arr, o.currency)}) from ${last.activeSubscribers === null ? 'an unknown number of' : count(last.activeSubscribers)} active subscribers; subscriber churn was ${pct(last.subscriberChurn)} that month.${growth}`;
+}
+
+function disputes(o: Out<typeof get_dispute_monitoring>): string {
+  const rows = o.programs.map((p) => {
+    const mtd = p.monthToDate.ratio === null ? 'no card transactions yet' : pct(p.monthToDate.ratio);
+    const proj = p.projected.ratio === null ? 'n/a' : pct(p.projected.ratio);
+    return `- ${p.program} (${p.network}): ${mtd} month to date, ${proj} projected, against ${pct(p.threshold)} (needs at least ${count(p.minimumCount)} events) — ${humanize(p.status)}`;
+  });
+  const notes = o.notes.length ? `\n${o.notes.join(' ')}` : '';
+  return `Card-network dispute monitoring for ${month(o.month.start)} (to ${day(o.asOf)}): overall ${humanize(o.status)}.\n${rows.join('\n')}${notes}`;
+}
+
+function readiness(o: Out<typeof get_funding_readiness>): string {
+  const parts = [...o.components]
+    .sort((a, b) => b.contribution - a.contribution)
+    .map((c) => `${humanize(c.name)} ${c.contribution} of ${c.weight}`);
+  const next = o.nextBand
+    ? ` To reach “${humanize(o.nextBand.tier)}” it needs ${o.nextBand.pointsNeeded} more points: ${o.nextBand.actions.map((a) => a.text).join(' ')}`
+    : '';
+  return `Funding readiness is ${o.score} (${humanize(o.tier)}). By component: ${list(parts)}.${next}`;
+}
+
+function recommendations(o: Out<typeof list_recommendations>): string {
+  if (!o.recommendations.length) return 'There are no open recommendations right now.';
+  const rows = o.recommendations.map(
+    (r) => `- ${r.title} (${r.priority} priority, ${humanize(r.category)}): ${r.description}`,
+  );
+  return `${count(o.total)} open recommendation${o.total === 1 ? '' : 's'}:\n${rows.join('\n')}`;
+}
+
+function anomalies(o: Out<typeof detect_anomalies>): string {
+  const c = o.currency;
+  const items = o.anomalies
+    .slice(0, 5)
+    .map(
+      (a) =>
+        `- ${day(a.date)}: ${a.counterparty ?? a.category ?? 'unknown'} ${money(a.amount, c)}, ${a.ratioToTypical === null ? '' : `${a.ratioToTypical}× `}the typical ${money(a.typicalAmount, c)}`,
+    );
+  const head = items.length
+    ? `Unusual transactions:\n${items.join('\n')}`
+    : 'Nothing stands out as unusual in the transactions.';
+  const v = o.variance;
+  if (!v) return head;
+  const moves = v.categories
+    .slice(0, 3)
+    .map((x) => `${x.category} ${isNegative(x.vsTrailing) ? 'down' : 'up'} ${moneyAbs(x.vsTrailing, c)}`);
+  return `${head}\nSpending in ${month(v.month.start)} was ${money(v.total.current, c)} against ${money(v.total.previous, c)} the month before and a trailing average of ${money(v.total.trailingAverage, c)}. Biggest moves against that average: ${list(moves)}.`;
+}
+
+function report(o: Out<typeof get_report>): string {
+  const c = o.currency;
+  const d = o.data as Record<string, unknown>;
+  const lines = (xs: unknown) =>
+    ((xs as { name: string; amount: string }[]) ?? []).map((l) => `  - ${l.name}: ${money(l.amount, c)}`).join('\n');
+  const span = o.periodStart ? `${day(o.periodStart)} to ${day(o.periodEnd)}` : `as of ${day(o.periodEnd)}`;
+  switch (o.kind) {
+    case 'profit_and_loss':
+      return `Profit and loss, ${span}:\n- Income ${money(d.totalIncome as string, c)}\n${lines(d.income)}\n- Cost of sales ${money(d.totalCostOfSales as string, c)}\n- Gross profit ${money(d.grossProfit as string, c)}\n- Expenses ${money(d.totalExpenses as string, c)}\n${lines(d.expenses)}\n- Net profit ${money(d.netProfit as string, c)}`;
+    case 'balance_sheet':
+      return `Balance sheet summary ${span}: cash ${money(d.totalCash as string, c)}, receivables ${money(d.receivables as string, c)}, payables ${money(d.payables as string, c)}, net working position ${money(d.netWorkingPosition as string, c)}.\n${lines(d.cash)}\n${d.note as string}`;
+    case 'cash_summary':
+      return `Cash summary, ${span}: opening cash ${money(d.openingCash as string, c)}, cash in ${money(d.totalCashIn as string, c)}, cash out ${money(d.totalCashOut as string, c)}, net cash flow ${money(d.netCashFlow as string, c)}, closing cash ${money(d.closingCash as string, c)}.\nMoney in:\n${lines(d.cashIn)}\nMoney out:\n${lines(d.cashOut)}`;
+    default:
+      return `Report ${humanize(o.kind)}, ${span}.`;
+  }
+}
+
+function syncStatus(o: Out<typeof get_sync_status>): string {
+  const sources = Object.entries(o.recordsBySource).map(([s, n]) => `${s} ${count(n)} records`);
+  const conns = o.connections.length
+    ? o.connections.map(
+        (x) =>
+          `${x.provider}${x.name ? ` (${x.name})` : ''} ${humanize(x.status)}${x.lastSyncedAt ? `, last synced ${day(x.lastSyncedAt)}` : ''}`,
+      )
+    : ['no live connections (this data was loaded, not synced)'];
+  return `Data: ${list(sources)}; the newest record is from ${day(o.newestRecord)}. Connections: ${list(conns)}.`;
+}
+
+function explain(o: Out<typeof explain_metric>): string {
+  return `${o.label}: ${o.formula} Source: ${o.source}.`;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each template narrows the output to its own tool's type.
+type Template = (output: any, call: PlannedCall) => string;
+
+export const TEMPLATES: Record<string, Template> = {
+  overview,
+  metrics,
+  compare,
+  cash,
+  runway,
+  forecast,
+  revenue_breakdown: breakdown,
+  expense_breakdown: breakdown,
+  transactions,
+  receivables: aging,
+  payables: aging,
+  payment_health: paymentHealth,
+  subscriptions,
+  disputes,
+  readiness,
+  recommendations,
+  anomalies,
+  report_pnl: report,
+  report_balance_sheet: report,
+  report_cash_summary: report,
+  sync_status: syncStatus,
+  explain,
+};
