@@ -64,6 +64,8 @@ export interface Question {
   /** The part of the user's message this call answers, as typed. */
   text: string;
   periods: ParsedPeriods;
+  /** True when the period came from an earlier part of the message, not this one. */
+  carried: boolean;
   focus: Focus[];
   today: string;
 }
@@ -80,12 +82,15 @@ export interface Intent {
 const periodArgs = (p: PeriodRef | null) =>
   p ? { periodType: p.type, date: p.date, ...(p.to ? { to: p.to } : {}) } : {};
 const rangeArgs = (p: PeriodRef | null) => (p ? { from: p.from, to: p.until } : {});
+/** Point-in-time tools ("how much cash do we have") take a date only when their own part names one. */
 const dayArg = (q: Question, key: string) =>
-  q.periods.day
-    ? { [key]: q.periods.day }
-    : q.periods.period?.partial === false
-      ? { [key]: q.periods.period.until }
-      : {};
+  q.carried
+    ? {}
+    : q.periods.day
+      ? { [key]: q.periods.day }
+      : q.periods.period?.partial === false
+        ? { [key]: q.periods.period.until }
+        : {};
 
 /** "$5k", "5,000", "1.2m" → "5000". */
 export function amountIn(text: string): string | null {
@@ -360,9 +365,11 @@ export const INTENTS: Intent[] = [
       'who pays on time',
       'are any customers at risk',
       'how quickly does this customer pay',
+      'which customers are slow to pay their invoices',
+      'how does this customer pay us',
     ],
     keywords:
-      /\b(?:pay(?:s|ing)? late|late pay\w*|slow pay\w*|pay(?:s)? on time|payment (?:behaviou?r|health|habits)|customers? at risk|risky customers?|days to pay)\b/i,
+      /\bhow (?:does|do|did|quickly does|fast does) .{2,60} pay\b|\b(?:customers?|clients?)\b.*\b(?:slow|late|dragging|delay\w*)\b|\b(?:pay(?:s|ing)? late|late pay\w*|slow pay\w*|pay(?:s)? on time|payment (?:behaviou?r|health|habits)|customers? at risk|risky customers?|days to pay)\b/i,
     args: (q) => {
       const name = nameIn(q.text);
       return name ? { customer: name } : {};
@@ -546,12 +553,27 @@ const STOP = new Set(
   ),
 );
 
+/** Words people use for the same thing, mapped onto the exemplars' words. */
+const SYNONYMS: Record<string, string> = {
+  client: 'customer',
+  clients: 'customers',
+  debtors: 'receivables',
+  creditors: 'payables',
+  vendors: 'suppliers',
+  vendor: 'supplier',
+  outgoings: 'expenses',
+  turnover: 'revenue',
+  takings: 'revenue',
+  earnings: 'profit',
+};
+
 export function tokens(text: string): string[] {
   return text
     .toLowerCase()
     .replace(/[’']/g, '')
     .split(/[^a-z0-9&]+/)
     .filter((w) => w && !STOP.has(w))
+    .map((w) => SYNONYMS[w] ?? w)
     .map((w) => w.replace(/(?:ies)$/, 'y').replace(/(?<=[a-z]{3})(?:ing|ed|es|s)$/, ''));
 }
 
@@ -637,10 +659,10 @@ export function planQuestion(message: string, today: string, fyEndMonth = 12): P
   for (const part of splitQuestion(text)) {
     const parsed = parsePeriods(part, today, fyEndMonth);
     // "…and the month before?" keeps the period of the first part when it names none.
-    const periods: ParsedPeriods =
-      !parsed.period && !parsed.day && carried ? { ...carried, rest: parsed.rest, compare: parsed.compare } : parsed;
+    const carry = !parsed.period && !parsed.day && carried !== null;
+    const periods: ParsedPeriods = carry ? { ...carried!, rest: parsed.rest, compare: parsed.compare } : parsed;
     if (parsed.period || parsed.day) carried = parsed;
-    const question: Question = { text: part, periods, focus: focusOf(parsed.rest), today };
+    const question: Question = { text: part, periods, carried: carry, focus: focusOf(parsed.rest), today };
     const intent = chooseIntent(part, parsed.rest, question);
     if (!intent) continue;
     const input = intent.args(question);

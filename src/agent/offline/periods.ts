@@ -201,8 +201,9 @@ const PERIOD_RULES: Rule[] = [
   },
 ];
 
-/** Month names chrono would read inside ordinary words ("may I…", "march on"): only trust them near a date word. */
+/** Month names that are also ordinary words ("may I…", "march on"): only trusted after a date preposition. */
 const AMBIGUOUS_MONTH = /^(?:may|march|sat|sun|mon)$/i;
+const DATE_PREPOSITION = /\b(?:in|for|during|of|since|until|through|before|after|from|to)\s*$/i;
 
 export function parsePeriods(question: string, today: string, fyEndMonth = 12): ParsedPeriods {
   let rest = ` ${question} `;
@@ -231,7 +232,7 @@ export function parsePeriods(question: string, today: string, fyEndMonth = 12): 
   if (!period) {
     const found = chrono.parse(rest, { instant: new Date(`${today}T12:00:00Z`), timezone: 'UTC' });
     for (const hit of found) {
-      if (AMBIGUOUS_MONTH.test(hit.text.trim())) continue;
+      if (AMBIGUOUS_MONTH.test(hit.text.trim()) && !DATE_PREPOSITION.test(rest.slice(0, hit.index))) continue;
       const s = hit.start;
       if (!s.isCertain('month')) continue;
       let year = s.isCertain('year') ? (s.get('year') ?? 0) : Number(today.slice(0, 4));
