@@ -4,9 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
+import { createModel, runAgent } from './agent';
 import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } from './auth/api-keys';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
@@ -320,6 +322,85 @@ program
       const { closed } = await serveStdio({ context: () => toolContext(rt, business, 'mcp') });
       await Promise.race([closed, new Promise<void>((resolve) => process.stdin.once('end', () => resolve()))]);
     } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('chat')
+  .description(
+    'talk to the CFO in the terminal (the same agent loop as the API; offline model without ANTHROPIC_API_KEY)',
+  )
+  .option('--business <id>', 'business id (default: the only one)')
+  .option('-m, --message <text>', 'ask one question, print the answer and exit')
+  .option('--conversation <id>', 'continue an earlier conversation')
+  .action(async (opts: { business?: string; message?: string; conversation?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const model = createModel(rt.config.anthropic, rt.logger);
+      const tty = process.stderr.isTTY;
+      const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
+      let conversationId = opts.conversation;
+      const ask = async (message: string) => {
+        const r = await runAgent(
+          {
+            db: rt.database.db,
+            business: {
+              id: business.id,
+              name: business.name,
+              baseCurrency: business.baseCurrency,
+              fyEndMonth: business.fyEndMonth,
+            },
+            model,
+            channel: 'cli',
+            caller: { type: 'system', scopes: ['read', 'write'] },
+            logger: rt.logger,
+            today: () => new Date().toISOString().slice(0, 10),
+            conversation: conversationId ? { id: conversationId } : {},
+            message,
+            signal: controller.signal,
+          },
+          (e) => {
+            if (e.type === 'text') process.stdout.write(e.delta);
+            else if (e.type === 'tool_started') process.stderr.write(dim(`  → ${e.name} ${JSON.stringify(e.input)}\n`));
+            else if (e.type === 'tool_finished')
+              process.stderr.write(dim(`  ${e.ok ? '✓' : '✗'} ${e.name} (${e.ms} ms) ${e.summary}\n`));
+          },
+        );
+        conversationId = r.conversationId;
+        process.stdout.write('\n');
+        process.stderr.write(
+          dim(
+            `  ${r.model} · ${r.latencyMs} ms · ${r.usage.inputTokens}+${r.usage.outputTokens} tokens${r.unmatchedFigures.length ? ` · unsupported figures: ${r.unmatchedFigures.join(', ')}` : ''}\n`,
+          ),
+        );
+      };
+      if (opts.message) {
+        await ask(opts.message);
+        return;
+      }
+      process.stderr.write(
+        `${business.name} · ${model.id === 'offline' ? 'offline model (set ANTHROPIC_API_KEY for Claude)' : model.id} · empty line or Ctrl-D to quit\n`,
+      );
+      const rl = createInterface({ input: process.stdin, output: process.stderr, prompt: '> ' });
+      rl.prompt();
+      for await (const line of rl) {
+        if (!line.trim()) break;
+        try {
+          await ask(line);
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          process.stderr.write(`${err.message}\n`);
+        }
+        rl.prompt();
+      }
+      rl.close();
+    } finally {
+      process.off('SIGINT', stop);
       await rt.close();
     }
   });

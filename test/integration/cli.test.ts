@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BusinessSummary } from '../../src/db/businesses';
+import { FAKE_ANTHROPIC_KEY, startFakeAnthropic } from '../fakes/anthropic';
 import { cfo, npmStart, target } from '../helpers/cli';
 import { openTestDatabase, useTestDatabase } from '../helpers/db';
 import { MIGRATION_COUNT } from '../helpers/migrations';
@@ -92,6 +93,30 @@ describe('cfo command', () => {
     );
     const again = await cfo(['import', 'csv', file, '--account', 'Girokonto', '--business', id], where);
     expect(again.stdout).toContain('(0 new, 2 already imported)');
+  });
+
+  it('chat -m answers with the offline model, or with Claude when a key is set', async () => {
+    const where = target(t.url);
+    const id = (await cfo(['demo', '--name', 'Chat Demo', '--transactions', '2000'], where)).stdout.trim();
+    const offline = await cfo(['chat', '--business', id, '-m', 'Who owes us money?'], where);
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toMatch(/^Customers owe you \$[\d,]+\.\d{2} as of /);
+    expect(offline.stderr).toContain('get_receivables_aging');
+    expect(offline.stderr).toMatch(/offline · \d+ ms/);
+
+    const fake = await startFakeAnthropic();
+    try {
+      fake.script = () => ({ text: 'Hello from Claude.' });
+      const claude = await cfo(['chat', '--business', id, '-m', 'hi'], where, {
+        ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY,
+        ANTHROPIC_BASE_URL: fake.url,
+      });
+      expect(claude.code).toBe(0);
+      expect(claude.stdout).toBe('Hello from Claude.\n');
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('migrate reports every migration applied', async () => {

@@ -1,0 +1,146 @@
+/**
+ * The Claude adapter (Messages API through @anthropic-ai/sdk): streams text as it arrives, lets the model
+ * ask for several tools in one turn, caches the system prompt and tool definitions, and survives
+ * rate limits and overload — the SDK retries first (honouring `retry-after`), then this adapter backs off
+ * a little longer, but only while nothing has been streamed, so a client never sees text twice.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { UpstreamError } from '../errors';
+import type { Logger } from '../logger';
+import type { Model, ModelRequest, ModelTurn, TextBlock, ToolUseBlock } from './model';
+
+/**
+ * The newest Sonnet in the installed SDK's model list that the SDK does not mark deprecated; a test reads
+ * the SDK's own list and fails when an upgrade makes this stale.
+ */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
+
+export interface AnthropicOptions {
+  apiKey: string;
+  baseURL?: string | undefined;
+  model?: string | undefined;
+  /** Per request, in ms (default 60 s). */
+  timeoutMs?: number;
+  /** SDK retries per request (default 2). */
+  maxRetries?: number;
+  /** Extra attempts after the SDK gives up on 429/529/5xx (default 2), with exponential backoff. */
+  overloadRetries?: number;
+  /** First backoff in ms (default 1 s); tests shorten it. */
+  backoffMs?: number;
+  logger: Logger;
+}
+
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
+
+export class AnthropicModel implements Model {
+  readonly id: string;
+  private readonly client: Anthropic;
+
+  constructor(private readonly opts: AnthropicOptions) {
+    this.id = opts.model ?? DEFAULT_ANTHROPIC_MODEL;
+    this.client = new Anthropic({
+      apiKey: opts.apiKey,
+      ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+      timeout: opts.timeoutMs ?? 60_000,
+      maxRetries: opts.maxRetries ?? 2,
+    });
+  }
+
+  async turn(req: ModelRequest, onText: (delta: string) => void): Promise<ModelTurn> {
+    const attempts = 1 + (this.opts.overloadRetries ?? 2);
+    for (let attempt = 1; ; attempt++) {
+      let streamed = false;
+      try {
+        return await this.once(req, (d) => {
+          streamed = true;
+          onText(d);
+        });
+      } catch (err) {
+        if (req.signal?.aborted || err instanceof Anthropic.APIUserAbortError) throw err;
+        const status = err instanceof Anthropic.APIError ? err.status : undefined;
+        const retryable = status === undefined ? err instanceof Anthropic.APIConnectionError : RETRYABLE.has(status);
+        if (!retryable || streamed || attempt >= attempts) throw toDomainError(err);
+        const wait = (this.opts.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        this.opts.logger.warn({ status, attempt, waitMs: Math.round(wait) }, 'Anthropic unavailable, backing off');
+        await sleep(wait, req.signal);
+      }
+    }
+  }
+
+  private async once(req: ModelRequest, onText: (delta: string) => void): Promise<ModelTurn> {
+    const last = req.tools.length - 1;
+    const stream = this.client.messages.stream(
+      {
+        model: this.id,
+        max_tokens: req.maxTokens,
+        // Cache breakpoints on the system prompt and on the last tool: both are the same on every turn.
+        system: [{ type: 'text', text: req.system, cache_control: { type: 'ephemeral' } }],
+        tools: req.tools.map((t, i) => ({
+          name: t.name,
+          description: t.description,
+          input_schema: t.inputSchema as Anthropic.Tool['input_schema'],
+          ...(i === last ? { cache_control: { type: 'ephemeral' as const } } : {}),
+        })),
+        messages: req.messages as Anthropic.MessageParam[],
+      },
+      req.signal ? { signal: req.signal } : {},
+    );
+    stream.on('text', (delta) => onText(delta));
+    const message = await stream.finalMessage();
+    const content: (TextBlock | ToolUseBlock)[] = [];
+    for (const block of message.content) {
+      if (block.type === 'text') content.push({ type: 'text', text: block.text });
+      else if (block.type === 'tool_use')
+        content.push({
+          type: 'tool_use',
+          id: block.id,
+          name: block.name,
+          input: (block.input ?? {}) as Record<string, unknown>,
+        });
+    }
+    const stop = message.stop_reason;
+    return {
+      content,
+      stopReason:
+        stop === 'tool_use'
+          ? 'tool_use'
+          : stop === 'max_tokens'
+            ? 'max_tokens'
+            : stop === 'refusal'
+              ? 'refusal'
+              : 'end_turn',
+      usage: {
+        inputTokens:
+          message.usage.input_tokens +
+          (message.usage.cache_creation_input_tokens ?? 0) +
+          (message.usage.cache_read_input_tokens ?? 0),
+        outputTokens: message.usage.output_tokens,
+      },
+      model: message.model || this.id,
+    };
+  }
+}
+
+function toDomainError(err: unknown): Error {
+  if (err instanceof Anthropic.APIError)
+    return new UpstreamError('anthropic', `the model service answered ${err.status ?? 'with an error'}`, {
+      status: err.status,
+    });
+  if (err instanceof Anthropic.APIConnectionError)
+    return new UpstreamError('anthropic', 'the model service could not be reached');
+  return new UpstreamError('anthropic', 'the model stream broke off');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new Anthropic.APIUserAbortError());
+      },
+      { once: true },
+    );
+  });
+}
