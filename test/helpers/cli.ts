@@ -22,7 +22,8 @@ export function target(databaseUrl?: string): Target {
 function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(DATABASE_URL|DATA_DIR|ENCRYPTION_KEY|PORT|TEST_DATABASE_URL|ANTHROPIC_[A-Z_]+)$/.test(k)) env[k] = v;
+    if (v !== undefined && !/^(DATABASE_URL|DATA_DIR|ENCRYPTION_KEY|PORT|TEST_DATABASE_URL|ANTHROPIC_[A-Z_]+)$/.test(k))
+      env[k] = v;
   }
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }

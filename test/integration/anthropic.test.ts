@@ -9,8 +9,8 @@ import type { ContentBlock } from '../../src/agent/model';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { createDemoCompany } from '../../src/demo/load';
 import { createLogger } from '../../src/logger';
-import { useTestDatabase } from '../helpers/db';
 import { FAKE_ANTHROPIC_KEY, type FakeAnthropic, startFakeAnthropic } from '../fakes/anthropic';
+import { useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
 const TODAY = '2026-11-22';
@@ -18,7 +18,13 @@ let fake: FakeAnthropic;
 let base: Omit<AgentOptions, 'message' | 'model'>;
 
 const model = (over: Partial<ConstructorParameters<typeof AnthropicModel>[0]> = {}) =>
-  new AnthropicModel({ apiKey: FAKE_ANTHROPIC_KEY, baseURL: fake.url, logger: createLogger('silent'), backoffMs: 10, ...over });
+  new AnthropicModel({
+    apiKey: FAKE_ANTHROPIC_KEY,
+    baseURL: fake.url,
+    logger: createLogger('silent'),
+    backoffMs: 10,
+    ...over,
+  });
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
@@ -66,10 +72,18 @@ type FakeRequest = FakeAnthropic['requests'][number];
 describe('Claude through the real SDK against the fake Anthropic server', () => {
   it('runs a two-tool parallel turn, streams the answer and caches prompt and tools', async () => {
     fake.script = (req, n) => {
-      if (n === 1) return { tools: [{ name: 'get_runway', input: {} }, { name: 'get_cash_position', input: {} }] };
+      if (n === 1)
+        return {
+          tools: [
+            { name: 'get_runway', input: {} },
+            { name: 'get_cash_position', input: {} },
+          ],
+        };
       const cash = resultOf(req.body, 'get_cash_position') as { total: string };
       const runway = resultOf(req.body, 'get_runway') as { cashFlowPositive: boolean };
-      return { text: `You have ${cash.total} USD in the bank and are ${runway.cashFlowPositive ? '' : 'not '}cash-flow positive.` };
+      return {
+        text: `You have ${cash.total} USD in the bank and are ${runway.cashFlowPositive ? '' : 'not '}cash-flow positive.`,
+      };
     };
     const events: AgentEvent[] = [];
     const r = await runAgent({ ...base, model: model(), message: 'Cash and runway?' }, (e) => events.push(e));
@@ -81,7 +95,12 @@ describe('Claude through the real SDK against the fake Anthropic server', () => 
     expect(r.text).toMatch(/^You have \d+\.\d{2} USD in the bank/);
     expect(r.unmatchedFigures).toEqual([]);
     expect(r.usage.inputTokens).toBeGreaterThan(0);
-    expect(events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta).join('')).toBe(r.text);
+    expect(
+      events
+        .filter((e) => e.type === 'text')
+        .map((e) => (e as { delta: string }).delta)
+        .join(''),
+    ).toBe(r.text);
     const order = events.filter((e) => e.type.startsWith('tool_')).map((e) => e.type);
     expect(order).toEqual(['tool_started', 'tool_started', 'tool_finished', 'tool_finished']);
 
@@ -110,7 +129,9 @@ describe('Claude through the real SDK against the fake Anthropic server', () => 
   it('gives up after its retries with a stored error answer', async () => {
     fake.script = () => ({ status: 500 });
     const events: AgentEvent[] = [];
-    const r = await runAgent({ ...base, model: model({ overloadRetries: 2 }), message: 'hello' }, (e) => events.push(e));
+    const r = await runAgent({ ...base, model: model({ overloadRetries: 2 }), message: 'hello' }, (e) =>
+      events.push(e),
+    );
     expect(fake.requests).toHaveLength(3);
     expect(r.stopReason).toBe('error');
     expect(r.text).toMatch(/could not finish this answer: anthropic: the model service answered 500/);
@@ -119,7 +140,8 @@ describe('Claude through the real SDK against the fake Anthropic server', () => 
   });
 
   it('a stream cut mid-way after a tool step leaves the conversation consistent and is not replayed', async () => {
-    fake.script = (_req, n) => (n === 1 ? { tools: [{ name: 'get_runway', input: {} }] } : { cutAfterText: 'You are cash-flow pos' });
+    fake.script = (_req, n) =>
+      n === 1 ? { tools: [{ name: 'get_runway', input: {} }] } : { cutAfterText: 'You are cash-flow pos' };
     const events: AgentEvent[] = [];
     const r = await runAgent({ ...base, model: model(), message: 'runway?' }, (e) => events.push(e));
     expect(r.stopReason).toBe('error');
@@ -156,7 +178,12 @@ describe('default model', () => {
     const union = /export type Model = ([^;]+);/.exec(types)![1]!;
     const listed = [...union.matchAll(/'(claude-sonnet-[\d-]+)'/g)].map((m) => m[1]!);
     const deprecated = readFileSync(join(root, 'internal/data/deprecated-models.mjs'), 'utf8');
-    const version = (id: string) => id.replace('claude-sonnet-', '').split('-').filter((x) => x.length < 8).map(Number);
+    const version = (id: string) =>
+      id
+        .replace('claude-sonnet-', '')
+        .split('-')
+        .filter((x) => x.length < 8)
+        .map(Number);
     const newer = (a: number[], b: number[]) => (a[0]! - b[0]! || (a[1] ?? 0) - (b[1] ?? 0)) > 0;
     const candidates = listed.filter((id) => !deprecated.includes(`'${id}'`) && !/\d{8}$/.test(id));
     const newest = candidates.reduce((best, id) => (newer(version(id), version(best)) ? id : best));

@@ -178,7 +178,7 @@ export const INTENTS: Intent[] = [
       'key numbers',
     ],
     keywords:
-      /\b(?:how did we do|how did (?:the business|we) perform|results|key (?:numbers|figures|metrics)|revenue|sales|turnover|expenses?|spend|spent|costs?|profits?|net income|margins?|dso|dpo|refund (?:ratio|rate)|chargeback (?:ratio|rate)|volatil\w*)\b/i,
+      /\b(?:how did we do|how did (?:the business|we) perform|results|key (?:numbers|figures|metrics)|revenue|sales|turnover|expenses?|spend|spent|costs?|profit(?:s|able)?|net income|margins?|dso|dpo|refund (?:ratio|rate)|chargeback (?:ratio|rate)|volatil\w*)\b/i,
     args: (q) => periodArgs(q.periods.period),
   },
   {
@@ -279,9 +279,11 @@ export const INTENTS: Intent[] = [
       'where is the money going',
       'top spending categories',
       'largest cost lines',
+      'how much did we spend on rent',
+      'what did we spend on software',
     ],
     keywords:
-      /\b(?:expenses?|costs?|spend(?:ing)?)\b.*\b(?:breakdown|break ?down|by category|categories|biggest|largest|top|split|on what|going)\b|\b(?:biggest|largest|top|main)\b.*\b(?:expenses?|costs?|spend(?:ing)?)\b|\bspending (?:money )?on\b|\bwhere (?:is|does) (?:the|our) money go/i,
+      /\b(?:expenses?|costs?|spend(?:ing)?)\b.*\b(?:breakdown|break ?down|by category|categories|biggest|largest|top|split|on what|going)\b|\b(?:biggest|largest|top|main)\b.*\b(?:expenses?|costs?|spend(?:ing)?)\b|\bspending (?:money )?on\b|\bspen[dt] on\b|\bwhere (?:is|does) (?:the|our) money go/i,
     args: (q) => rangeArgs(q.periods.period),
   },
   {
@@ -627,7 +629,7 @@ export type Plan =
 
 const MIN_SCORE = 0.34;
 const INJECTION =
-  /\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions|rules|prompt)\b|\b(?:system prompt|api[ _-]?keys?|secret|passwords?|access tokens?|refresh tokens?|credentials|encryption key)\b|\bjailbreak\b|\bdeveloper mode\b/i;
+  /\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions|rules|prompt)\b|\b(?:system prompt|api[ _-]?keys?|secret|passwords?|access tokens?|refresh tokens?|credentials|encryption[ _-]?key)\b|\bjailbreak\b|\bdeveloper mode\b/i;
 const WRITE =
   /^(?:please\s+|can you\s+|could you\s+|would you\s+|go ahead and\s+|i want you to\s+)?(?:re-?categori[sz]e|categori[sz]e|change|set|update|edit|delete|remove|void|pay|send|create|add|mark|approve|dismiss|accept|resolve|move|sync|refresh|push|write|post|reconcile|transfer|email|cancel)\b/i;
 const HELP =

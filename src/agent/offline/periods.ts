@@ -121,7 +121,7 @@ interface Rule {
 
 const COMPARE_RULES: Rule[] = [
   {
-    re: /\b(?:vs\.?|versus|compared? (?:to|with)|against|than)\s+(?:the\s+)?(?:same\s+(?:month|quarter|period)\s+)?(?:last|previous|prior|a)\s+year(?:'s)?\b|\byear[- ]on[- ]year\b|\byear[- ]over[- ]year\b|\byoy\b/i,
+    re: /\b(?:vs\.?|versus|compared? (?:to|with)|against|than)\s+(?:the\s+)?(?:same\s+(?:month|quarter|period)\s+)?(?:last|previous|prior|a)\s+year(?:'s)?\b|\b(?:compared? (?:to|with)|vs\.?|versus|than)\s+the\s+year\s+before\b|\byear[- ]on[- ]year\b|\byear[- ]over[- ]year\b|\byoy\b/i,
     resolve: () => ({ compare: 'year_ago' }),
   },
   {

@@ -60,6 +60,7 @@ const LABEL: Record<Focus, string> = {
   receivables: 'receivables',
   payables: 'payables',
 };
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const cap = (s: string) => `${s[0]!.toUpperCase()}${s.slice(1)}`;
 const DEFAULT_FOCUS: Focus[] = ['revenue', 'expenses', 'netIncome', 'cashBalance'];
 
@@ -157,7 +158,7 @@ function runway(o: Out<typeof get_runway>): string {
   const c = o.currency;
   const asOf = `the end of ${month(o.asOfMonth)}`;
   if (o.cashFlowPositive)
-    return `You are cash-flow positive: over the last three complete months cash grew by ${moneyAbs(o.averageMonthlyNetBurn, c)} a month on average, so there is no runway limit at the current rate. Cash at ${asOf} was ${money(o.cash, c)}; gross burn (money out) in ${month(o.asOfMonth)} was ${money(o.lastMonth.grossBurn, c)}.`;
+    return `You are cash-flow positive: over the last three complete months cash grew by ${moneyAbs(o.averageMonthlyNetBurn, c)} a month on average, so there is no runway limit at the current rate. Cash at ${asOf} was ${money(o.cash, c)}. In ${month(o.asOfMonth)} alone, net burn was ${money(o.lastMonth.netBurn, c)}${isNegative(o.lastMonth.netBurn) ? ' (cash grew)' : ''} and gross burn (money out) ${money(o.lastMonth.grossBurn, c)}.`;
   return `At the average net burn of ${money(o.averageMonthlyNetBurn, c)} a month over the last three complete months, the ${money(o.cash, c)} of cash at ${asOf} lasts about ${o.runwayMonths === null ? 'an unknown number of' : o.runwayMonths.toFixed(1)} months. Net burn in ${month(o.asOfMonth)} alone was ${money(o.lastMonth.netBurn, c)} (gross burn ${money(o.lastMonth.grossBurn, c)}).`;
 }
 
@@ -187,12 +188,17 @@ function forecast(o: Out<typeof forecast_cash_flow>): string {
 function breakdown(o: Out<typeof get_revenue_breakdown>, call: PlannedCall): string {
   const what = call.intent.id === 'revenue_breakdown' ? 'Revenue' : 'Expenses';
   const c = o.currency;
+  // "How much did we spend on rent?": the line the question names comes first.
+  const named = [...o.lines, ...o.costOfSales].find((l) =>
+    new RegExp(`\\b${escapeRegExp(l.name)}\\b`, 'i').test(call.question.text),
+  );
+  const lead = named ? `${named.name} from ${day(o.from)} to ${day(o.to)}: ${money(named.amount, c)}.\n` : '';
   const lines = o.lines.slice(0, 8).map((l) => `- ${l.name}: ${money(l.amount, c)}`);
   const more = o.lines.length > 8 ? '\n- and smaller lines' : '';
   const cos = o.costOfSales.length
     ? `\nCost of sales: ${list(o.costOfSales.map((l) => `${l.name} ${money(l.amount, c)}`))}.`
     : '';
-  return `${what} from ${day(o.from)} to ${day(o.to)} totalled ${money(o.total, c)}, largest first:\n${lines.join('\n')}${more}${cos}`;
+  return `${lead}${what} from ${day(o.from)} to ${day(o.to)} totalled ${money(o.total, c)}, largest first:\n${lines.join('\n')}${more}${cos}`;
 }
 
 function transactions(o: Out<typeof list_transactions>): string {
