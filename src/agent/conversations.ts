@@ -170,3 +170,54 @@ export async function loadHistory(
       .where(and(eq(agentConversations.businessId, businessId), eq(agentConversations.id, conversation.id)));
   return { messages, summary };
 }
+
+export interface ConversationSummary {
+  id: string;
+  channel: string;
+  sessionId: string | null;
+  title: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The business's conversations, most recently active first. */
+export async function listConversations(tx: Db, businessId: string, limit = 50): Promise<ConversationSummary[]> {
+  const rows = await tx
+    .select({
+      id: agentConversations.id,
+      channel: agentConversations.channel,
+      sessionId: agentConversations.sessionId,
+      title: agentConversations.title,
+      createdAt: agentConversations.createdAt,
+      updatedAt: agentConversations.updatedAt,
+    })
+    .from(agentConversations)
+    .where(eq(agentConversations.businessId, businessId))
+    .orderBy(desc(agentConversations.updatedAt), desc(agentConversations.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...r, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) }));
+}
+
+/** One conversation's messages in order; a foreign or unknown id is "not found". */
+export async function listMessages(tx: Db, businessId: string, conversationId: string) {
+  const conversation = await openConversation(tx, businessId, '', { id: conversationId }, '');
+  const rows = await tx
+    .select({
+      id: agentMessages.id,
+      seq: agentMessages.seq,
+      role: agentMessages.role,
+      content: agentMessages.content,
+      model: agentMessages.model,
+      inputTokens: agentMessages.inputTokens,
+      outputTokens: agentMessages.outputTokens,
+      latencyMs: agentMessages.latencyMs,
+      unmatchedFigures: agentMessages.unmatchedFigures,
+      createdAt: agentMessages.createdAt,
+    })
+    .from(agentMessages)
+    .where(and(eq(agentMessages.businessId, businessId), eq(agentMessages.conversationId, conversation.id)))
+    .orderBy(asc(agentMessages.seq));
+  return rows.map((r) => ({ ...r, createdAt: iso(r.createdAt) }));
+}
+
+const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());

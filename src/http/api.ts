@@ -6,12 +6,14 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
+import { createModel } from '../agent';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
 import { getBusiness } from '../db/businesses';
 import { DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { importStatement } from '../integrations/csv/import';
 import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
+import { registerChatRoutes } from './chat';
 
 /** Largest request body accepted on the API and MCP routes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -108,6 +110,8 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     });
     return c.json({ import: r }, 201);
   });
+
+  registerChatRoutes(api, { ...deps, model: deps.model ?? createModel(deps.config.anthropic, logger) });
 
   /** MCP over Streamable HTTP (stateless). */
   api.all('/mcp', async (c) => handleMcpRequest(c.req.raw, { context: await context(c.get('key'), 'mcp') }));

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Model } from '../agent/model';
 import type { Config } from '../config';
 import { type Database, migrationStatus } from '../db/client';
 import { DomainError, RateLimitedError } from '../errors';
@@ -16,6 +17,8 @@ export interface AppDeps {
   config: Config;
   database: Database;
   logger: Logger;
+  /** The chat model; default: Claude when ANTHROPIC_API_KEY is set, else the offline model. */
+  model?: Model;
 }
 
 export type AppEnv = { Variables: { requestId: string } };
