@@ -141,3 +141,14 @@ export const IsoDate = z.iso.date({ error: 'expected a date as YYYY-MM-DD' });
 export const Amount = z.string().regex(/^-?\d+(\.\d+)?$/, 'expected a decimal amount');
 export const Currency = z.string().length(3);
 export const Ratio = z.number().nullable();
+
+/** Every write tool takes this: it previews unless the caller asks for the change. */
+export const Apply = z
+  .boolean()
+  .default(false)
+  .describe('false (default): preview what would change and write nothing; true: make the change');
+
+/** Who is acting, for audit rows, from a tool's context. */
+export const actorOf = (ctx: ToolContext) => ({ type: ctx.caller.type, id: ctx.caller.id, channel: ctx.channel });
+
+export const WRITE_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true };

@@ -2,7 +2,9 @@
  * The registry: every tool, in one array that every channel loops over. Add a tool by adding its file
  * and a line here.
  */
+import categorize_transactions from './categorize-transactions';
 import compare_periods from './compare-periods';
+import create_category_rule from './create-category-rule';
 import type { Tool } from './define';
 import detect_anomalies from './detect-anomalies';
 import explain_metric from './explain-metric';
@@ -23,6 +25,9 @@ import get_subscription_metrics from './get-subscription-metrics';
 import get_sync_status from './get-sync-status';
 import list_recommendations from './list-recommendations';
 import list_transactions from './list-transactions';
+import refresh_insights from './refresh-insights';
+import set_transaction_category from './set-transaction-category';
+import update_recommendation_status from './update-recommendation-status';
 
 export {
   type Channel,
@@ -55,6 +60,12 @@ export const TOOLS: Tool[] = [
   get_report,
   get_sync_status,
   explain_metric,
+  // Writes: scope "write", preview unless `apply: true`, audited.
+  categorize_transactions,
+  set_transaction_category,
+  create_category_rule,
+  update_recommendation_status,
+  refresh_insights,
 ] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {

@@ -135,6 +135,14 @@ export function isUuid(value: string): boolean {
 }
 
 /**
+ * A JS array as one SQL parameter (drizzle would otherwise spread it into a list): a PostgreSQL array
+ * literal, each element quoted. Use with a cast: sql`id = any(${pgArray(ids)}::uuid[])`.
+ */
+export function pgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+/**
  * Run `fn` in a transaction that row-level security confines to one business. Every read and
  * write for a business goes through here (the application's own `business_id` filters stay too).
  */

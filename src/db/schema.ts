@@ -116,6 +116,9 @@ export const CHANNELS = ['web', 'widget', 'mcp', 'http', 'n8n', 'cli', 'eval', '
 export const MESSAGE_ROLES = ['user', 'assistant'] as const;
 export const ACTOR_TYPES = ['user', 'api_key', 'agent', 'system'] as const;
 export const CONFLICT_STATUSES = ['open', 'kept_local', 'kept_remote'] as const;
+export const REVIEW_STATUSES = ['open', 'accepted', 'corrected', 'superseded'] as const;
+/** Where a proposal came from: the transaction sources, plus built-in knowledge of common merchants. */
+export const PROPOSAL_SOURCES = ['rule', 'similar', 'model', 'knowledge'] as const;
 
 // ---------- people and businesses ----------
 
@@ -611,6 +614,37 @@ export const categoryRules = pgTable(
   ],
 );
 
+/**
+ * Proposals below the confidence threshold wait here for a person instead of being applied. One open row
+ * per transaction; a newer categorization run replaces it.
+ */
+export const categoryReviews = pgTable(
+  'category_reviews',
+  {
+    id: id(),
+    businessId: businessRef(),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id, { onDelete: 'cascade' }),
+    category: text('category').notNull(),
+    accountCode: text('account_code'),
+    source: text('source').notNull(),
+    confidence: real('confidence').notNull(),
+    status: text('status').notNull().default('open'),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: tstz('resolved_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('category_reviews_transaction_key').on(t.businessId, t.transactionId),
+    index('category_reviews_business_status_idx').on(t.businessId, t.status, t.createdAt),
+    check('category_reviews_status_known', inList('status', REVIEW_STATUSES)),
+    check('category_reviews_source_known', inList('source', PROPOSAL_SOURCES)),
+    check('category_reviews_confidence_range', sql`${t.confidence} >= 0 and ${t.confidence} <= 1`),
+    tenantPolicy(),
+  ],
+);
+
 // ---------- insights ----------
 
 export const metricSnapshots = pgTable(
@@ -934,6 +968,7 @@ export const TENANT_TABLES = [
   'subscriptions',
   'transactions',
   'category_rules',
+  'category_reviews',
   'metric_snapshots',
   'readiness_scores',
   'recommendations',

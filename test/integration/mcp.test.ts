@@ -5,6 +5,9 @@ import { createDemoCompany } from '../../src/demo/load';
 import { createLogger } from '../../src/logger';
 import { createMcpServer } from '../../src/mcp/server';
 import { TOOLS, type ToolContext } from '../../tools';
+
+const READ = TOOLS.filter((x) => x.scope === 'read');
+
 import { useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
@@ -33,10 +36,10 @@ beforeAll(async () => {
 });
 
 describe('MCP server (real SDK client over InMemoryTransport)', () => {
-  it('lists every tool with input and output schemas and annotations', async () => {
+  it('lists every read tool with input and output schemas and annotations', async () => {
     const client = await connect(['read']);
     const { tools } = await client.listTools();
-    expect(tools.map((x) => x.name).sort()).toEqual(TOOLS.map((x) => x.name).sort());
+    expect(tools.map((x) => x.name).sort()).toEqual(READ.map((x) => x.name).sort());
     for (const tool of tools) {
       expect(tool.inputSchema.type).toBe('object');
       expect(tool.outputSchema?.type).toBe('object');
@@ -52,13 +55,28 @@ describe('MCP server (real SDK client over InMemoryTransport)', () => {
       get_report: { kind: 'balance_sheet' },
       explain_metric: { metric: 'runway' },
     };
-    for (const tool of TOOLS) {
+    for (const tool of READ) {
       const r = await client.callTool({ name: tool.name, arguments: inputs[tool.name] ?? {} });
       expect(r.isError, `${tool.name}: ${JSON.stringify(r.content)}`).toBeFalsy();
       expect(r.structuredContent).toBeDefined();
       const text = (r.content as { type: string; text: string }[])[0]!;
       expect(JSON.parse(text.text)).toEqual(r.structuredContent);
     }
+    await client.close();
+  });
+
+  it('a key with write sees the write tools, marked as not read-only; they preview unless asked to apply', async () => {
+    const client = await connect(['read', 'write']);
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(TOOLS.length);
+    const writes = tools.filter((x) => !x.annotations?.readOnlyHint);
+    expect(writes.map((x) => x.name).sort()).toEqual(
+      TOOLS.filter((x) => x.scope === 'write')
+        .map((x) => x.name)
+        .sort(),
+    );
+    const r = await client.callTool({ name: 'refresh_insights', arguments: {} });
+    expect(r.structuredContent).toMatchObject({ applied: false });
     await client.close();
   });
 

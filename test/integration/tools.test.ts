@@ -2,11 +2,18 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { createDemoCompany } from '../../src/demo/load';
+import { importStatement } from '../../src/integrations/csv/import';
 import { createLogger } from '../../src/logger';
 import { findTool, invokeTool, MAX_RESULT_BYTES, TOOLS, type ToolContext } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
+const READ = TOOLS.filter((x) => x.scope === 'read');
+const WRITE_INPUTS: Record<string, Record<string, unknown>> = {
+  set_transaction_category: { transactionId: '00000000-0000-4000-8000-000000000000', category: 'Travel' },
+  create_category_rule: { matchType: 'contains', pattern: 'uber', category: 'Travel' },
+  update_recommendation_status: { id: 'x', status: 'accepted' },
+};
 const TODAY = '2026-11-22';
 let ctx: ToolContext;
 
@@ -33,16 +40,19 @@ const INPUTS: Record<string, unknown> = {
 };
 
 describe('tools on Demo Co', () => {
-  it('the registry has the read catalogue with unique names and model-facing descriptions', () => {
+  it('the registry has the catalogue with unique names and model-facing descriptions', () => {
     expect(new Set(TOOLS.map((x) => x.name)).size).toBe(TOOLS.length);
-    expect(TOOLS.length).toBeGreaterThanOrEqual(20);
+    expect(READ.length).toBeGreaterThanOrEqual(20);
     for (const tool of TOOLS) {
       expect(tool.description.length, tool.name).toBeGreaterThan(80);
-      expect(tool.annotations.readOnlyHint, tool.name).toBe(true);
+      expect(tool.annotations.readOnlyHint, tool.name).toBe(tool.scope === 'read');
     }
+    // Every write tool previews unless asked: `apply` defaults to false.
+    for (const tool of TOOLS.filter((x) => x.scope === 'write'))
+      expect(tool.input.parse({ ...WRITE_INPUTS[tool.name] }).apply, tool.name).toBe(false);
   });
 
-  for (const name of TOOLS.map((x) => x.name)) {
+  for (const name of READ.map((x) => x.name)) {
     it(`${name}: succeeds, fits its schema and the size bound, and is recorded`, async () => {
       const r = await invokeTool(findTool(name)!, INPUTS[name] ?? {}, ctx);
       if (!r.ok) throw new Error(`${name} failed: ${r.error.message}`);
@@ -111,5 +121,86 @@ describe('tools on Demo Co', () => {
     } while (cursor && pages < 2000);
     expect(total).toBeGreaterThanOrEqual(10_000);
     expect(seen.size).toBe(total);
+  });
+});
+
+describe('write tools', () => {
+  const writer = () => ({
+    ...ctx,
+    caller: { type: 'api_key' as const, id: 'k-write', scopes: ['read', 'write'] as ('read' | 'write')[] },
+  });
+  const call = async (name: string, input: unknown, c = writer()) => {
+    const r = await invokeTool(findTool(name)!, input, c);
+    if (!r.ok) throw new Error(`${name}: ${r.error.code}: ${r.error.message}`);
+    return r.output as Record<string, unknown>;
+  };
+
+  it('refuse a caller without the write scope', async () => {
+    for (const tool of TOOLS.filter((x) => x.scope === 'write')) {
+      const r = await invokeTool(tool, WRITE_INPUTS[tool.name] ?? {}, ctx);
+      expect(r.ok, tool.name).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('forbidden');
+    }
+  });
+
+  it('update_recommendation_status previews, then applies with an audit row', async () => {
+    const list = await call('list_recommendations', {});
+    const rec = (list.recommendations as { id: string; status: string }[])[0]!;
+    const preview = await call('update_recommendation_status', { id: rec.id, status: 'accepted' });
+    expect(preview).toMatchObject({ from: 'pending', to: 'accepted', applied: false });
+    const still = await call('list_recommendations', {});
+    expect((still.recommendations as { id: string }[]).map((x) => x.id)).toContain(rec.id);
+    const done = await call('update_recommendation_status', { id: rec.id, status: 'accepted', apply: true });
+    expect(done).toMatchObject({ applied: true });
+    const accepted = await call('list_recommendations', { status: ['accepted'] });
+    expect((accepted.recommendations as { id: string }[]).map((x) => x.id)).toEqual([rec.id]);
+    const [audit] = await withBusiness(t.db, ctx.business.id, (tx) =>
+      queryRows<{ old_values: unknown; new_values: unknown; actor_id: string }>(
+        tx,
+        sql`select old_values, new_values, actor_id from audit_logs where entity_id = ${rec.id}`,
+      ),
+    );
+    expect(audit).toEqual({
+      old_values: { status: 'pending' },
+      new_values: { status: 'accepted' },
+      actor_id: 'k-write',
+    });
+  });
+
+  it('categorize_transactions previews without writing, and applies on request', async () => {
+    const count = () =>
+      withBusiness(t.db, ctx.business.id, (tx) =>
+        queryRows<{ n: number }>(
+          tx,
+          sql`select count(*)::int as n from transactions where category_source = 'similar'`,
+        ),
+      );
+    // Demo Co's bank lines all carry Xero's categories: add a statement of new, unlabelled ones like them.
+    await withBusiness(t.db, ctx.business.id, async (tx) => {
+      const seen = await queryRows<{ description: string; amount: string }>(
+        tx,
+        sql`select description, base_amount::text as amount from transactions
+            where kind = 'SPEND' and description is not null order by date desc limit 20`,
+      );
+      const csv = [
+        'Date,Description,Amount',
+        ...seen.map((x, i) => `2026-11-${String(1 + (i % 20)).padStart(2, '0')},"${x.description} NEW",${x.amount}`),
+      ];
+      await importStatement(tx, ctx.business, { account: 'New Card', text: csv.join('\n') });
+    });
+    const preview = await call('categorize_transactions', { limit: 100 });
+    expect(preview.applied).toBe(false);
+    expect(Number((await count())[0]!.n)).toBe(0);
+    const applied = await call('categorize_transactions', { limit: 100, apply: true });
+    const n = (applied.counts as { apply: number }).apply;
+    expect(n).toBeGreaterThan(0);
+    expect(Number((await count())[0]!.n)).toBe(n);
+    expect(JSON.stringify(applied).length).toBeLessThanOrEqual(MAX_RESULT_BYTES);
+  });
+
+  it('refresh_insights recomputes on apply', async () => {
+    expect(await call('refresh_insights', {})).toMatchObject({ applied: false, written: null });
+    const r = await call('refresh_insights', { apply: true });
+    expect(r).toMatchObject({ applied: true, readiness: { score: expect.any(Number) } });
   });
 });

@@ -1,0 +1,183 @@
+/**
+ * Cold start: what any bookkeeper knows about common money movements and merchants, mapped onto the
+ * business's own category names where one resembles them. Used only when the business's own history has no
+ * confident answer, and never applied without a person: its proposals go to the review queue.
+ */
+
+export interface Known {
+  kind: string;
+  /** Matched against the normalized description and the counterparty. */
+  pattern: RegExp;
+  direction?: 'in' | 'out';
+  /** Words that the business's matching category name contains, best first. */
+  names: string[];
+}
+
+export const KNOWLEDGE: Known[] = [
+  {
+    kind: 'bank_fees',
+    pattern:
+      /\b(?:fees?|service charge|maintenance fee|account fee|overdraft|wire fee|commission|kontoführung\w*|entgelt|frais|comisi[oó]n|bank charges?)\b/,
+    direction: 'out',
+    names: ['bank fees', 'bank charges', 'bank service', 'fees', 'charges'],
+  },
+  {
+    kind: 'interest_in',
+    pattern: /\b(?:interest|zinsen|intérêts|intereses)\b/,
+    direction: 'in',
+    names: ['interest income', 'interest received', 'interest'],
+  },
+  {
+    kind: 'interest_out',
+    pattern: /\b(?:interest|zinsen|intérêts|intereses)\b/,
+    direction: 'out',
+    names: ['interest expense', 'interest paid', 'interest'],
+  },
+  {
+    kind: 'transfer',
+    pattern: /\b(?:transfer|tfr|sweep|own account|to savings|from savings|umbuchung|virement interne)\b/,
+    names: ['transfer', 'internal transfer'],
+  },
+  {
+    kind: 'cash',
+    pattern: /\b(?:atm|cash withdrawal|withdrawal|geldautomat|bargeld|retrait|cajero)\b/,
+    direction: 'out',
+    names: ['cash', 'drawings', 'petty cash'],
+  },
+  {
+    kind: 'payroll',
+    pattern:
+      /\b(?:payroll|salary|salaries|wages|gusto|adp|paychex|deel|rippling|remote com|justworks|lohn|gehalt|salaire|nómina|nomina)\b/,
+    direction: 'out',
+    names: ['wages', 'salaries', 'payroll'],
+  },
+  {
+    kind: 'tax',
+    pattern:
+      /\b(?:irs|usataxpymt|eftps|hmrc|vat|gst|sales tax|tax|finanzamt|dgfip|impuestos?|aeat|agenzia entrate|belastingdienst)\b/,
+    direction: 'out',
+    names: ['payroll tax', 'taxes', 'tax', 'vat', 'gst'],
+  },
+  {
+    kind: 'rent',
+    pattern: /\b(?:rent|lease|landlord|miete|loyer|alquiler|affitto|wework|regus|iwg|property management)\b/,
+    direction: 'out',
+    names: ['rent', 'lease', 'occupancy', 'premises'],
+  },
+  {
+    kind: 'insurance',
+    pattern:
+      /\b(?:insurance|insur\w*|hiscox|allianz|axa|geico|state farm|aviva|zurich|chubb|next insurance|versicherung|assurance|seguros?)\b/,
+    direction: 'out',
+    names: ['insurance'],
+  },
+  {
+    kind: 'fuel',
+    pattern:
+      /\b(?:shell|bp|exxon\w*|mobil|chevron|texaco|esso|totalenergies|aral|repsol|q8|circle k|valero|sunoco|petrol|fuel|gas station|tankstelle|jet)\b/,
+    direction: 'out',
+    names: ['motor vehicle', 'fuel', 'automobile', 'vehicle', 'travel'],
+  },
+  {
+    kind: 'groceries',
+    pattern:
+      /\b(?:tesco|sainsbury\w*|asda|aldi|lidl|rewe|edeka|carrefour|whole foods|trader joe\w*|safeway|kroger|walmart|costco|mercadona|albert heijn|jumbo|woolworths|coles|waitrose|morrisons|monoprix|auchan|leclerc|intermarché|esselunga|publix|target)\b/,
+    direction: 'out',
+    names: ['office expenses', 'general expenses', 'supplies', 'groceries', 'entertainment'],
+  },
+  {
+    kind: 'meals',
+    pattern:
+      /\b(?:restaurant|ristorante|café|cafe|coffee|starbucks|mcdonald\w*|burger king|kfc|subway|pret|costa|domino\w*|pizza\w*|chipotle|uber eats|deliveroo|doordash|grubhub|just eat|lieferando|bistro|brasserie|pub|diner|sushi|taco|bakery|bäckerei|boulangerie|blue bottle|dunkin|tim hortons|nando\w*|wagamama|five guys|shake shack|panera)\b/,
+    direction: 'out',
+    names: ['meals', 'entertainment', 'food', 'staff amenities'],
+  },
+  {
+    kind: 'software',
+    pattern:
+      /\b(?:aws|amazon web services|google cloud|gcp|google workspace|g suite|azure|microsoft|msft|office 365|adobe|slack|zoom|atlassian|jira|github|gitlab|notion|figma|dropbox|salesforce|hubspot|intercom|mailchimp|shopify|xero|quickbooks|intuit|openai|anthropic|heroku|digitalocean|cloudflare|vercel|netlify|1password|lastpass|canva|calendly|docusign|asana|trello|linear|sentry|datadog|twilio|sendgrid|zapier|airtable|webflow|squarespace|wix|godaddy|namecheap|apple com bill|itunes)\b/,
+    direction: 'out',
+    names: ['software', 'subscriptions', 'computer', 'it ', 'hosting', 'cloud', 'technology'],
+  },
+  {
+    kind: 'travel',
+    pattern:
+      /\b(?:uber|lyft|bolt|taxi|cab|airlines?|airways|lufthansa|ryanair|easyjet|delta|united|american air\w*|british airways|klm|air france|southwest|jetblue|hotel|marriott|hilton|hyatt|ibis|novotel|premier inn|airbnb|booking com|expedia|trainline|amtrak|sncf|deutsche bahn|db bahn|bahn|eurostar|renfe|trenitalia|national rail|tfl|parking|car rental|hertz|avis|sixt|enterprise rent)\b/,
+    direction: 'out',
+    names: ['travel', 'transport'],
+  },
+  {
+    kind: 'telecom',
+    pattern:
+      /\b(?:verizon|at&t|att|t mobile|tmobile|vodafone|o2|ee|comcast|xfinity|spectrum|bt|orange|telekom|telstra|optus|sky|virgin media|internet|broadband|phone|mobile|telefónica|movistar)\b/,
+    direction: 'out',
+    names: ['telephone', 'internet', 'telecom', 'phone', 'communications'],
+  },
+  {
+    kind: 'utilities',
+    pattern:
+      /\b(?:electric\w*|gas|water|energy|edf|engie|british gas|octopus energy|e on|eon|pg&e|pge|con ed|duke energy|utility|utilities|stadtwerke|vattenfall|iberdrola|enel|thames water)\b/,
+    direction: 'out',
+    names: ['utilities', 'light', 'power', 'heating', 'electricity'],
+  },
+  {
+    kind: 'advertising',
+    pattern:
+      /\b(?:google ads|adwords|facebook|facebk|fb ads|meta ads|meta platforms|linkedin ads|linkedin|twitter ads|x ads|tiktok ads|bing ads|advertising|ads)\b/,
+    direction: 'out',
+    names: ['advertising', 'marketing', 'promotion'],
+  },
+  {
+    kind: 'postage',
+    pattern:
+      /\b(?:usps|ups|fedex|dhl|royal mail|post office|deutsche post|la poste|correos|postnl|shipping|postage|courier|stamps com)\b/,
+    direction: 'out',
+    names: ['postage', 'freight', 'shipping', 'courier', 'delivery'],
+  },
+  {
+    kind: 'professional',
+    pattern:
+      /\b(?:accountants?|accounting|bookkeep\w*|cpa|cpas|lawyer|legal|solicitors?|law firm|attorneys?|notary|notaire|steuerberater|consulting)\b/,
+    direction: 'out',
+    names: ['consulting & accounting', 'accounting', 'legal', 'professional fees', 'professional services'],
+  },
+  {
+    kind: 'office',
+    pattern:
+      /\b(?:staples|office depot|officeworks|viking|ryman|bureau vallée|amazon|amzn|ikea|best buy|apple store|currys|mediamarkt)\b/,
+    direction: 'out',
+    names: ['office expenses', 'office supplies', 'equipment', 'supplies'],
+  },
+  {
+    kind: 'sales',
+    pattern:
+      /\b(?:stripe payout|stripe transfer|shopify payout|square payout|paypal transfer|sumup payout|deposit|customer payment|invoice payment|sales)\b/,
+    direction: 'in',
+    names: ['sales', 'revenue', 'income'],
+  },
+];
+
+/** The confidence given to a knowledge proposal: below any sensible auto-apply threshold on purpose. */
+export const KNOWLEDGE_CONFIDENCE = 0.5;
+
+export interface CategoryOption {
+  name: string;
+  code: string | null;
+}
+
+/** The business category a piece of knowledge maps onto, if one resembles it. */
+export function knownCategory(
+  text: string,
+  direction: 'in' | 'out',
+  categories: CategoryOption[],
+): { kind: string; category: CategoryOption } | null {
+  for (const k of KNOWLEDGE) {
+    if (k.direction && k.direction !== direction) continue;
+    if (!k.pattern.test(text)) continue;
+    for (const name of k.names) {
+      const hit = categories.find((c) => ` ${c.name.toLowerCase()} `.includes(name));
+      if (hit) return { kind: k.kind, category: hit };
+    }
+  }
+  return null;
+}

@@ -1,0 +1,191 @@
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBusiness } from '../../src/db/businesses';
+import { queryRows, withBusiness } from '../../src/db/client';
+import { categorize } from '../../src/domain/categorize';
+import { createCategoryRule, listReviews, setTransactionCategory } from '../../src/domain/categorize/corrections';
+import { importStatement } from '../../src/integrations/csv/import';
+import { useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+const system = { type: 'system' as const };
+let a: { id: string; baseCurrency: string };
+let b: { id: string; baseCurrency: string };
+
+const HISTORY = `Date,Description,Amount,Category
+2026-01-03,CARD PURCHASE 01/02 STARBUCKS #1234 SEATTLE WA,-5.40,Meals
+2026-01-05,POS 4431 SHELL OIL 57444123 HOUSTON TX,-48.10,Motor Vehicle
+2026-01-09,DD BRITISH GAS 600012345678,-120.00,Utilities
+2026-01-12,STARBUCKS #0042 PORTLAND OR,-6.10,Meals
+2026-01-15,ACME CORP PAYMENT REF 8812,2500.00,Sales
+2026-01-20,MONTHLY MAINTENANCE FEE,-15.00,Bank Fees
+2026-01-22,ADOBE *CREATIVE CLOUD 4029357733,-54.99,Software
+2026-01-25,SHELL OIL 12345 DALLAS TX,-51.30,Motor Vehicle
+2026-02-02,ADOBE *CREATIVE CLOUD 4029357733,-54.99,Software
+2026-02-03,STARBUCKS #7781 SEATTLE WA,-4.95,Meals
+2026-02-05,Travel Agency booking,-300.00,Travel
+`;
+const NEW = `Date,Description,Amount
+2026-03-01,CARD PURCHASE 02/28 STARBUCKS #9911 BOSTON MA,-5.75
+2026-03-02,ADOBE *CREATIVE CLOUD 4029357733,-54.99
+2026-03-03,SHELL OIL 99812 AUSTIN TX,-47.00
+2026-03-04,UBER *TRIP HELP.UBER.COM,-23.50
+2026-03-05,ZQXV HOLDINGS LLC,-999.00
+2026-03-06,ACME CORP PAYMENT REF 9921,2500.00
+`;
+
+beforeAll(async () => {
+  a = await createBusiness(t.db, { name: 'Cafe A' });
+  b = await createBusiness(t.db, { name: 'Other B' });
+  await withBusiness(t.db, a.id, (tx) => importStatement(tx, a, { account: 'Checking', text: HISTORY }));
+  await withBusiness(t.db, a.id, (tx) => importStatement(tx, a, { account: 'Checking', text: NEW }));
+});
+
+const run = (businessId: string, opts: Parameters<typeof categorize>[2] = {}) =>
+  withBusiness(t.db, businessId, (tx) => categorize(tx, { id: businessId }, opts));
+const byDescription = (r: Awaited<ReturnType<typeof run>>, text: string) =>
+  r.results.find((x) => x.description?.includes(text))!;
+
+describe('categorization', () => {
+  it('previews proposals from the business’s own history without writing anything', async () => {
+    const r = await run(a.id);
+    expect(r.applied).toBe(false);
+    expect(r.counts.considered).toBe(6);
+    expect(byDescription(r, 'ADOBE').proposal).toMatchObject({ category: 'Software', source: 'similar' });
+    expect(byDescription(r, 'ADOBE').proposal!.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(byDescription(r, 'STARBUCKS #9911').proposal).toMatchObject({ category: 'Meals', source: 'similar' });
+    expect(byDescription(r, 'SHELL').proposal).toMatchObject({ category: 'Motor Vehicle' });
+    expect(byDescription(r, 'ACME').proposal).toMatchObject({ category: 'Sales' });
+    // Nothing in the history looks like Uber: built-in knowledge proposes Travel, for a person to confirm.
+    expect(byDescription(r, 'UBER')).toMatchObject({
+      action: 'review',
+      proposal: { category: 'Travel', source: 'knowledge' },
+    });
+    expect(byDescription(r, 'ZQXV').action).toBe('none');
+    const [n] = await withBusiness(t.db, a.id, (tx) =>
+      queryRows<{ n: number }>(
+        tx,
+        sql`select count(*)::int as n from transactions where category is not null and category_source <> 'upstream'`,
+      ),
+    );
+    expect(Number(n!.n)).toBe(0);
+  });
+
+  it('applies confident proposals, queues the rest, and a rerun changes nothing', async () => {
+    const r = await run(a.id, { apply: true });
+    expect(r.counts.apply).toBeGreaterThanOrEqual(3);
+    const rows = await withBusiness(t.db, a.id, (tx) =>
+      queryRows<{ description: string; category: string | null; category_source: string | null }>(
+        tx,
+        sql`select description, category, category_source from transactions where date >= '2026-03-01' order by date`,
+      ),
+    );
+    expect(rows.find((x) => x.description.startsWith('ADOBE'))).toMatchObject({
+      category: 'Software',
+      category_source: 'similar',
+    });
+    expect(rows.find((x) => x.description.startsWith('UBER'))!.category).toBeNull();
+    const queue = await withBusiness(t.db, a.id, (tx) => listReviews(tx, a.id));
+    expect(queue.items.map((i) => i.category)).toContain('Travel');
+    const again = await run(a.id, { apply: true });
+    expect(again.counts.apply).toBe(0);
+  });
+
+  it('the highest-priority rule wins and counts its hits', async () => {
+    await withBusiness(t.db, a.id, async (tx) => {
+      await createCategoryRule(
+        tx,
+        a,
+        { matchType: 'contains', pattern: 'zqxv', category: 'Consulting', priority: 1 },
+        system,
+        { apply: true },
+      );
+      await createCategoryRule(
+        tx,
+        a,
+        { matchType: 'regex', pattern: '^ZQXV\\s+HOLD', category: 'Legal', priority: 5 },
+        system,
+        { apply: true },
+      );
+    });
+    const r = await run(a.id, { apply: true });
+    expect(byDescription(r, 'ZQXV')).toMatchObject({
+      action: 'apply',
+      proposal: { category: 'Legal', source: 'rule', confidence: 1 },
+    });
+    const rules = await withBusiness(t.db, a.id, (tx) =>
+      queryRows<{ category: string; hit_count: number }>(
+        tx,
+        sql`select category, hit_count from category_rules order by priority`,
+      ),
+    );
+    expect(rules.map((x) => [x.category, Number(x.hit_count)])).toEqual([
+      ['Consulting', 0],
+      ['Legal', 1],
+    ]);
+  });
+
+  it('refuses a catastrophic regex before running it', async () => {
+    await expect(
+      withBusiness(t.db, a.id, (tx) =>
+        createCategoryRule(tx, a, { matchType: 'regex', pattern: '(a+)+$', category: 'X' }, system, { apply: true }),
+      ),
+    ).rejects.toThrow(/pattern: refused, nested or overlapping repetition/);
+  });
+
+  it('a correction changes the next categorization of a similar line at once; three propose a rule', async () => {
+    const ids = await withBusiness(t.db, a.id, async (tx) => {
+      await importStatement(tx, a, {
+        account: 'Checking',
+        text: 'Date,Description,Amount\n2026-04-01,TST* BLUE DOOR BISTRO 0042,-41.00\n2026-04-08,TST* BLUE DOOR BISTRO 0042,-38.00\n2026-04-15,TST* BLUE DOOR BISTRO 0042,-44.00\n2026-04-22,TST* BLUE DOOR BISTRO 0042,-39.00\n',
+      });
+      return queryRows<{ id: string }>(
+        tx,
+        sql`select id from transactions where description like 'TST* BLUE DOOR%' order by date`,
+      );
+    });
+    const before = await run(a.id, { transactionIds: [ids[3]!.id] });
+    expect(before.results[0]!.proposal?.category).not.toBe('Client Entertainment');
+
+    const correct = (i: number) =>
+      withBusiness(t.db, a.id, (tx) =>
+        setTransactionCategory(tx, a, { transactionId: ids[i]!.id, category: 'Client Entertainment' }, system, {
+          apply: true,
+        }),
+      );
+    const first = await correct(0);
+    expect(first).toMatchObject({
+      applied: true,
+      old: { category: null },
+      new: { category: 'Client Entertainment', source: 'user' },
+      suggestedRule: null,
+    });
+    const after = await run(a.id, { transactionIds: [ids[3]!.id] });
+    expect(after.results[0]!.proposal).toMatchObject({ category: 'Client Entertainment', source: 'similar' });
+
+    await correct(1);
+    const third = await correct(2);
+    expect(third.suggestedRule).toEqual({
+      matchType: 'equals',
+      pattern: 'blue door bistro',
+      category: 'Client Entertainment',
+      corrections: 3,
+    });
+    const audit = await withBusiness(t.db, a.id, (tx) =>
+      queryRows<{ n: number }>(tx, sql`select count(*)::int as n from audit_logs where action = 'set_category'`),
+    );
+    expect(Number(audit[0]!.n)).toBe(3);
+  });
+
+  it('never learns from another business', async () => {
+    await withBusiness(t.db, b.id, (tx) =>
+      importStatement(tx, b, {
+        account: 'Bank',
+        text: 'Date,Description,Amount\n2026-03-01,ADOBE *CREATIVE CLOUD 4029357733,-54.99\n',
+      }),
+    );
+    const r = await run(b.id);
+    // Business A has many labelled Adobe lines; B has none, so B gets at most a knowledge guess.
+    expect(r.results[0]!.proposal?.source ?? 'none').not.toBe('similar');
+  });
+});
