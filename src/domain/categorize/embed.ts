@@ -31,12 +31,15 @@ export function hashEmbedding(text: string): number[] {
   };
   const words = text.split(' ').filter(Boolean);
   words.forEach((w, i) => {
-    // The first words name the merchant; later ones are often a town or a product.
-    add(`w:${w}`, i < 2 ? 2 : 1);
+    // The first words name the merchant; later ones are often a town, a product or a branch, and must not
+    // make two merchants in the same town look alike.
+    const lead = i < 2;
+    add(`w:${w}`, lead ? 2 : 0.5);
+    if (!lead) return;
     const padded = ` ${w} `;
     for (let j = 0; j + 3 <= padded.length; j++) add(`c:${padded.slice(j, j + 3)}`, 0.5);
   });
-  for (let i = 0; i + 1 < words.length; i++) add(`b:${words[i]} ${words[i + 1]}`, 1);
+  if (words.length > 1) add(`b:${words[0]} ${words[1]}`, 1);
   let norm = 0;
   for (const x of v) norm += x * x;
   norm = Math.sqrt(norm);

@@ -155,12 +155,7 @@ export async function categorize(
 
   // 1. The transactions to categorize, with text and embeddings; and the examples' embeddings.
   await ensureEmbeddings(tx, businessId, embedder, sql`${selected}`);
-  await ensureEmbeddings(
-    tx,
-    businessId,
-    embedder,
-    sql`category_source = any(${EXAMPLES})`,
-  );
+  await ensureEmbeddings(tx, businessId, embedder, sql`category_source = any(${EXAMPLES})`);
   const targets = await queryRows<Target>(
     tx,
     sql`select id, date::text as date, description, counterparty, base_amount::text as base_amount,
