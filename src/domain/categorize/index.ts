@@ -72,9 +72,9 @@ type Target = {
   description: string | null;
   counterparty: string | null;
   base_amount: string;
-  normalized_description: string | null;
-  has_embedding: boolean;
   category: string | null;
+  /** The description normalized: the merchant. */
+  normalized: string;
 };
 
 type RuleRow = Rule & {
@@ -139,6 +139,11 @@ export async function ensureEmbeddings(
   }
 }
 
+/** Text and vectors for the business's examples that lack them (after an import or a sync). */
+export function embedExamples(tx: Db, businessId: string, embedder: Embedder = new LocalEmbedder()): Promise<number> {
+  return ensureEmbeddings(tx, businessId, embedder, sql`category is not null and category_source = any(${EXAMPLES})`);
+}
+
 export async function categorize(
   tx: Db,
   business: { id: string },
@@ -153,18 +158,18 @@ export async function categorize(
   const selected = sql`kind = any(${kinds}) ${opts.transactionIds ? sql`and id = any(${pgArray(opts.transactionIds)}::uuid[])` : sql``}
     ${onlyUncategorized ? sql`and category is null` : sql``}`;
 
-  // 1. The transactions to categorize, with text and embeddings; and the examples' embeddings.
-  await ensureEmbeddings(tx, businessId, embedder, sql`${selected}`);
-  await ensureEmbeddings(tx, businessId, embedder, sql`category_source = any(${EXAMPLES})`);
-  const targets = await queryRows<Target>(
-    tx,
-    sql`select id, date::text as date, description, counterparty, base_amount::text as base_amount,
-          normalized_description, embedding is not null as has_embedding, category
-        from transactions
-        where business_id = ${businessId} and deleted_at is null and ${selected}
-        order by date, id
-        limit ${limit}`,
-  );
+  // 1. The examples carry their text and vectors (a no-op once they do); the targets' are computed here.
+  await embedExamples(tx, businessId, embedder);
+  const targets = (
+    await queryRows<Omit<Target, 'normalized'>>(
+      tx,
+      sql`select id, date::text as date, description, counterparty, base_amount::text as base_amount, category
+          from transactions
+          where business_id = ${businessId} and deleted_at is null and ${selected}
+          order by date, id
+          limit ${limit}`,
+    )
+  ).map((t) => ({ ...t, normalized: normalizeDescription(t.description || t.counterparty) }));
   if (opts.transactionIds) {
     const found = new Set(targets.map((t) => t.id));
     const missing = opts.transactionIds.filter((id) => !found.has(id));
@@ -208,10 +213,19 @@ export async function categorize(
     ruleHits.set(rule.id, (ruleHits.get(rule.id) ?? 0) + 1);
   }
 
-  // 3. The business's history: the same merchant first (one query for the batch), then nearest neighbours.
+  // 3. The business's history, once per distinct merchant text and direction: the same merchant first
+  //    (one query for the batch), then nearest neighbours by embedding.
   const rest = targets.filter((t) => !proposals.has(t.id));
-  const texts = [...new Set(rest.map((t) => t.normalized_description ?? '').filter(Boolean))];
-  const exact = new Map<string, { category: string; account_code: string | null; n: number; w: number }[]>();
+  const keyOf = (t: Target) => `${t.normalized}|${direction(t.base_amount)}`;
+  const groups = new Map<string, Target[]>();
+  for (const t of rest) {
+    if (!t.normalized) continue;
+    const list = groups.get(keyOf(t));
+    if (list) list.push(t);
+    else groups.set(keyOf(t), [t]);
+  }
+  const history = new Map<string, Proposal>();
+  const texts = [...new Set([...groups.values()].map((g) => g[0]!.normalized))];
   if (texts.length) {
     const rows = await queryRows<{ key: string; category: string; account_code: string | null; n: number; w: string }>(
       tx,
@@ -224,86 +238,95 @@ export async function categorize(
             and normalized_description = any(${pgArray(texts)}::text[])
           group by 1, 2, 3`,
     );
+    const exact = new Map<string, { category: string; account_code: string | null; n: number; w: number }[]>();
     for (const r of rows) {
       const list = exact.get(r.key) ?? [];
       list.push({ category: r.category, account_code: r.account_code, n: Number(r.n), w: Number(r.w) });
       exact.set(r.key, list);
     }
-  }
-  const needNeighbours: Target[] = [];
-  for (const t of rest) {
-    const votes = exact.get(`${t.normalized_description}|${direction(t.base_amount)}`);
-    if (!votes?.length) {
-      needNeighbours.push(t);
-      continue;
+    for (const [key, votes] of exact) {
+      const total = votes.reduce((sum, v) => sum + v.w, 0);
+      const best = votes.reduce((a, b) => (b.w > a.w ? b : a));
+      const n = votes.reduce((sum, v) => sum + v.n, 0);
+      history.set(key, {
+        category: best.category,
+        accountCode: best.account_code,
+        source: 'similar',
+        // One earlier example is a good sign, three agreeing ones are as good as a rule.
+        confidence: round((best.w / total) * Math.min(1, 0.7 + 0.1 * n)),
+        reason: `same merchant: ${best.n} of ${n} earlier "${key.split('|')[0]}" lines`,
+      });
     }
-    const total = votes.reduce((s, v) => s + v.w, 0);
-    const best = votes.reduce((a, b) => (b.w > a.w ? b : a));
-    const n = votes.reduce((s, v) => s + v.n, 0);
-    // One earlier example is a good sign, three agreeing ones are as good as a rule.
-    const confidence = round((best.w / total) * Math.min(1, 0.7 + 0.1 * n));
-    proposals.set(t.id, {
-      category: best.category,
-      accountCode: best.account_code,
-      source: 'similar',
-      confidence,
-      reason: `same merchant: ${best.n} of ${n} earlier "${t.normalized_description}" lines`,
-    });
   }
-  if (needNeighbours.length) {
-    // Exact search among this business's examples keeps one business's data out of another's answers.
-    for (let i = 0; i < needNeighbours.length; i += 200) {
-      const chunk = needNeighbours.slice(i, i + 200);
-      const rows = await queryRows<{
-        id: string;
-        category: string;
-        account_code: string | null;
-        dist: number;
-        source: string;
-      }>(
-        tx,
-        sql`select q.id, n.category, n.account_code, n.dist, n.category_source as source
-            from transactions q
-            cross join lateral (
-              select e.category, e.account_code, e.category_source, (e.embedding <=> q.embedding) as dist
-              from transactions e
-              where e.business_id = ${businessId} and e.deleted_at is null and e.category is not null
-                and e.category_source = any(${EXAMPLES})
-                and e.embedding is not null and e.id <> q.id
-                and (e.base_amount > 0) = (q.base_amount > 0)
-              order by e.embedding <=> q.embedding
-              limit ${NEIGHBOURS}
-            ) n
-            where q.business_id = ${businessId} and q.id = any(${pgArray(chunk.map((t) => t.id))}::uuid[]) and q.embedding is not null`,
-      );
-      const byTarget = new Map<string, typeof rows>();
-      for (const r of rows) byTarget.set(r.id, [...(byTarget.get(r.id) ?? []), r]);
-      for (const t of chunk) {
-        const near = (byTarget.get(t.id) ?? []).filter((r) => Number(r.dist) <= MAX_DISTANCE);
-        if (!near.length) continue;
-        const weights = new Map<string, { w: number; best: number; code: string | null; n: number }>();
-        let total = 0;
-        for (const r of near) {
-          const sim = 1 - Number(r.dist);
-          const w = sim * sim * (r.source === 'user' ? 2 : 1);
-          total += w;
-          const cur = weights.get(r.category) ?? { w: 0, best: 0, code: r.account_code, n: 0 };
-          cur.w += w;
-          cur.n += 1;
-          cur.best = Math.max(cur.best, sim);
-          weights.set(r.category, cur);
-        }
-        const [category, win] = [...weights.entries()].reduce((a, b) => (b[1].w > a[1].w ? b : a));
-        proposals.set(t.id, {
-          category,
-          accountCode: win.code,
-          source: 'similar',
-          // Agreement times closeness (saturating: near enough is near enough) times how many agree.
-          confidence: round((win.w / total) * Math.min(1, win.best / 0.6) * Math.min(1, 0.7 + 0.1 * win.n)),
-          reason: `${win.n} of ${near.length} similar earlier lines`,
-        });
+  const unseen = [...groups.keys()].filter((k) => !history.has(k));
+  for (let i = 0; i < unseen.length; i += 100) {
+    const keys = unseen.slice(i, i + 100);
+    const vectors = await embedder.embed(keys.map((k) => k.split('|')[0]!));
+    const queries = sql.join(
+      keys.map((k, j) => sql`(${k}::text, ${vectorLiteral(vectors[j]!)}::vector, ${k.endsWith('|in')}::boolean)`),
+      sql`, `,
+    );
+    // Exact search among this business's own examples (one business's data never answers for another),
+    // each distinct merchant text once, weighted by how many lines it stands for. "+ 0" keeps the planner
+    // off the HNSW index, which every business shares and which is approximate.
+    const rows = await queryRows<{
+      key: string;
+      category: string;
+      account_code: string | null;
+      dist: number;
+      n: number;
+      user_set: boolean;
+    }>(
+      tx,
+      sql`with ex as materialized (
+            select normalized_description, base_amount > 0 as inflow, category, account_code, count(*)::int as n,
+              bool_or(category_source = 'user') as user_set, (array_agg(embedding))[1] as embedding
+            from transactions
+            where business_id = ${businessId} and deleted_at is null and category is not null
+              and category_source = any(${EXAMPLES}) and embedding is not null
+            group by 1, 2, 3, 4
+          )
+          select q.key, n.category, n.account_code, n.dist, n.n, n.user_set
+          from (values ${queries}) as q(key, v, inflow)
+          cross join lateral (
+            select ex.category, ex.account_code, ex.n, ex.user_set, (ex.embedding <=> q.v) as dist
+            from ex where ex.inflow = q.inflow
+            order by (ex.embedding <=> q.v) + 0
+            limit ${NEIGHBOURS}
+          ) n`,
+    );
+    const byKey = new Map<string, typeof rows>();
+    for (const r of rows) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+    for (const key of keys) {
+      const near = (byKey.get(key) ?? []).filter((r) => Number(r.dist) <= MAX_DISTANCE);
+      if (!near.length) continue;
+      const weights = new Map<string, { w: number; best: number; code: string | null; n: number }>();
+      let total = 0;
+      for (const r of near) {
+        const sim = 1 - Number(r.dist);
+        const lines = Math.min(Number(r.n), 5);
+        const w = sim * sim * (r.user_set ? 2 : 1) * lines;
+        total += w;
+        const cur = weights.get(r.category) ?? { w: 0, best: 0, code: r.account_code, n: 0 };
+        cur.w += w;
+        cur.n += lines;
+        cur.best = Math.max(cur.best, sim);
+        weights.set(r.category, cur);
       }
+      const [category, win] = [...weights.entries()].reduce((a, b) => (b[1].w > a[1].w ? b : a));
+      history.set(key, {
+        category,
+        accountCode: win.code,
+        source: 'similar',
+        // Agreement times closeness (saturating: near enough is near enough) times how many agree.
+        confidence: round((win.w / total) * Math.min(1, win.best / 0.6) * Math.min(1, 0.7 + 0.1 * win.n)),
+        reason: `${win.n} of ${near.length} similar earlier lines`,
+      });
     }
+  }
+  for (const [key, members] of groups) {
+    const p = history.get(key);
+    if (p) for (const t of members) proposals.set(t.id, p);
   }
 
   // 4. Built-in knowledge where the history had nothing confident to say.
@@ -311,7 +334,7 @@ export async function categorize(
   for (const t of targets) {
     const p = proposals.get(t.id);
     if (p && p.confidence >= KNOWLEDGE_CONFIDENCE) continue;
-    const text = `${t.normalized_description ?? ''} ${normalizeDescription(t.counterparty)}`.trim();
+    const text = `${t.normalized} ${normalizeDescription(t.counterparty)}`.trim();
     const known = knownCategory(text, direction(t.base_amount), options);
     if (known)
       proposals.set(t.id, {
