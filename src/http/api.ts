@@ -13,6 +13,7 @@ import { DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '.
 import { importStatement } from '../integrations/csv/import';
 import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
+import { registerCategorizationRoutes } from './categorization';
 import { registerChatRoutes } from './chat';
 
 /** Largest request body accepted on the API and MCP routes. */
@@ -111,6 +112,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     return c.json({ import: r }, 201);
   });
 
+  registerCategorizationRoutes(api, deps);
   registerChatRoutes(api, { ...deps, model: deps.model ?? createModel(deps.config.anthropic, logger) });
 
   /** MCP over Streamable HTTP (stateless). */

@@ -2,8 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys';
 import { loadConfig } from '../../src/config';
 import { createBusiness } from '../../src/db/businesses';
+import { withBusiness } from '../../src/db/client';
 import { createDemoCompany } from '../../src/demo/load';
+import { categorize } from '../../src/domain/categorize';
 import { createApp } from '../../src/http/app';
+import { importStatement } from '../../src/integrations/csv/import';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
@@ -11,11 +14,13 @@ const t = useTestDatabase();
 const config = loadConfig({ DATA_DIR: '/tmp/cfo-chat-http', ENCRYPTION_KEY: 'ab'.repeat(32) });
 let app: ReturnType<typeof createApp>;
 let key = '';
+let demoId = '';
 let otherKey = '';
 
 beforeAll(async () => {
   app = createApp({ config, database: t.database, logger: createLogger('silent') });
   const demo = await createDemoCompany(t.database, { today: new Date('2026-11-22T09:00:00Z') });
+  demoId = demo.businessId;
   key = (await createApiKey(t.db, { businessId: demo.businessId, name: 'chat', scopes: ['read'] })).key;
   const other = await createBusiness(t.db, { name: 'Other Ltd' });
   otherKey = (await createApiKey(t.db, { businessId: other.id, name: 'other', scopes: ['read'] })).key;
@@ -138,5 +143,37 @@ describe('POST /v1/n8n/chat', () => {
     const res = await post('/v1/n8n/chat', { sessionId: 's' });
     expect(res.status).toBe(400);
     expect((await res.json()).error.message).toMatch(/^chatInput: /);
+  });
+});
+
+describe('categorization review over HTTP', () => {
+  it('lists the queue and accepts or corrects a proposal with a write key', async () => {
+    const writer = (await createApiKey(t.db, { businessId: demoId, name: 'bookkeeper', scopes: ['read', 'write'] }))
+      .key;
+    await withBusiness(t.db, demoId, async (tx) => {
+      await importStatement(
+        tx,
+        { id: demoId, baseCurrency: 'USD' },
+        {
+          account: 'Card',
+          text: 'Date,Description,Amount\n2026-11-02,WEWORK 88123 NEW YORK,-350.00\n2026-11-03,EXXONMOBIL 4455 HOUSTON,-61.20\n',
+        },
+      );
+      await categorize(tx, { id: demoId }, { apply: true });
+    });
+    const queue = await (await get('/v1/categorization/reviews')).json();
+    expect(queue.total).toBeGreaterThanOrEqual(1);
+    const item = queue.items[0];
+    expect(item).toMatchObject({ source: expect.any(String), confidence: expect.any(Number) });
+
+    const denied = await post(`/v1/categorization/reviews/${item.transactionId}`, {});
+    expect(denied.status).toBe(403);
+    const accepted = await post(`/v1/categorization/reviews/${item.transactionId}`, {}, {}, writer);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ applied: true, new: { category: item.category, source: 'user' } });
+    const after = await (await get('/v1/categorization/reviews')).json();
+    expect(after.items.map((i: { transactionId: string }) => i.transactionId)).not.toContain(item.transactionId);
+    const unknown = await post('/v1/categorization/reviews/not-a-transaction', {}, {}, writer);
+    expect(unknown.status).toBe(404);
   });
 });

@@ -258,3 +258,16 @@ export async function listReviews(
   );
   return { items: items.map((i) => ({ ...i, confidence: Number(i.confidence) })), total: Number(c?.n ?? 0) };
 }
+
+/** The open review of one transaction, if any. */
+export async function openReview(tx: Db, businessId: string, transactionId: string): Promise<ReviewItem | null> {
+  if (!isUuid(transactionId)) return null;
+  const [row] = await queryRows<ReviewItem>(
+    tx,
+    sql`select r.transaction_id as "transactionId", t.date::text as date, t.description, t.base_amount::text as amount,
+          r.category, r.account_code as "accountCode", r.source, r.confidence
+        from category_reviews r join transactions t on t.business_id = r.business_id and t.id = r.transaction_id
+        where r.business_id = ${businessId} and r.transaction_id = ${transactionId} and r.status = 'open'`,
+  );
+  return row ? { ...row, confidence: Number(row.confidence) } : null;
+}
