@@ -13,12 +13,13 @@ import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } f
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
-import { refreshInsights } from './domain/insights';
+import { refreshAfterChange, refreshInsights } from './domain/insights';
 import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
-import { createApp } from './http/app';
+import { createApp, type JobsHolder } from './http/app';
 import { listen } from './http/server';
 import { importStatement } from './integrations/csv/import';
 import type { DateFormat } from './integrations/csv/parse';
+import { startJobs } from './jobs';
 import { scrubString } from './logger';
 import { serveStdio } from './mcp/stdio';
 import { openRuntime, type Runtime } from './runtime';
@@ -86,7 +87,8 @@ program
       await rt.close();
       throw err;
     }
-    const server = await listen(createApp({ config, database, logger }), config.port, config.host).catch(
+    const jobs: JobsHolder = {};
+    const server = await listen(createApp({ config, database, logger, jobs }), config.port, config.host).catch(
       async (err) => {
         await rt.close();
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -103,6 +105,14 @@ program
       `cfo-agent listening on ${server.url}`,
     );
 
+    // The job queue starts after the service answers (its first start creates pg-boss's schema); until
+    // then, imports refresh their figures inline.
+    startJobs(database, logger, { work: true })
+      .then((started) => {
+        jobs.current = started;
+      })
+      .catch((err) => logger.error({ err }, 'job queue did not start; refreshes run inline'));
+
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -114,6 +124,7 @@ program
       }, 10_000);
       force.unref();
       await server.close(8_000);
+      await jobs.current?.stop().catch((err) => logger.warn({ err }, 'job queue did not stop cleanly'));
       await rt.close();
       clearTimeout(force);
       process.exit(0);
@@ -498,6 +509,12 @@ importCmd
       process.stdout.write(
         `${r.account}: ${r.lines} lines from ${r.from} to ${r.to} (${r.added} new, ${r.alreadyThere} already imported); dates read ${r.dateFormatName}.\n`,
       );
+      if (r.changedDates.length) {
+        const refreshed = await withBusiness(rt.database.db, business.id, (tx) =>
+          refreshAfterChange(tx, business, { dates: r.changedDates }),
+        );
+        process.stdout.write(`Figures refreshed from ${r.changedDates[0]} (${refreshed.ms} ms).\n`);
+      }
     } finally {
       await rt.close();
     }

@@ -38,6 +38,8 @@ export interface Database {
   readonly pglite?: PGlite;
   /** The pool (PostgreSQL only). */
   readonly sql?: postgres.Sql;
+  /** The connection URL (PostgreSQL only), for pg-boss's own pool. */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,10 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     await pg.exec('RESET ROLE');
     if (opts.migrate !== false)
       await migratePglite(drizzlePglite(pg, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    // Embedded mode is one process on one machine: let the runtime role create pg-boss's schema.
+    await pg.exec(
+      `DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO ${RUNTIME_ROLE}', current_database()); END $$;`,
+    );
     await pg.exec(`SET ROLE ${RUNTIME_ROLE}`);
     const analyze = async () => {
       await pg.exec(`RESET ROLE; ANALYZE; SET ROLE ${RUNTIME_ROLE}`);
@@ -118,7 +124,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       await maintenance.end({ timeout: 5 });
     }
   };
-  return { kind: 'postgres', db, role, sql: pool, analyze, close: () => pool.end({ timeout: 5 }) };
+  return { kind: 'postgres', db, role, sql: pool, url, analyze, close: () => pool.end({ timeout: 5 }) };
 }
 
 /** Rows of a raw query, whichever driver ran it. */

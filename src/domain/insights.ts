@@ -3,8 +3,9 @@
  * score, each customer's payment behaviour, and the recommendations that read them. Run inside `withBusiness`.
  */
 import type { Db } from '../db/client';
-import { type RefreshResult, refreshSnapshots } from './metrics/snapshots';
+import { type RefreshResult, refreshChangedPeriods, refreshSnapshots } from './metrics/snapshots';
 import { updateContactPaymentBehaviour } from './payment-health';
+import { periodsBetween } from './periods';
 import { computeReadiness } from './readiness';
 import { type RunResult, runRecommendations } from './recommendations';
 
@@ -24,6 +25,36 @@ export async function refreshInsights(
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
   const snapshots = await refreshSnapshots(tx, business, { asOf, ...(opts.from ? { from: opts.from } : {}) });
   const readiness = snapshots.from ? await computeReadiness(tx, business.id, asOf) : null;
+  await updateContactPaymentBehaviour(tx, business.id, asOf);
+  const recommendations = await runRecommendations(tx, business, asOf);
+  return {
+    snapshots,
+    readiness: readiness ? { score: readiness.score, tier: readiness.tier } : null,
+    recommendations,
+    ms: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * After records changed (an import, a sync, a webhook): recompute only the periods those dates touch, then
+ * the readiness score, payment behaviour and recommendations that read them.
+ */
+export async function refreshAfterChange(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  change: { dates: string[]; kinds?: string[] | undefined },
+  opts: { asOf?: string } = {},
+): Promise<InsightsResult> {
+  const t0 = performance.now();
+  const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
+  // Cash is a balance: a change in February moves every later month's closing cash too.
+  const first = [...change.dates].sort()[0];
+  const later = first ? periodsBetween('month', first, asOf).map((p) => p.start) : [];
+  const snapshots = await refreshChangedPeriods(tx, business, [...new Set([...change.dates, ...later])], {
+    asOf,
+    ...(change.kinds ? { kinds: change.kinds } : {}),
+  });
+  const readiness = await computeReadiness(tx, business.id, asOf);
   await updateContactPaymentBehaviour(tx, business.id, asOf);
   const recommendations = await runRecommendations(tx, business, asOf);
   return {

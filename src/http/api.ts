@@ -9,6 +9,8 @@ import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
 import { createModel } from '../agent';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
 import { getBusiness } from '../db/businesses';
+import { withBusiness } from '../db/client';
+import { refreshAfterChange } from '../domain/insights';
 import { DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { importStatement } from '../integrations/csv/import';
 import { handleMcpRequest } from '../mcp/http';
@@ -109,7 +111,21 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       text: await c.req.text(),
       ...(dateFormat ? { dateFormat: dateFormat as 'ymd' | 'dmy' | 'mdy' } : {}),
     });
-    return c.json({ import: r }, 201);
+    // The figures the new lines change: queued for the worker, or refreshed here when no queue runs.
+    let refresh: 'none' | 'queued' | 'done' = 'none';
+    if (r.changedDates.length) {
+      const queue = deps.jobs?.current;
+      if (queue) {
+        await queue.enqueueRefresh({ businessId: business.id, dates: r.changedDates });
+        refresh = 'queued';
+      } else {
+        await withBusiness(database.db, business.id, (tx) =>
+          refreshAfterChange(tx, business, { dates: r.changedDates }),
+        );
+        refresh = 'done';
+      }
+    }
+    return c.json({ import: r, refresh }, 201);
   });
 
   registerCategorizationRoutes(api, deps);

@@ -10,6 +10,7 @@ import type { Model } from '../agent/model';
 import type { Config } from '../config';
 import { type Database, migrationStatus } from '../db/client';
 import { DomainError, RateLimitedError } from '../errors';
+import type { Jobs } from '../jobs';
 import type { Logger } from '../logger';
 import { registerApiRoutes } from './api';
 
@@ -19,6 +20,12 @@ export interface AppDeps {
   logger: Logger;
   /** The chat model; default: Claude when ANTHROPIC_API_KEY is set, else the offline model. */
   model?: Model;
+  /** The job queue, once started; until then (and in tests without one) work that would be queued runs inline. */
+  jobs?: JobsHolder;
+}
+
+export interface JobsHolder {
+  current?: Jobs;
 }
 
 export type AppEnv = { Variables: { requestId: string } };

@@ -96,13 +96,19 @@ describe('API keys on the HTTP API', () => {
       });
     const created = await send(writeOnlyKey, '?account=Petty%20cash', csv);
     expect(created.status).toBe(201);
-    expect((await created.json()).import).toMatchObject({
+    const body = await created.json();
+    expect(body.import).toMatchObject({
       account: 'Petty cash',
       lines: 2,
       added: 2,
       dateFormat: 'ymd',
+      changedDates: ['2026-11-05', '2026-11-06'],
     });
-    expect((await send(writeOnlyKey, '?account=Petty%20cash', csv)).status).toBe(201); // again: nothing new
+    // No job queue in this app: the figures the lines change are refreshed in the request.
+    expect(body.refresh).toBe('done');
+    const again = await send(writeOnlyKey, '?account=Petty%20cash', csv);
+    expect(again.status).toBe(201);
+    expect(await again.json()).toMatchObject({ import: { added: 0, changedDates: [] }, refresh: 'none' });
     expect((await send(readKey, '?account=Petty%20cash', csv)).status).toBe(403);
     const noAccount = await send(writeOnlyKey, '', csv);
     expect(noAccount.status).toBe(400);

@@ -20,6 +20,8 @@ export interface ImportResult {
   dateFormatName: string;
   from: string;
   to: string;
+  /** The distinct dates of the lines this import added: the periods whose figures it changed. */
+  changedDates: string[];
   runId: string;
 }
 
@@ -94,7 +96,8 @@ export async function importStatement(
         metadata: { row: line.row, ...(line.balance ? { balance: line.balance } : {}) },
       })),
     );
-    const added = rows.filter((r) => !before.has(r.externalId)).length;
+    const addedRows = rows.filter((r) => !before.has(r.externalId));
+    const added = addedRows.length;
     const [run] = await tx
       .insert(syncRuns)
       .values({
@@ -119,6 +122,7 @@ export async function importStatement(
       dateFormatName: DATE_FORMAT_NAMES[parsed.dateFormat],
       from: dates[0]!,
       to: dates[dates.length - 1]!,
+      changedDates: [...new Set(addedRows.map((r) => r.line.date))].sort(),
       runId: run!.id,
     };
   });
