@@ -1,0 +1,100 @@
+/**
+ * Tenant isolation across every tool: two businesses with the same merchants, customers and account names
+ * (the demo generator with different seeds). Called as business B with business A's ids and cursors, no
+ * tool returns or changes anything of A's.
+ */
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { queryRows, withBusiness } from '../../src/db/client';
+import { createDemoCompany } from '../../src/demo/load';
+import { createLogger } from '../../src/logger';
+import { invokeTool, TOOLS, type ToolContext } from '../../tools';
+import { useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+const TODAY = '2026-11-22';
+let a: string;
+let b: string;
+const aIds = new Set<string>();
+let aTx: string[] = [];
+let aRec = '';
+let aCursor = '';
+
+const ctxFor = (businessId: string, name: string): ToolContext => ({
+  db: t.db,
+  business: { id: businessId, name, baseCurrency: 'USD' },
+  caller: { type: 'api_key', id: `key-${name}`, scopes: ['read', 'write'] },
+  channel: 'http',
+  today: () => TODAY,
+  logger: createLogger('silent'),
+});
+
+const fingerprint = (businessId: string) =>
+  withBusiness(t.db, businessId, (tx) =>
+    queryRows<{ h: string }>(
+      tx,
+      sql`select md5(coalesce((select string_agg(id::text || coalesce(category, '') || coalesce(category_source, ''), ',' order by id) from transactions), '')
+            || coalesce((select string_agg(id::text || status, ',' order by id) from recommendations), '')
+            || coalesce((select string_agg(id::text, ',' order by id) from category_rules), '')) as h`,
+    ),
+  ).then((r) => r[0]!.h);
+
+beforeAll(async () => {
+  const today = new Date(`${TODAY}T09:00:00Z`);
+  a = (await createDemoCompany(t.database, { today, name: 'Acme A', seed: 1, transactions: 4000 })).businessId;
+  b = (await createDemoCompany(t.database, { today, name: 'Acme B', seed: 2, transactions: 4000 })).businessId;
+  await withBusiness(t.db, a, async (tx) => {
+    for (const table of ['transactions', 'recommendations', 'contacts', 'invoices', 'accounts']) {
+      const rows = await queryRows<{ id: string }>(tx, sql`select id::text as id from ${sql.identifier(table)}`);
+      for (const r of rows) aIds.add(r.id);
+    }
+    aTx = (
+      await queryRows<{ id: string }>(tx, sql`select id::text as id from transactions where kind = 'SPEND' limit 3`)
+    ).map((r) => r.id);
+    aRec = (await queryRows<{ id: string }>(tx, sql`select id::text as id from recommendations limit 1`))[0]!.id;
+  });
+  const page = await invokeTool(TOOLS.find((x) => x.name === 'list_transactions')!, { limit: 5 }, ctxFor(a, 'Acme A'));
+  if (!page.ok) throw new Error(page.error.message);
+  aCursor = page.output.nextCursor as string;
+}, 120_000);
+
+/** Inputs that carry A's ids wherever a tool takes one. */
+const hostile = (): Record<string, Record<string, unknown>> => ({
+  list_transactions: { cursor: aCursor },
+  set_transaction_category: { transactionId: aTx[0], category: 'Hacked', apply: true },
+  categorize_transactions: { transactionIds: aTx, apply: true },
+  update_recommendation_status: { id: aRec, status: 'dismissed', apply: true },
+  create_category_rule: { matchType: 'contains', pattern: 'aws', category: 'Hacked', apply: true },
+  get_report: { kind: 'profit_and_loss' },
+  explain_metric: { metric: 'dso' },
+});
+
+describe('tenant isolation across every tool', () => {
+  it('as business B, with A’s ids and cursors, nothing of A is returned or changed', async () => {
+    const before = await fingerprint(a);
+    const inputs = hostile();
+    for (const tool of TOOLS) {
+      const r = await invokeTool(tool, inputs[tool.name] ?? {}, ctxFor(b, 'Acme B'));
+      const text = JSON.stringify(r.ok ? r.output : r.error);
+      const leaked = [...text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)]
+        .map((m) => m[0])
+        .filter((id) => aIds.has(id) && !JSON.stringify(inputs[tool.name] ?? {}).includes(id));
+      expect(leaked, tool.name).toEqual([]);
+      expect(text, tool.name).not.toContain('Acme A');
+    }
+    expect(await fingerprint(a)).toBe(before);
+  }, 120_000);
+
+  it('A’s ids are "not found" for B, and a cursor of A’s pages nothing of A', async () => {
+    const ctx = ctxFor(b, 'Acme B');
+    const call = (name: string, input: unknown) => invokeTool(TOOLS.find((x) => x.name === name)!, input, ctx);
+    const set = await call('set_transaction_category', { transactionId: aTx[0], category: 'Hacked', apply: true });
+    expect(set.ok ? 'ok' : set.error.code).toBe('not_found');
+    const rec = await call('update_recommendation_status', { id: aRec, status: 'dismissed', apply: true });
+    expect(rec.ok ? 'ok' : rec.error.code).toBe('not_found');
+    const cat = await call('categorize_transactions', { transactionIds: aTx, apply: true });
+    expect(cat.ok ? 'ok' : cat.error.code).toBe('not_found');
+    const page = await call('list_transactions', { cursor: aCursor });
+    if (page.ok) for (const row of page.output.transactions as { id: string }[]) expect(aIds.has(row.id)).toBe(false);
+  });
+});
