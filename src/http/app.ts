@@ -13,6 +13,7 @@ import { DomainError, RateLimitedError } from '../errors';
 import type { Jobs } from '../jobs';
 import type { Logger } from '../logger';
 import { registerApiRoutes } from './api';
+import { registerWebhookRoutes } from './webhooks';
 
 export interface AppDeps {
   config: Config;
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }
   });
 
+  registerWebhookRoutes(app, deps);
   registerApiRoutes(app, deps);
 
   app.notFound((c) =>

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { createBusiness } from '../../src/db/businesses';
+import { queryRows, withBusiness, withSystem } from '../../src/db/client';
+import { integrationAccounts } from '../../src/db/schema';
+import { createApp } from '../../src/http/app';
+import { xeroSignature } from '../../src/http/webhooks';
+import { createLogger } from '../../src/logger';
+import { useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+const KEY = 'xero-webhook-signing-key-for-tests';
+const TENANT = '463a3fdc-8f3a-4b3b-a0a8-2a8d6f0c7e11';
+let app: ReturnType<typeof createApp>;
+let businessId = '';
+
+beforeAll(async () => {
+  const config = loadConfig({ DATA_DIR: '/tmp/cfo-webhooks', ENCRYPTION_KEY: 'ef'.repeat(32), XERO_WEBHOOK_KEY: KEY });
+  app = createApp({ config, database: t.database, logger: createLogger('silent') });
+  businessId = (await createBusiness(t.db, { name: 'Hooked Ltd' })).id;
+  await withBusiness(t.db, businessId, (tx) =>
+    tx.insert(integrationAccounts).values({ businessId, provider: 'xero', externalId: TENANT, name: 'Hooked (Xero)' }),
+  );
+});
+
+const post = (body: string, signature: string | undefined) =>
+  app.request('/webhooks/xero', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(signature ? { 'x-xero-signature': signature } : {}) },
+    body,
+  });
+const events = (n: number) =>
+  JSON.stringify({
+    events: Array.from({ length: n }, (_, i) => ({
+      resourceUrl: `https://api.xero.com/api.xro/2.0/Invoices/inv-${i}`,
+      resourceId: `inv-${i}`,
+      eventDateUtc: '2026-11-22T10:00:00.000',
+      eventType: 'UPDATE',
+      eventCategory: 'INVOICE',
+      tenantId: i === n - 1 ? 'unknown-tenant' : TENANT,
+      tenantType: 'ORGANISATION',
+    })),
+    firstEventSequence: 1,
+    lastEventSequence: n,
+    entropy: 'S0m3r4Nd0mt3xt',
+  });
+const stored = () =>
+  withSystem(t.db, (tx) =>
+    queryRows<{ business_id: string | null; event_type: string }>(
+      tx,
+      sql`select business_id, event_type from inbound_events order by external_event_id`,
+    ),
+  );
+
+describe('POST /webhooks/xero', () => {
+  it('answers intent-to-receive probes: 200 and an empty body when signed right, 401 when not', async () => {
+    const probe = JSON.stringify({
+      events: [],
+      firstEventSequence: 0,
+      lastEventSequence: 0,
+      entropy: 'YSXCMKAQBJOEPPUNZJUH',
+    });
+    const good = await post(probe, xeroSignature(probe, KEY));
+    expect(good.status).toBe(200);
+    expect(await good.text()).toBe('');
+    const bad = await post(probe, xeroSignature(probe, 'another key'));
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toBe('');
+    expect((await post(probe, undefined)).status).toBe(401);
+  });
+
+  it('stores each event once, routed to the business that owns the tenant, and nothing for a bad signature', async () => {
+    const body = events(3);
+    expect((await post(body, xeroSignature(`${body} `, KEY))).status).toBe(401);
+    expect(await stored()).toEqual([]);
+    const started = performance.now();
+    expect((await post(body, xeroSignature(body, KEY))).status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect((await post(body, xeroSignature(body, KEY))).status).toBe(200); // redelivered
+    const rows = await stored();
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.business_id)).toEqual([businessId, businessId, null]);
+    expect(rows[0]!.event_type).toBe('INVOICE.UPDATE');
+  });
+});
