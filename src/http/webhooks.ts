@@ -4,11 +4,17 @@
  * 200 with an empty body when it does — Xero's intent-to-receive probes included — well within Xero's 5 s.
  * Nothing heavy runs in the request: each event is stored once in `inbound_events`, routed to the business
  * whose Xero connection has that tenant, for the sync to re-fetch the named resources.
+ *
+ * Stripe: `POST /webhooks/stripe` verifies `stripe-signature` against the raw body with the SDK (300 s
+ * tolerance), answers 400 and stores nothing when it fails, and otherwise stores the event once (unique by
+ * event id) and answers 200 at once; Stripe delivers at least once and out of order, so processing belongs
+ * to a job that re-reads each object's current state.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import Stripe from 'stripe';
 import { queryRows, withSystem } from '../db/client';
 import type { AppDeps, AppEnv } from './app';
 
@@ -81,5 +87,43 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       logger.info({ events: events.length, tenants: tenants.length }, 'Xero webhook events stored');
     }
     return c.body(null, 200);
+  });
+
+  app.post('/webhooks/stripe', async (c) => {
+    const secret = config.stripe.webhookSecret;
+    if (!secret)
+      return c.json(
+        { error: { code: 'not_configured', message: 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET).' } },
+        503,
+      );
+    const body = await c.req.text();
+    let event: Stripe.Event;
+    try {
+      event = Stripe.webhooks.constructEvent(body, c.req.header('stripe-signature') ?? '', secret, 300);
+    } catch (err) {
+      logger.warn({ reason: (err as Error).message }, 'Stripe webhook refused');
+      return c.json(
+        { error: { code: 'bad_signature', message: 'The stripe-signature header does not match this body.' } },
+        400,
+      );
+    }
+    await withSystem(database.db, async (tx) => {
+      // A Connect event names its account; otherwise the one business with a Stripe connection owns it.
+      const owners = await queryRows<{ business_id: string; external_id: string }>(
+        tx,
+        sql`select business_id, external_id from integration_accounts where provider = 'stripe' and status = 'active'`,
+      );
+      const owner = event.account
+        ? owners.find((o) => o.external_id === event.account)
+        : owners.length === 1
+          ? owners[0]
+          : undefined;
+      await tx.execute(
+        sql`insert into inbound_events (business_id, provider, external_event_id, event_type, payload)
+            values (${owner?.business_id ?? null}::uuid, 'stripe', ${event.id}, ${event.type}, ${body}::jsonb)
+            on conflict (provider, external_event_id) do nothing`,
+      );
+    });
+    return c.json({ received: true });
   });
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createBusiness } from '../../src/db/businesses';
@@ -10,17 +13,27 @@ import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
+const FIXTURES = new URL('../fixtures/stripe-webhooks/', import.meta.url).pathname;
 const KEY = 'xero-webhook-signing-key-for-tests';
 const TENANT = '463a3fdc-8f3a-4b3b-a0a8-2a8d6f0c7e11';
+const STRIPE_SECRET = 'whsec_test_secret_for_webhooks';
 let app: ReturnType<typeof createApp>;
 let businessId = '';
 
 beforeAll(async () => {
-  const config = loadConfig({ DATA_DIR: '/tmp/cfo-webhooks', ENCRYPTION_KEY: 'ef'.repeat(32), XERO_WEBHOOK_KEY: KEY });
+  const config = loadConfig({
+    DATA_DIR: '/tmp/cfo-webhooks',
+    ENCRYPTION_KEY: 'ef'.repeat(32),
+    XERO_WEBHOOK_KEY: KEY,
+    STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
+  });
   app = createApp({ config, database: t.database, logger: createLogger('silent') });
   businessId = (await createBusiness(t.db, { name: 'Hooked Ltd' })).id;
   await withBusiness(t.db, businessId, (tx) =>
-    tx.insert(integrationAccounts).values({ businessId, provider: 'xero', externalId: TENANT, name: 'Hooked (Xero)' }),
+    tx.insert(integrationAccounts).values([
+      { businessId, provider: 'xero', externalId: TENANT, name: 'Hooked (Xero)' },
+      { businessId, provider: 'stripe', externalId: 'acct_hooked', name: 'Hooked (Stripe)' },
+    ]),
   );
 });
 
@@ -45,11 +58,11 @@ const events = (n: number) =>
     lastEventSequence: n,
     entropy: 'S0m3r4Nd0mt3xt',
   });
-const stored = () =>
+const stored = (provider = 'xero') =>
   withSystem(t.db, (tx) =>
     queryRows<{ business_id: string | null; event_type: string }>(
       tx,
-      sql`select business_id, event_type from inbound_events order by external_event_id`,
+      sql`select business_id, event_type from inbound_events where provider = ${provider} order by external_event_id`,
     ),
   );
 
@@ -82,5 +95,37 @@ describe('POST /webhooks/xero', () => {
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r.business_id)).toEqual([businessId, businessId, null]);
     expect(rows[0]!.event_type).toBe('INVOICE.UPDATE');
+  });
+});
+
+describe('POST /webhooks/stripe', () => {
+  const fixture = (name: string) => readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
+  const send = (body: string, signature: string) =>
+    app.request('/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': signature }, body });
+
+  it('stores each verified event once for the business with the Stripe connection; a bad signature gets 400 and nothing', async () => {
+    const body = fixture('charge.succeeded');
+    const bad = await send(body, Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_wrong' }));
+    expect(bad.status).toBe(400);
+    const stale = await send(
+      body,
+      Stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: STRIPE_SECRET,
+        timestamp: Math.floor(Date.now() / 1000) - 600,
+      }),
+    );
+    expect(stale.status).toBe(400);
+    expect(await stored('stripe')).toEqual([]);
+
+    for (const name of ['charge.succeeded', 'charge.refunded', 'payout.paid', 'charge.succeeded']) {
+      // The fixtures share a placeholder event id: give each its own, as Stripe would.
+      const payload = fixture(name).replace('"evt_000000000000000000000000"', `"evt_${name.replace(/\./g, '_')}"`);
+      const res = await send(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET }));
+      expect(res.status).toBe(200);
+    }
+    const rows = await stored('stripe');
+    expect(rows.map((r) => r.event_type).sort()).toEqual(['charge.refunded', 'charge.succeeded', 'payout.paid']);
+    expect(new Set(rows.map((r) => r.business_id))).toEqual(new Set([businessId]));
   });
 });
