@@ -7,8 +7,8 @@
  *
  * Stripe: `POST /webhooks/stripe` verifies `stripe-signature` against the raw body with the SDK (300 s
  * tolerance), answers 400 and stores nothing when it fails, and otherwise stores the event once (unique by
- * event id) and answers 200 at once; Stripe delivers at least once and out of order, so processing belongs
- * to a job that re-reads each object's current state.
+ * event id) and answers 200 at once; the `stripe.events` job applies them (src/integrations/stripe/events.ts:
+ * each object ends in the state of its latest event, whatever the delivery order).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -107,7 +107,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         400,
       );
     }
-    await withSystem(database.db, async (tx) => {
+    const businessId = await withSystem(database.db, async (tx) => {
       // A Connect event names its account; otherwise the one business with a Stripe connection owns it.
       const owners = await queryRows<{ business_id: string; external_id: string }>(
         tx,
@@ -123,7 +123,10 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
             values (${owner?.business_id ?? null}::uuid, 'stripe', ${event.id}, ${event.type}, ${body}::jsonb)
             on conflict (provider, external_event_id) do nothing`,
       );
+      return owner?.business_id ?? null;
     });
+    // Applied by the worker; without a queue the events wait for the next run.
+    if (businessId) await deps.jobs?.current?.enqueueStripeEvents(businessId);
     return c.json({ received: true });
   });
 }

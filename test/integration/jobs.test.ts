@@ -93,3 +93,59 @@ describe('POST /v1/imports/csv with the job queue running', () => {
     expect(new D(cash).minus(before!.cash).toFixed(2)).toBe('2500.00');
   }, 60_000);
 });
+
+describe('Stripe webhook events with the job queue running', () => {
+  it('a verified event is applied by the worker and its figures refreshed', async () => {
+    const { createApp } = await import('../../src/http/app');
+    const { loadConfig } = await import('../../src/config');
+    const { integrationAccounts } = await import('../../src/db/schema');
+    const { default: Stripe } = await import('stripe');
+    const secret = 'whsec_jobs';
+    const app = createApp({
+      config: loadConfig({ DATA_DIR: '/tmp/cfo-jobs', ENCRYPTION_KEY: 'cd'.repeat(32), STRIPE_WEBHOOK_SECRET: secret }),
+      database: t.database,
+      logger: createLogger('silent'),
+      jobs: { current: jobs },
+    });
+    await withBusiness(t.db, business.id, (tx) =>
+      tx.insert(integrationAccounts).values({ businessId: business.id, provider: 'stripe', externalId: 'acct_queued' }),
+    );
+    const payload = JSON.stringify({
+      id: 'evt_jobs_1',
+      object: 'event',
+      type: 'payout.paid',
+      created: 1_772_000_000,
+      data: {
+        object: {
+          id: 'po_jobs_1',
+          object: 'payout',
+          amount: 123_456,
+          currency: 'usd',
+          created: 1_772_000_000,
+          arrival_date: 1_772_086_400,
+          status: 'paid',
+          description: 'STRIPE PAYOUT',
+        },
+      },
+    });
+    const res = await app.request('/webhooks/stripe', {
+      method: 'POST',
+      headers: { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+      body: payload,
+    });
+    expect(res.status).toBe(200);
+    const deadline = Date.now() + 30_000;
+    let rows: { amount: string }[] = [];
+    while (Date.now() < deadline && !rows.length) {
+      await new Promise((r) => setTimeout(r, 200));
+      rows = await withBusiness(t.db, business.id, (tx) =>
+        queryRows<{ amount: string }>(
+          tx,
+          sql`select amount::text as amount from transactions where external_id = 'po_jobs_1'`,
+        ),
+      );
+    }
+    expect(rows).toHaveLength(1);
+    expect(new D(rows[0]!.amount).abs().toFixed(2)).toBe('1234.56');
+  }, 60_000);
+});

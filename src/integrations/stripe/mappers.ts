@@ -110,7 +110,7 @@ export interface StripeSubscription {
   object: 'subscription';
   customer: Expandable<{ id: string }>;
   status: string;
-  currency: string;
+  currency?: string;
   created: number;
   start_date: number;
   trial_end?: number | null;
@@ -208,7 +208,11 @@ export function subscriptionMrr(s: StripeSubscription): Dec {
     const coupon = d.coupon ?? (typeof d.source?.coupon === 'object' ? d.source.coupon : undefined);
     if (coupon?.duration !== 'forever') continue;
     if (coupon.percent_off) monthly = monthly.times(new D(100).minus(new D(String(coupon.percent_off)))).div(100);
-    else if (coupon.amount_off) monthly = D.max(0, monthly.minus(amountOf(coupon.amount_off, s.currency)));
+    else if (coupon.amount_off)
+      monthly = D.max(
+        0,
+        monthly.minus(amountOf(coupon.amount_off, s.currency ?? s.items.data[0]?.price?.currency ?? 'usd')),
+      );
   }
   return monthly;
 }
@@ -219,7 +223,8 @@ export function mapSubscription(
   contactIds: Map<string, string>,
 ): typeof subscriptions.$inferInsert {
   const first = s.items.data[0];
-  const currency = s.currency.toUpperCase();
+  // Older API versions put the currency only on the price (or plan), not on the subscription.
+  const currency = (s.currency ?? first?.price?.currency ?? 'usd').toUpperCase();
   return {
     businessId: b.id,
     source: 'stripe',

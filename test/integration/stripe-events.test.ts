@@ -1,0 +1,185 @@
+/**
+ * Stripe delivers at least once and in any order: 500 events (charges that are later refunded, subscriptions
+ * created, updated and cancelled, payouts), delivered in order to one business and twice each, shuffled, to
+ * another, through the real webhook route, end in the same books.
+ */
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import Stripe from 'stripe';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { createBusiness } from '../../src/db/businesses';
+import { queryRows, withBusiness } from '../../src/db/client';
+import { integrationAccounts } from '../../src/db/schema';
+import { createApp } from '../../src/http/app';
+import { processStripeEvents } from '../../src/integrations/stripe/events';
+import { createLogger } from '../../src/logger';
+import { useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+const SECRET = 'whsec_ordering_test';
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/stripe-webhooks/${name}.json`, import.meta.url), 'utf8')) as {
+    data: { object: Record<string, unknown> };
+  };
+
+/** Deterministic events: object ids, amounts and times vary; each object has its own life. */
+function events(): { id: string; type: string; created: number; data: { object: Record<string, unknown> } }[] {
+  const out: ReturnType<typeof events> = [];
+  const charge = fixture('charge.refunded').data.object;
+  const sub = fixture('customer.subscription.created').data.object;
+  const payout = fixture('payout.paid').data.object;
+  const t0 = 1_790_000_000;
+  const ev = (n: number, type: string, created: number, object: Record<string, unknown>) =>
+    out.push({ id: `evt_${String(n).padStart(4, '0')}`, type, created, data: { object } });
+  let n = 0;
+  for (let i = 0; i < 100; i++) {
+    const at = t0 + i * 3600;
+    const base = { ...charge, id: `ch_${i}`, amount: 1000 + i * 7, created: at, customer: null, invoice: null };
+    ev(n++, 'charge.succeeded', at, {
+      ...base,
+      amount_refunded: 0,
+      refunded: false,
+      refunds: { object: 'list', data: [] },
+    });
+    // Refunded in the same second as it succeeded for some: the order must not depend on arrival.
+    const refundedAt = i % 4 === 0 ? at : at + 600;
+    const refund = {
+      id: `re_${i}`,
+      object: 'refund',
+      amount: 1000 + i * 7,
+      charge: `ch_${i}`,
+      currency: 'usd',
+      created: refundedAt,
+      status: 'succeeded',
+    };
+    ev(n++, 'charge.refunded', refundedAt, {
+      ...base,
+      amount_refunded: 1000 + i * 7,
+      refunded: true,
+      refunds: { object: 'list', data: [refund] },
+    });
+  }
+  for (let i = 0; i < 60; i++) {
+    const at = t0 + i * 7200;
+    const base = { ...sub, id: `sub_${i}`, created: at, start_date: at, customer: `cus_${i}` };
+    ev(n++, 'customer.subscription.created', at, { ...base, status: 'active' });
+    ev(n++, 'customer.subscription.updated', at + 100, { ...base, status: 'active', quantity: 2 });
+    ev(n++, 'customer.subscription.deleted', at + 200, {
+      ...base,
+      status: 'canceled',
+      canceled_at: at + 200,
+      ended_at: at + 200,
+    });
+  }
+  for (let i = 0; i < 120; i++) {
+    const at = t0 + i * 5400;
+    ev(n++, 'payout.paid', at, {
+      ...payout,
+      id: `po_${i}`,
+      amount: 50_000 + i,
+      created: at,
+      arrival_date: at + 86_400,
+    });
+  }
+  return out;
+}
+
+let app: ReturnType<typeof createApp>;
+let inOrder = '';
+let shuffled = '';
+
+beforeAll(async () => {
+  app = createApp({
+    config: loadConfig({ DATA_DIR: '/tmp/cfo-stripe', ENCRYPTION_KEY: 'ab'.repeat(32), STRIPE_WEBHOOK_SECRET: SECRET }),
+    database: t.database,
+    logger: createLogger('silent'),
+  });
+  inOrder = (await createBusiness(t.db, { name: 'In order' })).id;
+  shuffled = (await createBusiness(t.db, { name: 'Shuffled' })).id;
+});
+
+async function connectOnly(businessId: string) {
+  // One Stripe connection at a time, so the route routes events to this business.
+  for (const id of [inOrder, shuffled])
+    await withBusiness(t.db, id, (tx) => tx.execute(sql`delete from integration_accounts where provider = 'stripe'`));
+  await withBusiness(t.db, businessId, (tx) =>
+    tx
+      .insert(integrationAccounts)
+      .values({ businessId, provider: 'stripe', externalId: `acct_${businessId.slice(0, 8)}` }),
+  );
+}
+
+async function deliver(event: object, tag: string) {
+  // Each business's copy of an event has its own id, as two Stripe accounts would send.
+  const payload = JSON.stringify({ ...event, id: `${(event as { id: string }).id}_${tag}`, object: 'event' });
+  const res = await app.request('/webhooks/stripe', {
+    method: 'POST',
+    headers: { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }) },
+    body: payload,
+  });
+  expect(res.status).toBe(200);
+}
+
+const process = (businessId: string) =>
+  withBusiness(t.db, businessId, (tx) => processStripeEvents(tx, { id: businessId, baseCurrency: 'USD' }));
+
+const books = (businessId: string) =>
+  withBusiness(t.db, businessId, async (tx) => ({
+    transactions: await queryRows(
+      tx,
+      sql`select external_id, kind, status, amount::text, date::text from transactions where source = 'stripe' order by external_id`,
+    ),
+    subscriptions: await queryRows(
+      tx,
+      sql`select external_id, status, mrr_amount::text as mrr, canceled_at is not null as canceled from subscriptions order by external_id`,
+    ),
+  }));
+
+/** A seeded shuffle, so a failure can be replayed. */
+function shuffle<T>(xs: T[], seed: number): T[] {
+  const a = [...xs];
+  let s = seed;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+describe('Stripe events in any order', () => {
+  it('500 events twice each, shuffled, give the same books as in-order delivery', async () => {
+    const all = events();
+    expect(all).toHaveLength(500);
+
+    await connectOnly(inOrder);
+    for (const e of all) {
+      await deliver(e, 'a');
+      await process(inOrder);
+    }
+
+    await connectOnly(shuffled);
+    const twice = shuffle([...all, ...all], 20261122);
+    for (let i = 0; i < twice.length; i++) {
+      await deliver(twice[i]!, 'b');
+      // Processed in uneven bursts, as a worker would find them.
+      if (i % 37 === 0) await process(shuffled);
+    }
+    const last = await process(shuffled);
+    expect(last.processed).toBeGreaterThanOrEqual(0);
+
+    const a = await books(inOrder);
+    const b = await books(shuffled);
+    expect(a.transactions.length).toBe(100 + 100 + 120); // charges, their refunds, payouts
+    expect(b).toEqual(a);
+    expect(a.subscriptions.every((s) => (s as { status: string }).status === 'canceled')).toBe(true);
+    const [stored] = await withBusiness(t.db, shuffled, (tx) =>
+      queryRows<{ n: number; open: number }>(
+        tx,
+        sql`select count(*)::int as n, count(*) filter (where processed_at is null)::int as open from inbound_events where provider = 'stripe'`,
+      ),
+    );
+    expect(stored).toEqual({ n: 500, open: 0 });
+  }, 300_000);
+});
