@@ -8,7 +8,7 @@ import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness, withSystem } from '../../src/db/client';
 import { integrationAccounts } from '../../src/db/schema';
 import { createApp } from '../../src/http/app';
-import { xeroSignature } from '../../src/http/webhooks';
+import { xeroSignature } from '../../src/integrations/xero/webhooks';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
