@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Actor } from '../src/db/audit';
 import { type Db, withBusiness } from '../src/db/client';
 import { toolCalls } from '../src/db/schema';
 import { DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
@@ -149,6 +150,10 @@ export const Apply = z
   .describe('false (default): preview what would change and write nothing; true: make the change');
 
 /** Who is acting, for audit rows, from a tool's context. */
-export const actorOf = (ctx: ToolContext) => ({ type: ctx.caller.type, id: ctx.caller.id, channel: ctx.channel });
+export const actorOf = (ctx: ToolContext): Actor => ({
+  type: ctx.caller.type,
+  id: ctx.caller.id,
+  channel: ctx.channel,
+});
 
 export const WRITE_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditLogs } from '../src/db/schema';
+import { audit } from '../src/db/audit';
 import { refreshInsights } from '../src/domain/insights';
 import { addDays } from '../src/domain/periods';
 import { Apply, actorOf, defineTool, IsoDate, WRITE_ANNOTATIONS } from './define';
@@ -44,12 +44,7 @@ export default defineTool({
         ms: null,
       };
     const r = await refreshInsights(ctx.db, ctx.business, { asOf: to, ...(from ? { from } : {}) });
-    const actor = actorOf(ctx);
-    await ctx.db.insert(auditLogs).values({
-      businessId: ctx.business.id,
-      actorType: actor.type,
-      actorId: actor.id ?? null,
-      channel: actor.channel,
+    await audit(ctx.db, ctx.business.id, actorOf(ctx), {
       action: 'refresh_insights',
       entityType: 'metric_snapshots',
       newValues: { from: r.snapshots.from, to: r.snapshots.to, written: r.snapshots.written },

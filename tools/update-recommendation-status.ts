@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { actorLabel, audit } from '../src/db/audit';
 import { isUuid } from '../src/db/client';
-import { auditLogs, recommendations } from '../src/db/schema';
+import { recommendations } from '../src/db/schema';
 import { NotFoundError } from '../src/errors';
 import { Apply, actorOf, defineTool, WRITE_ANNOTATIONS } from './define';
 
@@ -40,17 +41,13 @@ export default defineTool({
       .update(recommendations)
       .set({
         status,
-        statusChangedBy: actor.id ? `${actor.type}:${actor.id}` : actor.type,
+        statusChangedBy: actorLabel(actor),
         statusChangedAt: sql`now()`,
         resolvedAt: status === 'resolved' ? sql`now()` : null,
         updatedAt: sql`now()`,
       })
       .where(where);
-    await ctx.db.insert(auditLogs).values({
-      businessId: ctx.business.id,
-      actorType: actor.type,
-      actorId: actor.id ?? null,
-      channel: actor.channel,
+    await audit(ctx.db, ctx.business.id, actor, {
       action: 'update_status',
       entityType: 'recommendation',
       entityId: rec.id,

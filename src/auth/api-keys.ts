@@ -5,8 +5,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import { audit } from '../db/audit';
 import { type Db, isUuid, withBusiness, withSystem } from '../db/client';
-import { apiKeys, auditLogs } from '../db/schema';
+import { apiKeys } from '../db/schema';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../errors';
 
 export type KeyScope = 'read' | 'write' | 'admin';
@@ -60,16 +61,17 @@ export async function createApiKey(
         expiresAt: input.expiresAt ?? null,
       })
       .returning();
-    await tx.insert(auditLogs).values({
-      businessId: input.businessId,
-      actorType: 'system',
-      actorId: input.actor ?? 'cli',
-      action: 'api_key.created',
-      entityType: 'api_key',
-      entityId: row!.id,
-      newValues: { name, prefix, scopes, expiresAt: row!.expiresAt?.toISOString() ?? null },
-      channel: 'cli',
-    });
+    await audit(
+      tx,
+      input.businessId,
+      { type: 'system', id: input.actor ?? 'cli', channel: 'cli' },
+      {
+        action: 'api_key.created',
+        entityType: 'api_key',
+        entityId: row!.id,
+        newValues: { name, prefix, scopes, expiresAt: row!.expiresAt?.toISOString() ?? null },
+      },
+    );
     return { id: row!.id, key, prefix, scopes, expiresAt: row!.expiresAt };
   });
 }
@@ -132,16 +134,17 @@ export async function revokeApiKey(db: Db, businessId: string, keyId: string, ac
       .where(and(eq(apiKeys.businessId, businessId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
       .returning();
     if (!row) throw new NotFoundError(`No active key ${keyId} for this business.`);
-    await tx.insert(auditLogs).values({
+    await audit(
+      tx,
       businessId,
-      actorType: 'system',
-      actorId: actor,
-      action: 'api_key.revoked',
-      entityType: 'api_key',
-      entityId: keyId,
-      oldValues: { revokedAt: null },
-      newValues: { revokedAt: row.revokedAt!.toISOString() },
-      channel: 'cli',
-    });
+      { type: 'system', id: actor, channel: 'cli' },
+      {
+        action: 'api_key.revoked',
+        entityType: 'api_key',
+        entityId: keyId,
+        oldValues: { revokedAt: null },
+        newValues: { revokedAt: row.revokedAt!.toISOString() },
+      },
+    );
   });
 }

@@ -4,11 +4,12 @@
  * Each change is previewed unless `apply` is set, and audited with old and new values.
  */
 import { sql } from 'drizzle-orm';
+import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, isUuid, queryRows } from '../../db/client';
-import { auditLogs, categoryRules } from '../../db/schema';
+import { categoryRules } from '../../db/schema';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import { type Embedder, LocalEmbedder } from './embed';
-import { type Actor, categoryOptions, ensureEmbeddings } from './index';
+import { categoryOptions, ensureEmbeddings } from './index';
 import { firstMatch, type Rule, validateRule } from './rules';
 
 /** Corrections of one merchant to one category before a rule is proposed. */
@@ -39,8 +40,6 @@ async function loadTransaction(tx: Db, businessId: string, id: string): Promise<
   if (!row) throw new NotFoundError(`No transaction ${id}.`);
   return row;
 }
-
-const by = (a: Actor) => (a.id ? `${a.type}:${a.id}` : a.type);
 
 export interface CorrectionResult {
   transaction: { id: string; date: string; description: string | null; amount: string };
@@ -84,14 +83,10 @@ export async function setTransactionCategory(
   await tx.execute(
     sql`update category_reviews
         set status = case when category = ${name} then 'accepted' else 'corrected' end,
-            resolved_at = now(), resolved_by = ${by(actor)}
+            resolved_at = now(), resolved_by = ${actorLabel(actor)}
         where business_id = ${businessId} and transaction_id = ${t.id} and status = 'open'`,
   );
-  await tx.insert(auditLogs).values({
-    businessId,
-    actorType: actor.type,
-    actorId: actor.id ?? null,
-    channel: actor.channel ?? null,
+  await audit(tx, businessId, actor, {
     action: 'set_category',
     entityType: 'transaction',
     entityId: t.id,
@@ -211,14 +206,10 @@ export async function createCategoryRule(
       category: draft.category,
       accountCode: draft.accountCode,
       priority: draft.priority,
-      createdBy: by(actor),
+      createdBy: actorLabel(actor),
     })
     .returning({ id: categoryRules.id });
-  await tx.insert(auditLogs).values({
-    businessId,
-    actorType: actor.type,
-    actorId: actor.id ?? null,
-    channel: actor.channel ?? null,
+  await audit(tx, businessId, actor, {
     action: 'create_rule',
     entityType: 'category_rule',
     entityId: row!.id,

@@ -6,8 +6,8 @@
  * review queue. Runs in the caller's transaction: all of a batch or none of it.
  */
 import { type SQL, sql } from 'drizzle-orm';
+import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, pgArray, queryRows } from '../../db/client';
-import { auditLogs } from '../../db/schema';
 import { NotFoundError } from '../../errors';
 import { D } from '../../money';
 import { type Embedder, LocalEmbedder } from './embed';
@@ -52,12 +52,6 @@ export interface CategorizeOptions {
   limit?: number;
   embedder?: Embedder;
   actor?: Actor;
-}
-
-export interface Actor {
-  type: 'user' | 'api_key' | 'agent' | 'system';
-  id?: string | undefined;
-  channel?: string | undefined;
 }
 
 export interface CategorizeResult {
@@ -382,7 +376,6 @@ async function write(
   ruleHits: Map<string, number>,
   actor: Actor,
 ): Promise<void> {
-  const by = actor.id ? `${actor.type}:${actor.id}` : actor.type;
   const apply = results.filter((r) => r.action === 'apply');
   for (let i = 0; i < apply.length; i += 1000) {
     const values = sql.join(
@@ -402,7 +395,7 @@ async function write(
   // Applied lines leave the queue; the rest replace any older open proposal for the same line.
   if (apply.length)
     await tx.execute(
-      sql`update category_reviews set status = 'superseded', resolved_at = now(), resolved_by = ${by}
+      sql`update category_reviews set status = 'superseded', resolved_at = now(), resolved_by = ${actorLabel(actor)}
           where business_id = ${businessId} and status = 'open' and transaction_id = any(${pgArray(apply.map((r) => r.id))}::uuid[])`,
     );
   const review = results.filter((r) => r.action === 'review');
@@ -427,11 +420,7 @@ async function write(
     await tx.execute(
       sql`update category_rules set hit_count = hit_count + ${hits}, updated_at = now() where business_id = ${businessId} and id = ${id}`,
     );
-  await tx.insert(auditLogs).values({
-    businessId,
-    actorType: actor.type,
-    actorId: actor.id ?? null,
-    channel: actor.channel ?? null,
+  await audit(tx, businessId, actor, {
     action: 'categorize',
     entityType: 'transactions',
     newValues: {
