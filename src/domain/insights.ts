@@ -24,15 +24,7 @@ export async function refreshInsights(
   const t0 = performance.now();
   const asOf = opts.asOf ?? new Date().toISOString().slice(0, 10);
   const snapshots = await refreshSnapshots(tx, business, { asOf, ...(opts.from ? { from: opts.from } : {}) });
-  const readiness = snapshots.from ? await computeReadiness(tx, business.id, asOf) : null;
-  await updateContactPaymentBehaviour(tx, business.id, asOf);
-  const recommendations = await runRecommendations(tx, business, asOf);
-  return {
-    snapshots,
-    readiness: readiness ? { score: readiness.score, tier: readiness.tier } : null,
-    recommendations,
-    ms: Math.round(performance.now() - t0),
-  };
+  return afterSnapshots(tx, business, asOf, snapshots, t0);
 }
 
 /**
@@ -54,7 +46,18 @@ export async function refreshAfterChange(
     asOf,
     ...(change.kinds ? { kinds: change.kinds } : {}),
   });
-  const readiness = await computeReadiness(tx, business.id, asOf);
+  return afterSnapshots(tx, business, asOf, snapshots, t0);
+}
+
+/** What reads the snapshots, in order: the readiness score, customers' payment behaviour, recommendations. */
+async function afterSnapshots(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  asOf: string,
+  snapshots: RefreshResult,
+  t0: number,
+): Promise<InsightsResult> {
+  const readiness = snapshots.from ? await computeReadiness(tx, business.id, asOf) : null;
   await updateContactPaymentBehaviour(tx, business.id, asOf);
   const recommendations = await runRecommendations(tx, business, asOf);
   return {

@@ -5,6 +5,7 @@
  */
 import * as chrono from 'chrono-node';
 import { addDays, type PeriodType, periodOf } from '../../domain/periods';
+import { month } from './format';
 
 export interface PeriodRef {
   type: Exclude<PeriodType, 'week'>;
@@ -31,20 +32,6 @@ export interface ParsedPeriods {
   rest: string;
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 const NUMBER_WORDS: Record<string, number> = {
   one: 1,
   two: 2,
@@ -62,7 +49,7 @@ const NUMBER_WORDS: Record<string, number> = {
   'twenty-four': 24,
 };
 
-const monthLabel = (date: string) => `${MONTHS[Number(date.slice(5, 7)) - 1]} ${date.slice(0, 4)}`;
+const monthLabel = month;
 const quarterLabel = (date: string) => `Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1} ${date.slice(0, 4)}`;
 
 export function labelOf(type: PeriodRef['type'], date: string): string {
