@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { categorize } from '../src/domain/categorize';
-import { Amount, Apply, actorOf, defineTool, IsoDate, WRITE_ANNOTATIONS } from './define';
+import { Apply, actorOf, defineTool, WRITE_ANNOTATIONS } from './define';
+import { BankLineSchema } from './schemas';
 
 export default defineTool({
   name: 'categorize_transactions',
@@ -26,12 +27,7 @@ export default defineTool({
       none: z.number().int(),
     }),
     results: z.array(
-      z.object({
-        id: z.string(),
-        date: IsoDate,
-        description: z.string().nullable(),
-        amount: Amount,
-        category: z.string().nullable(),
+      BankLineSchema.extend({
         source: z.string().nullable(),
         confidence: z.number().nullable(),
         action: z.enum(['apply', 'review', 'none']),

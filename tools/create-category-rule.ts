@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { createCategoryRule } from '../src/domain/categorize/corrections';
 import { MAX_PATTERN_LENGTH } from '../src/domain/categorize/rules';
-import { Amount, Apply, actorOf, defineTool, IsoDate, WRITE_ANNOTATIONS } from './define';
+import { Amount, Apply, actorOf, defineTool, WRITE_ANNOTATIONS } from './define';
+import { BankLineSchema } from './schemas';
 
 export default defineTool({
   name: 'create_category_rule',
@@ -34,15 +35,7 @@ export default defineTool({
     matches: z.object({
       checked: z.number().int(),
       matched: z.number().int(),
-      examples: z.array(
-        z.object({
-          id: z.string(),
-          date: IsoDate,
-          description: z.string().nullable(),
-          amount: Amount,
-          category: z.string().nullable(),
-        }),
-      ),
+      examples: z.array(BankLineSchema),
     }),
     applied: z.boolean(),
   }),

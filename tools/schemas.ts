@@ -46,3 +46,12 @@ export const AgingSchema = z.object({
   d90_plus: Amount,
   total: Amount,
 });
+
+/** A bank line as the categorization tools show it. */
+export const BankLineSchema = z.object({
+  id: z.string(),
+  date: IsoDate,
+  description: z.string().nullable(),
+  amount: Amount,
+  category: z.string().nullable(),
+});
