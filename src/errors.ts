@@ -77,3 +77,11 @@ export class ConfigError extends DomainError {
     this.variable = variable;
   }
 }
+
+/** A connection's upstream grant was revoked or expired: nothing syncs until someone reconnects. */
+export class ReauthRequiredError extends DomainError {
+  /** `scope`: 'grant' when the authorization itself is dead, 'connection' when one organisation refused. */
+  constructor(provider: string, message: string, scope: 'grant' | 'connection' = 'grant') {
+    super('reauth_required', 409, `${provider}: ${message}`, { provider, scope });
+  }
+}

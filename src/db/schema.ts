@@ -210,6 +210,37 @@ export const apiKeys = pgTable(
 
 // ---------- integrations and sync ----------
 
+/**
+ * One upstream authorization (a Xero grant covers every organisation the user ticked), shared by the
+ * connections it covers. Xero's refresh tokens rotate and are single-use, so the token set lives
+ * here once rather than on each connection. Not business-owned: only system code reads it.
+ */
+export const integrationGrants = pgTable(
+  'integration_grants',
+  {
+    id: id(),
+    provider: text('provider').notNull(),
+    status: text('status').notNull().default('active'),
+    statusMessage: text('status_message'),
+    /** AES-256-GCM ciphertext of the token set (context: the grant's id). */
+    credentialsCiphertext: text('credentials_ciphertext'),
+    credentialsKeyId: text('credentials_key_id'),
+    tokenExpiresAt: tstz('token_expires_at'),
+    refreshedAt: tstz('refreshed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('integration_grants_provider_known', inList('provider', PROVIDERS)),
+    check('integration_grants_status_known', inList('status', CONNECTION_STATUSES)),
+    check(
+      'integration_grants_key_with_ciphertext',
+      sql`(${t.credentialsCiphertext} is null) = (${t.credentialsKeyId} is null)`,
+    ),
+    pgPolicy('system_only', { as: 'permissive', for: 'all', using: BYPASS, withCheck: BYPASS }),
+  ],
+);
+
 export const integrationAccounts = pgTable(
   'integration_accounts',
   {
@@ -219,6 +250,8 @@ export const integrationAccounts = pgTable(
     /** Xero tenant id, Stripe account id, or the CSV source's name. */
     externalId: text('external_id').notNull(),
     name: text('name'),
+    /** The upstream authorization this connection uses (Xero); null for key-based (Stripe) and CSV sources. */
+    grantId: uuid('grant_id').references(() => integrationGrants.id, { onDelete: 'set null' }),
     status: text('status').notNull().default('active'),
     statusMessage: text('status_message'),
     /** AES-256-GCM ciphertext of the credentials JSON: base64(iv | tag | ciphertext). */
@@ -256,6 +289,8 @@ export const syncCursors = pgTable(
     cursor: text('cursor'),
     /** The last page committed within the current pass, so a crashed run resumes after it. */
     page: integer('page').notNull().default(0),
+    /** Where the next pass starts once the current one finishes (set when a pass begins). */
+    pendingCursor: text('pending_cursor'),
     updatedAt: updatedAt(),
   },
   (t) => [
@@ -278,6 +313,8 @@ export const syncRuns = pgTable(
     status: text('status').notNull().default('running'),
     startedAt: tstz('started_at').notNull().defaultNow(),
     finishedAt: tstz('finished_at'),
+    /** Touched after every committed page: a 'running' run without a recent heartbeat was interrupted. */
+    heartbeatAt: tstz('heartbeat_at'),
     durationMs: integer('duration_ms'),
     processed: integer('processed').notNull().default(0),
     succeeded: integer('succeeded').notNull().default(0),

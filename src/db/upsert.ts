@@ -26,6 +26,8 @@ const MAX_PARAMS = 60_000;
 export interface UpsertResult {
   /** Rows inserted or changed. */
   written: number;
+  /** Their ids. */
+  ids: string[];
 }
 
 export async function upsertBySourceKey<T extends SourceTable>(
@@ -33,7 +35,7 @@ export async function upsertBySourceKey<T extends SourceTable>(
   table: T,
   rows: T['$inferInsert'][],
 ): Promise<UpsertResult> {
-  if (rows.length === 0) return { written: 0 };
+  if (rows.length === 0) return { written: 0, ids: [] };
   const columns = getTableColumns(table) as unknown as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => !NEVER_UPDATED.has(k) && columns[k]);
   const tableName = sql.raw(`"${getTableName(table)}"`);
@@ -60,7 +62,7 @@ export async function upsertBySourceKey<T extends SourceTable>(
 
   const t = table as unknown as { businessId: PgColumn; source: PgColumn; externalId: PgColumn };
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / (keys.length + 4)));
-  let written = 0;
+  const ids: string[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     const result = await (tx as Db)
@@ -68,9 +70,9 @@ export async function upsertBySourceKey<T extends SourceTable>(
       .values(chunk as never)
       .onConflictDoUpdate({ target: [t.businessId, t.source, t.externalId], set, setWhere: changed })
       .returning({ id: sql<string>`id` });
-    written += result.length;
+    for (const r of result) ids.push(r.id);
   }
-  return { written };
+  return { written: ids.length, ids };
 }
 
 /** external id → local id for one source's records of a business. */

@@ -2,7 +2,7 @@
  * Xero API records → local rows, and `ingestXero`, which writes a batch of them. The demo company
  * and the real sync both call `ingestXero`; there is no other way Xero data gets in.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { accounts, businesses, contacts, invoices, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
@@ -393,6 +393,8 @@ export interface IngestCounts {
   transactions: number;
   /** Rows actually inserted or changed. */
   written: number;
+  /** Their local ids. */
+  writtenIds: string[];
 }
 
 /**
@@ -400,35 +402,49 @@ export interface IngestCounts {
  * before the documents that point at them). Run it inside `withBusiness`.
  */
 export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroBatch): Promise<IngestCounts> {
-  let written = 0;
+  const writtenIds: string[] = [];
+  const keep = (r: { ids: string[] }) => {
+    writtenIds.push(...r.ids);
+  };
   if (batch.organisation) {
     const o = batch.organisation;
+    const next = {
+      baseCurrency: o.BaseCurrency,
+      fyEndMonth: o.FinancialYearEndMonth ?? null,
+      fyEndDay: o.FinancialYearEndDay ?? null,
+    };
+    // Only when something changed: a sync with nothing new upstream writes nothing.
     await tx
       .update(businesses)
       .set({
-        baseCurrency: o.BaseCurrency,
-        ...(o.FinancialYearEndMonth ? { fyEndMonth: o.FinancialYearEndMonth } : {}),
-        ...(o.FinancialYearEndDay ? { fyEndDay: o.FinancialYearEndDay } : {}),
+        baseCurrency: next.baseCurrency,
+        ...(next.fyEndMonth ? { fyEndMonth: next.fyEndMonth } : {}),
+        ...(next.fyEndDay ? { fyEndDay: next.fyEndDay } : {}),
         updatedAt: new Date(),
       })
-      .where(eq(businesses.id, business.id));
+      .where(
+        and(
+          eq(businesses.id, business.id),
+          sql`(${businesses.baseCurrency}, ${businesses.fyEndMonth}, ${businesses.fyEndDay}) is distinct from (${next.baseCurrency}::char(3), coalesce(${next.fyEndMonth}::int, ${businesses.fyEndMonth}), coalesce(${next.fyEndDay}::int, ${businesses.fyEndDay}))`,
+        ),
+      );
   }
   const acc = batch.accounts ?? [];
   const con = batch.contacts ?? [];
-  written += (
+  keep(
     await upsertBySourceKey(
       tx,
       accounts,
       acc.map((a) => mapAccount(business, a)),
-    )
-  ).written;
-  written += (
+    ),
+  );
+  keep(
     await upsertBySourceKey(
       tx,
       contacts,
       con.map((c) => mapContact(business, c)),
-    )
-  ).written;
+    ),
+  );
 
   const inv = batch.invoices ?? [];
   const cns = batch.creditNotes ?? [];
@@ -436,7 +452,14 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
   const bts = batch.bankTransactions ?? [];
   const tfs = batch.bankTransfers ?? [];
   if (inv.length + cns.length + pays.length + bts.length + tfs.length === 0) {
-    return { accounts: acc.length, contacts: con.length, invoices: 0, transactions: 0, written };
+    return {
+      accounts: acc.length,
+      contacts: con.length,
+      invoices: 0,
+      transactions: 0,
+      written: writtenIds.length,
+      writtenIds,
+    };
   }
 
   const contactRefs = [
@@ -458,13 +481,13 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
   };
 
   const docs = [...inv.map((i) => mapInvoice(business, i, refs)), ...cns.map((c) => mapCreditNote(business, c, refs))];
-  written += (
+  keep(
     await upsertBySourceKey(
       tx,
       invoices,
       docs.map((d) => d.invoice),
-    )
-  ).written;
+    ),
+  );
   refs.invoiceIds = await resolveIds(tx, invoices, business.id, 'xero', [
     ...docs.map((d) => d.invoice.externalId),
     ...pays.map((p) => p.Invoice?.InvoiceID ?? p.CreditNote?.CreditNoteID).filter((x): x is string => Boolean(x)),
@@ -476,8 +499,15 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
   for (const p of pays) txRows.push(mapPayment(business, p, refs));
   for (const t of bts) txRows.push(mapBankTransaction(business, t, refs));
   for (const t of tfs) txRows.push(...mapBankTransfer(business, t, refs));
-  written += (await upsertBySourceKey(tx, transactions, txRows)).written;
-  return { accounts: acc.length, contacts: con.length, invoices: docs.length, transactions: txRows.length, written };
+  keep(await upsertBySourceKey(tx, transactions, txRows));
+  return {
+    accounts: acc.length,
+    contacts: con.length,
+    invoices: docs.length,
+    transactions: txRows.length,
+    written: writtenIds.length,
+    writtenIds,
+  };
 }
 
 async function accountNamesByCode(tx: Db, businessId: string): Promise<Map<string, string>> {

@@ -1,0 +1,226 @@
+/**
+ * xero-node, pointed at configurable hosts. `XeroClient.initialize()` discovers the issuer at
+ * identity.xero.com over the network, and `updateTenants`/`tokenRequest`/`disconnect` hard-code Xero's
+ * hosts; so the issuer is built here from XERO_IDENTITY_BASE_URL, the accounting API's base path comes
+ * from XERO_API_BASE_URL, and `/connections` is called directly. Everything else is the SDK.
+ */
+import { Issuer, type TokenSet } from 'openid-client';
+import { XeroClient } from 'xero-node';
+import type { Config } from '../../config';
+import { ConfigError, ReauthRequiredError, UpstreamError } from '../../errors';
+import type { RateLimiter } from './rate-limit';
+
+export interface XeroSettings {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  apiBaseUrl: string;
+  identityBaseUrl: string;
+  scopes: string[];
+}
+
+/** Read-only access to what the sync needs, plus offline_access for a refresh token. */
+export const XERO_SCOPES = [
+  'offline_access',
+  'accounting.transactions.read',
+  'accounting.contacts.read',
+  'accounting.settings.read',
+];
+
+export function xeroSettings(config: Config): XeroSettings {
+  const x = config.xero;
+  for (const [name, value] of [
+    ['XERO_CLIENT_ID', x.clientId],
+    ['XERO_CLIENT_SECRET', x.clientSecret],
+    ['XERO_REDIRECT_URI', x.redirectUri],
+  ] as const) {
+    if (!value)
+      throw new ConfigError(name, `${name}: required to connect Xero (README, "Connecting Xero" lists the settings).`);
+  }
+  return {
+    clientId: x.clientId!,
+    clientSecret: x.clientSecret!,
+    redirectUri: x.redirectUri!,
+    apiBaseUrl: x.apiBaseUrl.replace(/\/$/, ''),
+    identityBaseUrl: x.identityBaseUrl.replace(/\/$/, ''),
+    scopes: XERO_SCOPES,
+  };
+}
+
+/** Xero's consent page lives on login.xero.com; any other identity host serves all endpoints itself. */
+function authorizationEndpoint(identityBaseUrl: string): string {
+  return identityBaseUrl === 'https://identity.xero.com'
+    ? 'https://login.xero.com/identity/connect/authorize'
+    : `${identityBaseUrl}/connect/authorize`;
+}
+
+export function createXeroClient(s: XeroSettings, state?: string): XeroClient {
+  const client = new XeroClient({
+    clientId: s.clientId,
+    clientSecret: s.clientSecret,
+    redirectUris: [s.redirectUri],
+    scopes: s.scopes,
+    state,
+  });
+  const issuer = new Issuer({
+    issuer: s.identityBaseUrl,
+    authorization_endpoint: authorizationEndpoint(s.identityBaseUrl),
+    token_endpoint: `${s.identityBaseUrl}/connect/token`,
+    revocation_endpoint: `${s.identityBaseUrl}/connect/revocation`,
+    jwks_uri: `${s.identityBaseUrl}/.well-known/openid-configuration/jwks`,
+  });
+  client.openIdClient = new issuer.Client({
+    client_id: s.clientId,
+    client_secret: s.clientSecret,
+    redirect_uris: [s.redirectUri],
+  });
+  client.accountingApi.basePath = `${s.apiBaseUrl}/api.xro/2.0`;
+  return client;
+}
+
+export interface XeroTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  scope?: string;
+}
+
+export function tokensFrom(set: TokenSet): XeroTokens {
+  if (!set.access_token || !set.refresh_token)
+    throw new UpstreamError('Xero', 'the token response had no access or refresh token (is offline_access granted?)');
+  return {
+    accessToken: set.access_token,
+    refreshToken: set.refresh_token,
+    expiresAt: set.expires_at ? set.expires_at * 1000 : Date.now() + 1_800_000,
+    scope: set.scope,
+  };
+}
+
+/** openid-client's OPError for a dead grant. */
+export function isInvalidGrant(err: unknown): boolean {
+  return (err as { error?: string })?.error === 'invalid_grant';
+}
+
+export interface XeroConnection {
+  id: string;
+  tenantId: string;
+  tenantType: string;
+  tenantName: string | null;
+}
+
+/** The organisations a token's grant covers (GET /connections). */
+export async function listConnections(s: XeroSettings, accessToken: string): Promise<XeroConnection[]> {
+  const res = await fetch(`${s.apiBaseUrl}/connections`, { headers: { authorization: `Bearer ${accessToken}` } });
+  if (!res.ok) throw new UpstreamError('Xero', `listing connections failed with HTTP ${res.status}`);
+  const rows = (await res.json()) as XeroConnection[];
+  return rows.filter((r) => r.tenantType === 'ORGANISATION');
+}
+
+export async function deleteConnection(s: XeroSettings, accessToken: string, connectionId: string): Promise<void> {
+  const res = await fetch(`${s.apiBaseUrl}/connections/${encodeURIComponent(connectionId)}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  if (!res.ok && res.status !== 404) throw new UpstreamError('Xero', `disconnecting failed with HTTP ${res.status}`);
+}
+
+/** What xero-node rejects with: a JSON string of `{ response: { statusCode, headers, body } }`, or an Error. */
+export interface XeroFailure {
+  status: number;
+  headers: Record<string, unknown>;
+  message: string;
+}
+
+export function xeroFailure(err: unknown): XeroFailure {
+  let parsed: unknown = err;
+  if (typeof err === 'string') {
+    try {
+      parsed = JSON.parse(err);
+    } catch {
+      return { status: 0, headers: {}, message: err };
+    }
+  }
+  const r = (
+    parsed as { response?: { statusCode?: number; status?: number; headers?: Record<string, unknown>; body?: unknown } }
+  )?.response;
+  if (!r) return { status: 0, headers: {}, message: err instanceof Error ? err.message : String(err) };
+  const body = r.body;
+  const detail =
+    typeof body === 'string'
+      ? body
+      : ((body as { Detail?: string; Title?: string; Message?: string })?.Detail ??
+        (body as { Title?: string })?.Title ??
+        (body as { Message?: string })?.Message ??
+        '');
+  return { status: r.statusCode ?? r.status ?? 0, headers: r.headers ?? {}, message: String(detail).slice(0, 300) };
+}
+
+export interface CallHooks {
+  limiter: RateLimiter;
+  /** A 401: refresh the token (single-flight) and return the new one. */
+  onUnauthorized: () => Promise<string>;
+  onWait?: (ms: number) => void;
+  onRetry?: (reason: string) => void;
+  timeoutMs?: number;
+}
+
+const RETRIES = 5;
+
+/**
+ * One Accounting API call under the organisation's limiter: waits for room, retries 429s after
+ * `Retry-After`, 5xx and dropped connections with backoff, and a 401 once after a token refresh.
+ */
+export async function callXero<T>(
+  client: XeroClient,
+  hooks: CallHooks,
+  fn: () => Promise<{ response: { data: unknown; headers: Record<string, unknown> }; body: T }>,
+): Promise<{ data: Record<string, unknown>; headers: Record<string, unknown> }> {
+  let refreshed = false;
+  for (let attempt = 0; ; attempt++) {
+    await hooks.limiter.acquire(hooks.onWait);
+    let failure: XeroFailure;
+    try {
+      const result = await withTimeout(fn(), hooks.timeoutMs ?? 60_000);
+      hooks.limiter.release(result.response.headers);
+      return { data: result.response.data as Record<string, unknown>, headers: result.response.headers };
+    } catch (err) {
+      failure = xeroFailure(err);
+      hooks.limiter.release(failure.headers);
+    }
+    if (failure.status === 429) {
+      const problem = String(failure.headers['x-rate-limit-problem'] ?? 'minute');
+      await hooks.limiter.throttled(Number(failure.headers['retry-after'] ?? 1), problem, hooks.onWait);
+      attempt--;
+      continue;
+    }
+    if (failure.status === 401 && !refreshed) {
+      refreshed = true;
+      client.accountingApi.accessToken = await hooks.onUnauthorized();
+      continue;
+    }
+    if (failure.status === 401 || failure.status === 403)
+      throw new ReauthRequiredError(
+        'Xero',
+        `access to this organisation was refused (${failure.message || failure.status}); reconnect Xero.`,
+        'connection',
+      );
+    const transient = failure.status === 0 || failure.status >= 500;
+    if (!transient || attempt >= RETRIES)
+      throw new UpstreamError('Xero', `HTTP ${failure.status || 'connection failed'}: ${failure.message}`, {
+        status: failure.status,
+      });
+    hooks.onRetry?.(`HTTP ${failure.status || 'connection failed'}`);
+    await new Promise((r) => setTimeout(r, Math.min(8_000, 250 * 2 ** attempt)));
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Xero within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

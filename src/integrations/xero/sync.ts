@@ -1,0 +1,601 @@
+/**
+ * Incremental Xero sync of one connection (one organisation → one business).
+ *
+ * Per entity, a pass fetches every record modified since the entity's cursor, in pages of the largest
+ * size Xero serves, ordered by the record's id (a stable order: a record changed mid-pass stays where
+ * it was, so no page shifts and nothing is skipped). Each page is written in one transaction together
+ * with the cursor's page number, so a crashed sync resumes after the last committed page. When the pass
+ * ends, the cursor moves to the server time its first page reported, less an overlap for Xero's
+ * eventual consistency; re-fetched records are unchanged and write nothing.
+ *
+ * Every run is recorded in `sync_runs`; `sync_mappings` keeps Xero id → local row for each record.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { XeroClient } from 'xero-node';
+import type { SealingKey } from '../../auth/secrets';
+import { getBusiness } from '../../db/businesses';
+import { type Database, type Db, withBusiness } from '../../db/client';
+import {
+  accounts,
+  contacts,
+  integrationAccounts,
+  invoices,
+  syncCursors,
+  syncMappings,
+  syncRuns,
+  transactions,
+} from '../../db/schema';
+import { resolveIds, type SourceTable } from '../../db/upsert';
+import { ConflictError, DomainError, ReauthRequiredError } from '../../errors';
+import type { Logger } from '../../logger';
+import { callXero, createXeroClient, type XeroSettings } from './client';
+import { xeroConnection } from './connect';
+import { ingestXero, parseXeroDate, xeroDay } from './mappers';
+import { orgLimiter, type RateLimiter } from './rate-limit';
+import { xeroAccessToken } from './tokens';
+import type { XeroBatch } from './types';
+
+/** Xero serves at most 1,000 records a page (the `pageSize` parameter). */
+export const XERO_MAX_PAGE_SIZE = 1000;
+/** Re-read this much before the last pass's server time: Xero's lists are eventually consistent. */
+const OVERLAP_MS = 60_000;
+/** A running sync with no heartbeat for this long was interrupted (crash, kill). */
+const STALE_MS = 2 * 60_000;
+
+type Fetch = (
+  c: XeroClient,
+  tenant: string,
+  since: Date | undefined,
+  page: number,
+  size: number,
+) => Promise<{ response: { data: unknown; headers: Record<string, unknown> }; body: unknown }>;
+
+interface EntitySpec {
+  /** The collection's name in the API and in `sync_cursors.entity`. */
+  name: string;
+  idField: string;
+  batchKey: keyof XeroBatch;
+  paged: boolean;
+  fetch: Fetch;
+  /** The local rows a record becomes, as (table, external id): the first is what `sync_mappings` points at. */
+  rows: (id: string) => [SourceTable, string][];
+}
+
+// Argument lists follow xero-node 20's AccountingApi signatures.
+export const ENTITIES: EntitySpec[] = [
+  {
+    name: 'Accounts',
+    idField: 'AccountID',
+    batchKey: 'accounts',
+    paged: false,
+    fetch: (c, t, since) => c.accountingApi.getAccounts(t, since, undefined, 'AccountID ASC'),
+    rows: (id) => [[accounts, id]],
+  },
+  {
+    name: 'Contacts',
+    idField: 'ContactID',
+    batchKey: 'contacts',
+    paged: true,
+    fetch: (c, t, since, page, size) =>
+      c.accountingApi.getContacts(
+        t,
+        since,
+        undefined,
+        'ContactID ASC',
+        undefined,
+        page,
+        true,
+        undefined,
+        undefined,
+        size,
+      ),
+    rows: (id) => [[contacts, id]],
+  },
+  {
+    name: 'Invoices',
+    idField: 'InvoiceID',
+    batchKey: 'invoices',
+    paged: true,
+    fetch: (c, t, since, page, size) =>
+      c.accountingApi.getInvoices(
+        t,
+        since,
+        undefined,
+        'InvoiceID ASC',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        page,
+        true,
+        undefined,
+        undefined,
+        undefined,
+        size,
+      ),
+    rows: (id) => [
+      [invoices, id],
+      [transactions, `invoice:${id}`],
+    ],
+  },
+  {
+    name: 'CreditNotes',
+    idField: 'CreditNoteID',
+    batchKey: 'creditNotes',
+    paged: true,
+    fetch: (c, t, since, page, size) =>
+      c.accountingApi.getCreditNotes(t, since, undefined, 'CreditNoteID ASC', page, undefined, size),
+    rows: (id) => [
+      [invoices, id],
+      [transactions, `creditnote:${id}`],
+    ],
+  },
+  {
+    name: 'Payments',
+    idField: 'PaymentID',
+    batchKey: 'payments',
+    paged: true,
+    fetch: (c, t, since, page, size) => c.accountingApi.getPayments(t, since, undefined, 'PaymentID ASC', page, size),
+    rows: (id) => [[transactions, `payment:${id}`]],
+  },
+  {
+    name: 'BankTransactions',
+    idField: 'BankTransactionID',
+    batchKey: 'bankTransactions',
+    paged: true,
+    fetch: (c, t, since, page, size) =>
+      c.accountingApi.getBankTransactions(t, since, undefined, 'BankTransactionID ASC', page, undefined, size),
+    rows: (id) => [[transactions, `banktxn:${id}`]],
+  },
+  {
+    name: 'BankTransfers',
+    idField: 'BankTransferID',
+    batchKey: 'bankTransfers',
+    paged: false,
+    fetch: (c, t, since) => c.accountingApi.getBankTransfers(t, since, undefined, 'BankTransferID ASC'),
+    rows: (id) => [
+      [transactions, `transfer:${id}:from`],
+      [transactions, `transfer:${id}:to`],
+    ],
+  },
+];
+
+export type SyncMode = 'full' | 'incremental' | 'webhook';
+
+export interface SyncProgress {
+  entity: string;
+  page: number;
+  records: number;
+  written: number;
+  waits: number;
+  waitedMs: number;
+}
+
+export interface EntityCounts {
+  calls: number;
+  pages: number;
+  records: number;
+  /** Records that were new or changed. */
+  changed: number;
+  failed: number;
+}
+
+export interface SyncResult {
+  runId: string;
+  connectionId: string;
+  businessId: string;
+  status: 'succeeded' | 'failed';
+  error?: string;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  entities: Record<string, EntityCounts>;
+  calls: number;
+  waits: number;
+  waitedMs: number;
+  retries: number;
+  durationMs: number;
+  /** Dates of records that changed: the periods whose figures need refreshing. */
+  changedDates: string[];
+}
+
+export interface SyncDeps {
+  database: Database;
+  settings: XeroSettings;
+  keys: SealingKey[];
+  logger: Logger;
+  /** Per-organisation limiter; default: Xero's published limits (shared app budget). */
+  limiter?: RateLimiter;
+  pageSize?: number;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+const limiters = new Map<string, RateLimiter>();
+function limiterFor(tenantId: string): RateLimiter {
+  const l = limiters.get(tenantId) ?? orgLimiter();
+  limiters.set(tenantId, l);
+  return l;
+}
+
+interface Connection {
+  id: string;
+  businessId: string;
+  tenantId: string;
+  grantId: string;
+  name: string | null;
+}
+
+async function loadConnection(db: Db, businessId: string, connectionId: string): Promise<Connection> {
+  const row = await xeroConnection(db, businessId, connectionId);
+  if (row.status !== 'active' || !row.grantId)
+    throw new ReauthRequiredError(
+      'Xero',
+      `${row.statusMessage ?? `the connection is ${row.status}.`} Reconnect Xero to sync again.`.replace(/^Xero: /, ''),
+      'connection',
+    );
+  return { id: row.id, businessId, tenantId: row.externalId, grantId: row.grantId, name: row.name };
+}
+
+/** Claim the connection for one sync: refuse while another is alive, close interrupted ones. */
+async function startRun(db: Db, c: Connection, mode: SyncMode): Promise<string> {
+  return withBusiness(db, c.businessId, async (tx) => {
+    await tx
+      .select({ id: integrationAccounts.id })
+      .from(integrationAccounts)
+      .where(eq(integrationAccounts.id, c.id))
+      .for('update');
+    const running = await tx
+      .select()
+      .from(syncRuns)
+      .where(and(eq(syncRuns.integrationAccountId, c.id), eq(syncRuns.status, 'running')));
+    for (const r of running) {
+      const beat = (r.heartbeatAt ?? r.startedAt).getTime();
+      if (Date.now() - beat < STALE_MS)
+        throw new ConflictError(`A sync of ${c.name ?? 'this connection'} is already running (run ${r.id}).`, {
+          runId: r.id,
+        });
+      await tx
+        .update(syncRuns)
+        .set({
+          status: 'failed',
+          finishedAt: new Date(),
+          error: 'Interrupted (no heartbeat); the next run resumed it.',
+        })
+        .where(eq(syncRuns.id, r.id));
+    }
+    const [run] = await tx
+      .insert(syncRuns)
+      .values({ businessId: c.businessId, integrationAccountId: c.id, provider: 'xero', mode, heartbeatAt: new Date() })
+      .returning({ id: syncRuns.id });
+    return run!.id;
+  });
+}
+
+/**
+ * Sync one Xero connection. Safe to re-run at any time and after any crash: it resumes where the last
+ * committed page left off and writes only what changed. `full` re-reads everything (still writing
+ * only differences).
+ */
+export async function syncXero(
+  deps: SyncDeps,
+  businessId: string,
+  connectionId: string,
+  mode: SyncMode = 'incremental',
+): Promise<SyncResult> {
+  const { db } = deps.database;
+  const business = await getBusiness(db, businessId);
+  const conn = await loadConnection(db, businessId, connectionId);
+  const runId = await startRun(db, conn, mode);
+  const started = performance.now();
+  const limiter = deps.limiter ?? limiterFor(conn.tenantId);
+  const pageSize = Math.min(deps.pageSize ?? XERO_MAX_PAGE_SIZE, XERO_MAX_PAGE_SIZE);
+  const log = deps.logger.child({ component: 'xero-sync', businessId, connectionId, runId });
+  const client = createXeroClient(deps.settings);
+  const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
+  // The SDK's accessToken is write-only: keep our own copy to tell Xero's refresh which token failed.
+  let token = await xeroAccessToken(tokenDeps, conn.grantId);
+  client.accountingApi.accessToken = token;
+
+  const entities: Record<string, EntityCounts> = {};
+  const changedDates = new Set<string>();
+  const stats = { calls: 0, waits: 0, waitedMs: 0, retries: 0 };
+  let current = { entity: 'Organisation', page: 0, records: 0, written: 0 };
+  const progress = () => deps.onProgress?.({ ...current, waits: stats.waits, waitedMs: stats.waitedMs });
+  const hooks = {
+    limiter,
+    onUnauthorized: async () => {
+      token = await xeroAccessToken(tokenDeps, conn.grantId, token);
+      return token;
+    },
+    onWait: (ms: number) => {
+      stats.waits++;
+      stats.waitedMs += ms;
+      progress();
+    },
+    onRetry: (reason: string) => {
+      stats.retries++;
+      log.warn({ reason }, 'retrying a Xero call');
+    },
+  };
+  const call = (fn: () => ReturnType<Fetch>) => {
+    stats.calls++;
+    return callXero(client, hooks, fn);
+  };
+  const ctx = { id: business.id, baseCurrency: business.baseCurrency };
+
+  let error: unknown;
+  try {
+    const org = await call(() => client.accountingApi.getOrganisations(conn.tenantId));
+    const organisation = (org.data.Organisations as XeroBatch['organisation'][])[0];
+    await withBusiness(db, businessId, (tx) => ingestXero(tx, ctx, { organisation }));
+    ctx.baseCurrency = organisation?.BaseCurrency ?? ctx.baseCurrency;
+
+    for (const spec of ENTITIES) {
+      const counts: EntityCounts = { calls: 0, pages: 0, records: 0, changed: 0, failed: 0 };
+      entities[spec.name] = counts;
+      current = { entity: spec.name, page: 0, records: 0, written: 0 };
+      progress();
+      const cursor = await readCursor(db, conn, spec.name, mode);
+      const fetchPage = (page: number) => {
+        counts.calls++;
+        const p = call(() => spec.fetch(client, conn.tenantId, cursor.since, page, pageSize));
+        p.catch(() => undefined); // a prefetched page may never be awaited if the current one fails
+        return p;
+      };
+      let page = cursor.page + 1;
+      let next = fetchPage(spec.paged ? page : 1);
+      for (;;) {
+        const res = await next;
+        const records = (res.data[spec.name] as Record<string, unknown>[] | undefined) ?? [];
+        // Xero says which page size it applied; a full page means there may be another.
+        // With `pagination.pageCount` it also says whether this was the last.
+        const pagination = res.data.pagination as { pageSize?: number; pageCount?: number } | undefined;
+        const served = pagination?.pageSize ?? pageSize;
+        const last = pagination?.pageCount !== undefined && page >= pagination.pageCount;
+        const full = spec.paged && !last && records.length > 0 && records.length >= served;
+        // Start fetching the next page while this one is written.
+        if (full) next = fetchPage(page + 1);
+        const pending = cursor.pending ?? pendingFrom(res.data.DateTimeUTC);
+        const r = await commitPage(db, conn, ctx, spec, records, {
+          runId,
+          since: cursor.since,
+          page: full ? page : 0,
+          done: !full,
+          pending,
+        });
+        cursor.pending = pending;
+        counts.pages++;
+        counts.records += records.length;
+        counts.changed += r.changed;
+        counts.failed += r.failed.length;
+        for (const d of r.dates) changedDates.add(d);
+        if (r.failed.length) log.warn({ entity: spec.name, failed: r.failed.slice(0, 5) }, 'records could not be read');
+        current = { entity: spec.name, page, records: counts.records, written: counts.changed };
+        progress();
+        if (!full) break;
+        page++;
+      }
+    }
+  } catch (err) {
+    error = err;
+    // A refused refresh already marked the whole grant (tokens.ts); a refused call marks this organisation.
+    if (err instanceof ReauthRequiredError && err.details?.scope === 'connection')
+      await withBusiness(db, businessId, (tx) =>
+        tx
+          .update(integrationAccounts)
+          .set({ status: 'needs_reauth', statusMessage: err.message.replace(/^Xero: /, ''), updatedAt: new Date() })
+          .where(eq(integrationAccounts.id, conn.id)),
+      );
+  }
+
+  const totals = Object.values(entities).reduce(
+    (a, e) => ({ records: a.records + e.records, changed: a.changed + e.changed, failed: a.failed + e.failed }),
+    { records: 0, changed: 0, failed: 0 },
+  );
+  const durationMs = Math.round(performance.now() - started);
+  const message = error
+    ? error instanceof DomainError
+      ? error.message
+      : String((error as Error)?.message ?? error)
+    : undefined;
+  const result: SyncResult = {
+    runId,
+    connectionId,
+    businessId,
+    status: error ? 'failed' : 'succeeded',
+    ...(message ? { error: message } : {}),
+    processed: totals.records,
+    succeeded: totals.records - totals.failed,
+    failed: totals.failed,
+    skipped: totals.records - totals.failed - totals.changed,
+    entities,
+    ...stats,
+    durationMs,
+    changedDates: [...changedDates].sort(),
+  };
+  await withBusiness(db, businessId, async (tx) => {
+    await tx
+      .update(syncRuns)
+      .set({
+        status: result.status,
+        finishedAt: new Date(),
+        durationMs,
+        processed: result.processed,
+        succeeded: result.succeeded,
+        failed: result.failed,
+        skipped: result.skipped,
+        details: { entities, calls: stats.calls, waits: stats.waits, waitedMs: stats.waitedMs, retries: stats.retries },
+        error: message ?? null,
+      })
+      .where(eq(syncRuns.id, runId));
+    if (!error)
+      await tx.update(integrationAccounts).set({ lastSyncedAt: new Date() }).where(eq(integrationAccounts.id, conn.id));
+  });
+  log.info(
+    { status: result.status, records: totals.records, changed: totals.changed, ms: durationMs },
+    'xero sync finished',
+  );
+  if (error) throw error;
+  return result;
+}
+
+function pendingFrom(serverTime: unknown): string {
+  const at = typeof serverTime === 'string' ? parseXeroDate(serverTime) : new Date();
+  return new Date(at.getTime() - OVERLAP_MS).toISOString();
+}
+
+interface CursorState {
+  since: Date | undefined;
+  /** The last committed page of the pass in progress (0: none). */
+  page: number;
+  pending: string | undefined;
+}
+
+async function readCursor(db: Db, c: Connection, entity: string, mode: SyncMode): Promise<CursorState> {
+  const [row] = await withBusiness(db, c.businessId, (tx) =>
+    tx
+      .select()
+      .from(syncCursors)
+      .where(and(eq(syncCursors.integrationAccountId, c.id), eq(syncCursors.entity, entity))),
+  );
+  // A pass in progress resumes with its own starting point, whatever the mode.
+  if (row && row.page > 0)
+    return {
+      since: row.cursor ? new Date(row.cursor) : undefined,
+      page: row.page,
+      pending: row.pendingCursor ?? undefined,
+    };
+  if (mode === 'full' || !row?.cursor) return { since: undefined, page: 0, pending: undefined };
+  return { since: new Date(row.cursor), page: 0, pending: undefined };
+}
+
+interface PageResult {
+  changed: number;
+  failed: { id: string; message: string }[];
+  dates: string[];
+}
+
+/**
+ * Write one page and move the cursor, atomically. A page that will not ingest as a whole is retried
+ * record by record (each in a savepoint), so one unreadable record is counted as failed, not fatal.
+ */
+async function commitPage(
+  db: Db,
+  c: Connection,
+  ctx: { id: string; baseCurrency: string },
+  spec: EntitySpec,
+  records: Record<string, unknown>[],
+  at: { runId: string; since: Date | undefined; page: number; done: boolean; pending: string },
+): Promise<PageResult> {
+  return withBusiness(db, c.businessId, async (tx) => {
+    const written = new Set<string>();
+    const failed: PageResult['failed'] = [];
+    const ok: Record<string, unknown>[] = [];
+    if (records.length) {
+      try {
+        await tx.transaction(async (sp) => {
+          const r = await ingestXero(sp as unknown as Db, ctx, { [spec.batchKey]: records });
+          for (const id of r.writtenIds) written.add(id);
+        });
+        ok.push(...records);
+      } catch {
+        for (const rec of records) {
+          try {
+            await tx.transaction(async (sp) => {
+              const r = await ingestXero(sp as unknown as Db, ctx, { [spec.batchKey]: [rec] });
+              for (const id of r.writtenIds) written.add(id);
+            });
+            ok.push(rec);
+          } catch (err) {
+            failed.push({ id: String(rec[spec.idField]), message: err instanceof Error ? err.message : String(err) });
+          }
+        }
+      }
+    }
+    const { changed, dates } = await maintainMappings(tx, c, spec, ok, written);
+    const cursorValues = at.done
+      ? { cursor: at.pending, page: 0, pendingCursor: null }
+      : { cursor: at.since?.toISOString() ?? null, page: at.page, pendingCursor: at.pending };
+    await tx
+      .insert(syncCursors)
+      .values({ businessId: c.businessId, integrationAccountId: c.id, entity: spec.name, ...cursorValues })
+      .onConflictDoUpdate({
+        target: [syncCursors.businessId, syncCursors.integrationAccountId, syncCursors.entity],
+        set: { ...cursorValues, updatedAt: new Date() },
+      });
+    await tx.update(syncRuns).set({ heartbeatAt: new Date() }).where(eq(syncRuns.id, at.runId));
+    return { changed, failed, dates };
+  });
+}
+
+/** Xero id → local row, and which records changed (any of their rows written). */
+async function maintainMappings(
+  tx: Db,
+  c: Connection,
+  spec: EntitySpec,
+  records: Record<string, unknown>[],
+  written: Set<string>,
+): Promise<{ changed: number; dates: string[] }> {
+  if (records.length === 0) return { changed: 0, dates: [] };
+  const keys = records.map((r) => spec.rows(String(r[spec.idField])));
+  const byTable = new Map<SourceTable, string[]>();
+  for (const rows of keys) for (const [table, ext] of rows) byTable.set(table, [...(byTable.get(table) ?? []), ext]);
+  const local = new Map<SourceTable, Map<string, string>>();
+  for (const [table, exts] of byTable) local.set(table, await resolveIds(tx, table, c.businessId, 'xero', exts));
+
+  let changed = 0;
+  const dates = new Set<string>();
+  const mappings: (typeof syncMappings.$inferInsert)[] = [];
+  records.forEach((rec, i) => {
+    const ids = keys[i]!.map(([table, ext]) => local.get(table)?.get(ext));
+    if (ids.some((id) => id && written.has(id))) {
+      changed++;
+      if (typeof rec.Date === 'string') dates.add(xeroDay(rec.Date));
+    }
+    const first = ids[0];
+    if (!first) return;
+    const updated = rec.UpdatedDateUTC ?? rec.CreatedDateUTC;
+    mappings.push({
+      businessId: c.businessId,
+      integrationAccountId: c.id,
+      entityType: spec.name,
+      externalId: String(rec[spec.idField]),
+      localId: first,
+      externalUpdatedAt: typeof updated === 'string' ? parseXeroDate(updated) : null,
+    });
+  });
+  for (let i = 0; i < mappings.length; i += 5_000) {
+    await tx
+      .insert(syncMappings)
+      .values(mappings.slice(i, i + 5_000))
+      .onConflictDoUpdate({
+        target: [
+          syncMappings.businessId,
+          syncMappings.integrationAccountId,
+          syncMappings.entityType,
+          syncMappings.externalId,
+        ],
+        set: {
+          localId: sql`excluded.local_id`,
+          externalUpdatedAt: sql`excluded.external_updated_at`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`(${syncMappings.localId}, ${syncMappings.externalUpdatedAt}) is distinct from (excluded.local_id, excluded.external_updated_at)`,
+      });
+  }
+  return { changed, dates: [...dates] };
+}
+
+/** Active Xero connections of a business (or of every business when none is given). */
+export async function xeroConnections(
+  db: Db,
+  businessId: string,
+): Promise<{ id: string; name: string | null; status: string }[]> {
+  return withBusiness(db, businessId, (tx) =>
+    tx
+      .select({ id: integrationAccounts.id, name: integrationAccounts.name, status: integrationAccounts.status })
+      .from(integrationAccounts)
+      .where(and(eq(integrationAccounts.businessId, businessId), eq(integrationAccounts.provider, 'xero'))),
+  );
+}
