@@ -17,8 +17,17 @@ import { refreshAfterChange, refreshInsights } from './domain/insights';
 import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
 import { createApp, type JobsHolder } from './http/app';
 import { listen } from './http/server';
+import { listConnections } from './integrations/connections';
 import { importStatement } from './integrations/csv/import';
 import type { DateFormat } from './integrations/csv/parse';
+import {
+  disconnectXero,
+  type SyncProgress,
+  signState,
+  syncXero,
+  xeroConfigured,
+  xeroSyncDeps,
+} from './integrations/xero';
 import { startJobs } from './jobs';
 import { scrubString } from './logger';
 import { serveStdio } from './mcp/stdio';
@@ -107,7 +116,12 @@ program
 
     // The job queue starts after the service answers (its first start creates pg-boss's schema); until
     // then, imports refresh their figures inline.
-    startJobs(database, logger, { work: true })
+    startJobs(database, logger, {
+      work: true,
+      ...(xeroConfigured(config)
+        ? { xero: { deps: xeroSyncDeps(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes } }
+        : {}),
+    })
       .then((started) => {
         jobs.current = started;
       })
@@ -519,6 +533,150 @@ importCmd
       await rt.close();
     }
   });
+
+const connect = program.command('connect').description('connect an accounting or payments service');
+
+connect
+  .command('xero')
+  .description('print a link that connects Xero organisations (open it while `cfo serve` runs)')
+  .option(
+    '--business <id>',
+    'the business the first new organisation maps to (default: a new business per organisation)',
+  )
+  .action(async (opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const { config } = rt;
+      xeroSyncDeps(config, rt.database, rt.logger); // names the missing setting, if any
+      if (opts.business) await getBusiness(rt.database.db, opts.business);
+      const ticket = signState(
+        { key: config.encryption.key, keyId: config.encryption.keyId },
+        { purpose: 'ticket', ...(opts.business ? { businessId: opts.business } : {}) },
+      );
+      const origin = new URL(config.xero.redirectUri!).origin;
+      process.stdout.write(`${origin}/connect/xero?ticket=${ticket}\n`);
+      process.stderr.write(
+        'Open the link within 15 minutes, with the service running, and tick the organisations to connect.\n',
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('connections')
+  .description('list connections (Xero organisations, CSV sources) and their last sync')
+  .option('--business <id>', 'business id (default: every business)')
+  .action(async (opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const businesses = opts.business
+        ? [await getBusiness(rt.database.db, opts.business)]
+        : await listBusinesses(rt.database.db);
+      for (const b of businesses) {
+        const rows = await listConnections(rt.database.db, b.id);
+        for (const r of rows)
+          process.stdout.write(
+            `${r.id}  ${b.name}  ${r.provider.padEnd(6)} ${(r.name ?? '').padEnd(28)} ${r.status.padEnd(12)} ${
+              r.lastSyncedAt ? `synced ${r.lastSyncedAt.toISOString()}` : 'never synced'
+            }${r.statusMessage && r.status !== 'active' ? `  (${r.statusMessage})` : ''}\n`,
+          );
+      }
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('disconnect')
+  .description('disconnect a Xero organisation: revoke access, delete the tokens (the synced books stay)')
+  .argument('<connection-id>', 'from `cfo connections`')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (connectionId: string, opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const xero = xeroSyncDeps(rt.config, rt.database, rt.logger);
+      await disconnectXero(
+        { db: rt.database.db, settings: xero.settings, keys: xero.keys },
+        business.id,
+        connectionId,
+        {
+          type: 'system',
+          channel: 'cli',
+        },
+      );
+      process.stdout.write(`Disconnected ${connectionId}.\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('sync')
+  .description('sync Xero now, in the foreground, with progress (incremental unless --full)')
+  .option('--business <id>', 'business id (default: every business with a Xero connection)')
+  .option('--full', 're-read everything from Xero (still writes only what changed)')
+  .action(async (opts: { business?: string; full?: boolean }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const businesses = opts.business
+        ? [await getBusiness(rt.database.db, opts.business)]
+        : await listBusinesses(rt.database.db);
+      const xero = xeroSyncDeps(rt.config, rt.database, rt.logger);
+      let synced = 0;
+      let failed = 0;
+      for (const b of businesses) {
+        for (const c of await listConnections(rt.database.db, b.id)) {
+          if (c.provider !== 'xero') continue;
+          if (c.status !== 'active') {
+            process.stderr.write(`${c.name}: skipped, ${c.status}${c.statusMessage ? ` (${c.statusMessage})` : ''}\n`);
+            failed++;
+            continue;
+          }
+          try {
+            const r = await syncXero(
+              { ...xero, onProgress: syncProgress(c.name ?? c.id) },
+              b.id,
+              c.id,
+              opts.full ? 'full' : 'incremental',
+            );
+            if (process.stderr.isTTY) process.stderr.write('\n');
+            const business = await getBusiness(rt.database.db, b.id);
+            if (r.changedDates.length)
+              await withBusiness(rt.database.db, b.id, (tx) =>
+                refreshAfterChange(tx, business, { dates: r.changedDates }),
+              );
+            process.stdout.write(
+              `${c.name}: ${r.processed.toLocaleString('en-US')} records read, ${(r.processed - r.skipped - r.failed).toLocaleString('en-US')} new or changed, ${r.failed} failed; ${r.calls} API calls, ${r.waits} rate-limit waits (${(r.waitedMs / 1000).toFixed(1)} s), ${(r.durationMs / 1000).toFixed(1)} s.\n`,
+            );
+            synced++;
+          } catch (err) {
+            if (process.stderr.isTTY) process.stderr.write('\n');
+            if (!(err instanceof DomainError)) throw err;
+            process.stderr.write(`${c.name}: ${err.message}\n`);
+            failed++;
+          }
+        }
+      }
+      if (synced + failed === 0)
+        throw new NotFoundError('No Xero connection yet: connect one with `cfo connect xero`.');
+      if (failed) process.exitCode = 1;
+    } finally {
+      await rt.close();
+    }
+  });
+
+function syncProgress(name: string) {
+  const tty = process.stderr.isTTY;
+  let last = '';
+  return (p: SyncProgress) => {
+    const line = `${name}: ${p.entity.padEnd(17)} page ${String(p.page).padStart(3)}  ${p.records.toLocaleString('en-US').padStart(8)} rows  ${p.written.toLocaleString('en-US').padStart(8)} changed  ${p.waits} waits (${(p.waitedMs / 1000).toFixed(1)} s)`;
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (p.entity !== last || p.page % 10 === 0) process.stderr.write(`${line}\n`);
+    last = p.entity;
+  };
+}
 
 program.addOption(new Option('--version').hideHelp()).on('option:version', () => {
   process.stdout.write('0.1.0\n');

@@ -48,6 +48,12 @@ export const EnvSchema = z.object({
   XERO_WEBHOOK_KEY: optionalString,
   XERO_API_BASE_URL: optionalUrl.default('https://api.xero.com'),
   XERO_IDENTITY_BASE_URL: optionalUrl.default('https://identity.xero.com'),
+  XERO_SYNC_INTERVAL_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes (5–1440)' })
+    .int({ error: 'must be a whole number of minutes (5–1440)' })
+    .min(5, { error: 'must be at least 5 minutes' })
+    .max(1440, { error: 'must be at most 1440 minutes (a day)' })
+    .default(30),
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE_URL: optionalUrl,
@@ -72,6 +78,8 @@ export interface Config {
     webhookKey: string | undefined;
     apiBaseUrl: string;
     identityBaseUrl: string;
+    /** Incremental sync of every connection this often. */
+    syncIntervalMinutes: number;
   };
   stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBaseUrl: string | undefined };
 }
@@ -134,6 +142,7 @@ export function loadConfig(
       webhookKey: e.XERO_WEBHOOK_KEY,
       apiBaseUrl: stripSlash(e.XERO_API_BASE_URL ?? 'https://api.xero.com'),
       identityBaseUrl: stripSlash(e.XERO_IDENTITY_BASE_URL ?? 'https://identity.xero.com'),
+      syncIntervalMinutes: e.XERO_SYNC_INTERVAL_MINUTES,
     },
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,

@@ -17,13 +17,14 @@ import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
 import { registerCategorizationRoutes } from './categorization';
 import { registerChatRoutes } from './chat';
+import { registerConnectionApiRoutes } from './connections';
 
 /** Largest request body accepted on the API and MCP routes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 type AuthEnv = AppEnv & { Variables: AppEnv['Variables'] & { key: VerifiedKey } };
 
-function presentedKey(c: Context): string | undefined {
+export function presentedKey(c: Context): string | undefined {
   const auth = c.req.header('authorization');
   if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
   return c.req.header('x-api-key')?.trim() || undefined;
@@ -129,6 +130,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   });
 
   registerCategorizationRoutes(api, deps);
+  registerConnectionApiRoutes(api, deps);
   registerChatRoutes(api, { ...deps, model: deps.model ?? createModel(deps.config.anthropic, logger) });
 
   /** MCP over Streamable HTTP (stateless). */

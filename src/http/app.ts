@@ -13,6 +13,7 @@ import { DomainError, RateLimitedError } from '../errors';
 import type { Jobs } from '../jobs';
 import type { Logger } from '../logger';
 import { registerApiRoutes } from './api';
+import { registerConnectRoutes } from './connections';
 import { registerWebhookRoutes } from './webhooks';
 
 export interface AppDeps {
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   registerWebhookRoutes(app, deps);
+  registerConnectRoutes(app, deps);
   registerApiRoutes(app, deps);
 
   app.notFound((c) =>

@@ -3,8 +3,8 @@
  * src/integrations/stripe/webhooks.ts), storage in src/integrations/inbound-events.ts.
  *
  * Xero: 401 with an empty body when `x-xero-signature` does not match, 200 with an empty body when it does —
- * intent-to-receive probes included — well within Xero's 5 s; the stored events wait for the sync to
- * re-fetch what they name. Stripe: 400 and nothing stored when the signature fails; otherwise the event is
+ * intent-to-receive probes included — well within Xero's 5 s; the `xero.events` job re-fetches what the
+ * stored events name (src/integrations/xero/events.ts). Stripe: 400 and nothing stored when the signature fails; otherwise the event is
  * stored once and the `stripe.events` job applies it (src/integrations/stripe/events.ts).
  */
 import type { Hono } from 'hono';
@@ -36,6 +36,9 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     // Signed but not JSON: acknowledged all the same (Xero would retry forever otherwise), and logged.
     if (!events) logger.warn('Xero webhook: signed body is not JSON');
     else if (events.length) logger.info({ events: events.length }, 'Xero webhook events stored');
+    // Re-fetching what they name is the worker's job; without a queue they wait for the next sync.
+    const businesses = new Set((events ?? []).map((e) => e.businessId).filter((b): b is string => Boolean(b)));
+    for (const b of businesses) await deps.jobs?.current?.enqueueXeroEvents(b);
     return c.body(null, 200);
   });
 

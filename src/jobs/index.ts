@@ -7,16 +7,35 @@
  *     recommendations) — `{ businessId, dates, kinds? }`.
  *   - `stripe.events`: apply a business's stored Stripe webhook events, then refresh what they changed —
  *     `{ businessId }`.
+ *   - `xero.sync`: sync one Xero connection, then refresh what changed — `{ businessId, connectionId, mode }`;
+ *     one pending per connection.
+ *   - `xero.events`: re-fetch what a business's stored Xero webhook events name — `{ businessId }`.
+ *   - `xero.schedule`: every `intervalMinutes` (cron), an incremental `xero.sync` for each active connection.
  */
+
+import { and, eq } from 'drizzle-orm';
 import PgBoss from 'pg-boss';
 import { getBusiness } from '../db/businesses';
-import { type Database, withBusiness } from '../db/client';
+import { type Database, withBusiness, withSystem } from '../db/client';
+import { integrationAccounts } from '../db/schema';
 import { refreshAfterChange } from '../domain/insights';
+import { ConflictError, ReauthRequiredError } from '../errors';
 import { processStripeEvents } from '../integrations/stripe/events';
+import { processXeroEvents } from '../integrations/xero/events';
+import { type SyncDeps, syncXero } from '../integrations/xero/sync';
 import type { Logger } from '../logger';
 
 export const REFRESH_QUEUE = 'insights.refresh';
 export const STRIPE_EVENTS_QUEUE = 'stripe.events';
+export const XERO_SYNC_QUEUE = 'xero.sync';
+export const XERO_EVENTS_QUEUE = 'xero.events';
+export const XERO_SCHEDULE_QUEUE = 'xero.schedule';
+
+export interface XeroSyncJob {
+  businessId: string;
+  connectionId: string;
+  mode: 'full' | 'incremental';
+}
 
 export interface RefreshJob {
   businessId: string;
@@ -27,6 +46,8 @@ export interface RefreshJob {
 export interface Jobs {
   enqueueRefresh(job: RefreshJob): Promise<string | null>;
   enqueueStripeEvents(businessId: string): Promise<string | null>;
+  enqueueXeroSync(job: XeroSyncJob): Promise<string | null>;
+  enqueueXeroEvents(businessId: string): Promise<string | null>;
   /** Waits for a job to finish (tests, `cfo` commands that want the result); false on failure or timeout. */
   waitFor(id: string, timeoutMs?: number, queue?: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -38,6 +59,8 @@ export interface JobOptions {
   pollingIntervalSeconds?: number;
   /** "Today" for the refresh; tests pin it. */
   today?: () => string;
+  /** Xero sync settings; without them the Xero queues exist but nothing is scheduled. */
+  xero?: { deps: SyncDeps; intervalMinutes: number };
 }
 
 function bossFor(database: Database): PgBoss {
@@ -67,6 +90,7 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
   await boss.start();
   await boss.createQueue(REFRESH_QUEUE);
   await boss.createQueue(STRIPE_EVENTS_QUEUE);
+  for (const q of [XERO_SYNC_QUEUE, XERO_EVENTS_QUEUE, XERO_SCHEDULE_QUEUE]) await boss.createQueue(q);
   log.info({ ms: Math.round(performance.now() - started), work: Boolean(opts.work) }, 'job queue started');
 
   if (opts.work) {
@@ -113,7 +137,55 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
     );
   }
 
+  const refreshInline = async (businessId: string, dates: string[]) => {
+    if (!dates.length) return;
+    const business = await getBusiness(database.db, businessId);
+    await withBusiness(database.db, businessId, (tx) =>
+      refreshAfterChange(tx, business, { dates }, opts.today ? { asOf: opts.today() } : {}),
+    );
+  };
+  const sendXeroSync = (job: XeroSyncJob) =>
+    boss.send(XERO_SYNC_QUEUE, job, {
+      singletonKey: job.connectionId,
+      retryLimit: 3,
+      retryDelay: 60,
+      retryBackoff: true,
+      expireInMinutes: 120,
+    });
+
+  if (opts.work && opts.xero) {
+    const { deps, intervalMinutes } = opts.xero;
+    const poll = { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2, batchSize: 1 };
+    await boss.work<XeroSyncJob>(XERO_SYNC_QUEUE, poll, async ([job]) => {
+      const { businessId, connectionId, mode } = job!.data;
+      try {
+        const r = await syncXero(deps, businessId, connectionId, mode);
+        await refreshInline(businessId, r.changedDates);
+      } catch (err) {
+        // A connection that needs reconnecting is not retried: only a person can fix it.
+        if (err instanceof ReauthRequiredError || err instanceof ConflictError) {
+          log.warn({ job: job!.id, businessId, connectionId, reason: err.message }, 'xero sync skipped');
+          return;
+        }
+        throw err;
+      }
+    });
+    await boss.work<{ businessId: string }>(XERO_EVENTS_QUEUE, poll, async ([job]) => {
+      const r = await processXeroEvents(deps, job!.data.businessId);
+      await refreshInline(job!.data.businessId, r.changedDates);
+      log.info({ job: job!.id, events: r.events, failed: r.failed }, 'Xero events applied');
+      if (r.failed) throw new Error(`${r.failed} Xero events could not be applied yet`);
+    });
+    await boss.work(XERO_SCHEDULE_QUEUE, poll, async () => {
+      for (const c of await activeXeroConnections(database)) await sendXeroSync({ ...c, mode: 'incremental' });
+    });
+    await boss.schedule(XERO_SCHEDULE_QUEUE, cronEvery(intervalMinutes));
+  }
+
   return {
+    enqueueXeroSync: sendXeroSync,
+    enqueueXeroEvents: (businessId) =>
+      boss.send(XERO_EVENTS_QUEUE, { businessId }, { singletonKey: businessId, retryLimit: 5, retryBackoff: true }),
     enqueueStripeEvents: (businessId) =>
       // One pending run per business is enough: it applies every stored event.
       boss.send(STRIPE_EVENTS_QUEUE, { businessId }, { singletonKey: businessId, retryLimit: 5, retryBackoff: true }),
@@ -131,4 +203,27 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
     },
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };
+}
+
+/** A cron expression for "every n minutes" (n divides an hour or a day; otherwise the nearest that does). */
+export function cronEvery(minutes: number): string {
+  if (minutes < 60) {
+    const n = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30].reduce((a, b) =>
+      Math.abs(b - minutes) < Math.abs(a - minutes) ? b : a,
+    );
+    return n === 1 ? '* * * * *' : `*/${n} * * * *`;
+  }
+  const hours = [1, 2, 3, 4, 6, 8, 12, 24].reduce((a, b) =>
+    Math.abs(b * 60 - minutes) < Math.abs(a * 60 - minutes) ? b : a,
+  );
+  return hours === 24 ? '0 0 * * *' : `0 */${hours} * * *`;
+}
+
+async function activeXeroConnections(database: Database): Promise<{ businessId: string; connectionId: string }[]> {
+  return withSystem(database.db, (tx) =>
+    tx
+      .select({ businessId: integrationAccounts.businessId, connectionId: integrationAccounts.id })
+      .from(integrationAccounts)
+      .where(and(eq(integrationAccounts.provider, 'xero'), eq(integrationAccounts.status, 'active'))),
+  );
 }

@@ -293,6 +293,11 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
       if (one.length === 0) return json(res, 404, { Title: 'Not found', Status: 404 });
       return json(res, 200, { ...envelope, [collection]: one });
     }
+    const ids = url.searchParams.get('IDs');
+    if (ids) {
+      const wanted = new Set(ids.split(','));
+      rows = rows.filter((r) => wanted.has(String(r[spec.id])));
+    }
     const since = req.headers['if-modified-since'];
     if (since) {
       const ms = Date.parse(String(since));

@@ -24,21 +24,37 @@ function stateKey(key: SealingKey): Buffer {
   return createHmac('sha256', key.key).update('cfo-agent xero oauth state v1').digest();
 }
 
+/**
+ * `state` rides the OAuth round trip; a `ticket` is the link `cfo connect xero` prints, which lets a
+ * browser without an API key start the round trip. Neither passes for the other.
+ */
+export type StatePurpose = 'state' | 'ticket';
+
 export interface StateClaims {
   businessId?: string;
+  purpose: StatePurpose;
   nonce: string;
   exp: number;
 }
 
-export function signState(key: SealingKey, claims: { businessId?: string }, ttlMs = STATE_TTL_MS): string {
+export function signState(
+  key: SealingKey,
+  claims: { businessId?: string; purpose?: StatePurpose },
+  ttlMs = STATE_TTL_MS,
+): string {
   const body = Buffer.from(
-    JSON.stringify({ ...claims, nonce: randomBytes(9).toString('base64url'), exp: Date.now() + ttlMs }),
+    JSON.stringify({
+      ...claims,
+      purpose: claims.purpose ?? 'state',
+      nonce: randomBytes(9).toString('base64url'),
+      exp: Date.now() + ttlMs,
+    }),
   ).toString('base64url');
   const sig = createHmac('sha256', stateKey(key)).update(body).digest('base64url');
   return `${body}.${sig}`;
 }
 
-export function verifyState(key: SealingKey, state: string | undefined): StateClaims {
+export function verifyState(key: SealingKey, state: string | undefined, purpose: StatePurpose = 'state'): StateClaims {
   const [body, sig] = (state ?? '').split('.');
   if (!body || !sig)
     throw new InvalidInputError('The Xero callback has no valid state; start again from /connect/xero.');
@@ -49,8 +65,14 @@ export function verifyState(key: SealingKey, state: string | undefined): StateCl
       'The Xero callback state was not issued by this service; start again from /connect/xero.',
     );
   const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StateClaims;
+  if (claims.purpose !== purpose)
+    throw new InvalidInputError(`This ${purpose === 'ticket' ? 'link' : 'state'} was issued for something else.`);
   if (claims.exp < Date.now())
-    throw new InvalidInputError('The Xero sign-in took too long (over 15 minutes); start again.');
+    throw new InvalidInputError(
+      purpose === 'ticket'
+        ? 'This connect link has expired (15 minutes); run `cfo connect xero` again.'
+        : 'The Xero sign-in took too long (over 15 minutes); start again.',
+    );
   return claims;
 }
 

@@ -10,6 +10,7 @@
  *
  * Every run is recorded in `sync_runs`; `sync_mappings` keeps Xero id → local row for each record.
  */
+import { hostname } from 'node:os';
 import { and, eq, sql } from 'drizzle-orm';
 import type { XeroClient } from 'xero-node';
 import type { SealingKey } from '../../auth/secrets';
@@ -237,6 +238,21 @@ async function loadConnection(db: Db, businessId: string, connectionId: string):
   return { id: row.id, businessId, tenantId: row.externalId, grantId: row.grantId, name: row.name };
 }
 
+type RunOwner = { owner?: { host?: string; pid?: number } };
+
+/** A run is alive while its heartbeat is fresh, unless it ran on this machine in a process that is gone. */
+function alive(details: RunOwner): boolean {
+  const o = details?.owner;
+  if (!o?.pid || o.host !== hostname()) return true;
+  if (o.pid === process.pid) return true;
+  try {
+    process.kill(o.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Claim the connection for one sync: refuse while another is alive, close interrupted ones. */
 async function startRun(db: Db, c: Connection, mode: SyncMode): Promise<string> {
   return withBusiness(db, c.businessId, async (tx) => {
@@ -251,7 +267,7 @@ async function startRun(db: Db, c: Connection, mode: SyncMode): Promise<string> 
       .where(and(eq(syncRuns.integrationAccountId, c.id), eq(syncRuns.status, 'running')));
     for (const r of running) {
       const beat = (r.heartbeatAt ?? r.startedAt).getTime();
-      if (Date.now() - beat < STALE_MS)
+      if (Date.now() - beat < STALE_MS && alive(r.details as RunOwner))
         throw new ConflictError(`A sync of ${c.name ?? 'this connection'} is already running (run ${r.id}).`, {
           runId: r.id,
         });
@@ -266,10 +282,33 @@ async function startRun(db: Db, c: Connection, mode: SyncMode): Promise<string> 
     }
     const [run] = await tx
       .insert(syncRuns)
-      .values({ businessId: c.businessId, integrationAccountId: c.id, provider: 'xero', mode, heartbeatAt: new Date() })
+      .values({
+        businessId: c.businessId,
+        integrationAccountId: c.id,
+        provider: 'xero',
+        mode,
+        heartbeatAt: new Date(),
+        details: { owner: { host: hostname(), pid: process.pid } },
+      })
       .returning({ id: syncRuns.id });
     return run!.id;
   });
+}
+
+/** What a sync's body works with: the authorized client under the organisation's limiter, and the tallies. */
+interface Run {
+  db: Db;
+  runId: string;
+  conn: Connection;
+  client: XeroClient;
+  ctx: { id: string; baseCurrency: string };
+  mode: SyncMode;
+  pageSize: number;
+  entities: Record<string, EntityCounts>;
+  changedDates: Set<string>;
+  log: Logger;
+  call: (fn: () => ReturnType<Fetch>) => Promise<{ data: Record<string, unknown>; headers: Record<string, unknown> }>;
+  progress: (p: { entity: string; page: number; records: number; written: number }) => void;
 }
 
 /**
@@ -281,7 +320,105 @@ export async function syncXero(
   deps: SyncDeps,
   businessId: string,
   connectionId: string,
-  mode: SyncMode = 'incremental',
+  mode: 'full' | 'incremental' = 'incremental',
+): Promise<SyncResult> {
+  return runSync(deps, businessId, connectionId, mode, allEntities);
+}
+
+/**
+ * Re-fetch the records webhook events named (Xero sends ids, never data), as a `webhook` run. Only
+ * invoices and contacts have events; they do not move the cursors.
+ */
+export async function syncXeroResources(
+  deps: SyncDeps,
+  businessId: string,
+  connectionId: string,
+  ids: { Invoices?: string[]; Contacts?: string[] },
+): Promise<SyncResult> {
+  return runSync(deps, businessId, connectionId, 'webhook', async (run) => {
+    for (const spec of ENTITIES.filter((e) => e.name === 'Contacts' || e.name === 'Invoices')) {
+      const wanted = [...new Set(ids[spec.name as 'Invoices' | 'Contacts'] ?? [])];
+      const counts: EntityCounts = { calls: 0, pages: 0, records: 0, changed: 0, failed: 0 };
+      run.entities[spec.name] = counts;
+      // Xero takes ids as a comma-separated list; 50 at a time keeps the URL short.
+      for (let i = 0; i < wanted.length; i += 50) {
+        const chunk = wanted.slice(i, i + 50);
+        counts.calls++;
+        const res = await run.call(() =>
+          spec.name === 'Invoices'
+            ? run.client.accountingApi.getInvoices(run.conn.tenantId, undefined, undefined, undefined, chunk)
+            : run.client.accountingApi.getContacts(run.conn.tenantId, undefined, undefined, undefined, chunk),
+        );
+        const records = (res.data[spec.name] as Record<string, unknown>[] | undefined) ?? [];
+        const r = await commitPage(run.db, run.conn, run.ctx, spec, records, { runId: run.runId });
+        tally(run, counts, records.length, r);
+      }
+    }
+  });
+}
+
+function tally(run: Run, counts: EntityCounts, records: number, r: PageResult) {
+  counts.pages++;
+  counts.records += records;
+  counts.changed += r.changed;
+  counts.failed += r.failed.length;
+  for (const d of r.dates) run.changedDates.add(d);
+  if (r.failed.length) run.log.warn({ failed: r.failed.slice(0, 5) }, 'records could not be read');
+}
+
+/** Every entity, each in passes from its cursor. */
+async function allEntities(run: Run): Promise<void> {
+  const { db, conn, client, ctx, pageSize, call } = run;
+  const org = await call(() => client.accountingApi.getOrganisations(conn.tenantId));
+  const organisation = (org.data.Organisations as XeroBatch['organisation'][])[0];
+  await withBusiness(db, conn.businessId, (tx) => ingestXero(tx, ctx, { organisation }));
+  ctx.baseCurrency = organisation?.BaseCurrency ?? ctx.baseCurrency;
+
+  for (const spec of ENTITIES) {
+    const counts: EntityCounts = { calls: 0, pages: 0, records: 0, changed: 0, failed: 0 };
+    run.entities[spec.name] = counts;
+    run.progress({ entity: spec.name, page: 0, records: 0, written: 0 });
+    const cursor = await readCursor(db, conn, spec.name, run.mode);
+    const fetchPage = (page: number) => {
+      counts.calls++;
+      const p = call(() => spec.fetch(client, conn.tenantId, cursor.since, page, pageSize));
+      p.catch(() => undefined); // a prefetched page may never be awaited if the current one fails
+      return p;
+    };
+    let page = cursor.page + 1;
+    let next = fetchPage(spec.paged ? page : 1);
+    for (;;) {
+      const res = await next;
+      const records = (res.data[spec.name] as Record<string, unknown>[] | undefined) ?? [];
+      // Xero says which page size it applied; a full page means there may be another.
+      // With `pagination.pageCount` it also says whether this was the last.
+      const pagination = res.data.pagination as { pageSize?: number; pageCount?: number } | undefined;
+      const served = pagination?.pageSize ?? pageSize;
+      const last = pagination?.pageCount !== undefined && page >= pagination.pageCount;
+      const full = spec.paged && !last && records.length > 0 && records.length >= served;
+      // Start fetching the next page while this one is written.
+      if (full) next = fetchPage(page + 1);
+      const pending = cursor.pending ?? pendingFrom(res.data.DateTimeUTC);
+      const r = await commitPage(db, conn, ctx, spec, records, {
+        runId: run.runId,
+        cursor: { since: cursor.since, page: full ? page : 0, done: !full, pending },
+      });
+      cursor.pending = pending;
+      tally(run, counts, records.length, r);
+      run.progress({ entity: spec.name, page, records: counts.records, written: counts.changed });
+      if (!full) break;
+      page++;
+    }
+  }
+}
+
+/** Claim the connection, authorize, run `work`, and record the run whatever happens. */
+async function runSync(
+  deps: SyncDeps,
+  businessId: string,
+  connectionId: string,
+  mode: SyncMode,
+  work: (run: Run) => Promise<void>,
 ): Promise<SyncResult> {
   const { db } = deps.database;
   const business = await getBusiness(db, businessId);
@@ -294,11 +431,8 @@ export async function syncXero(
   const client = createXeroClient(deps.settings);
   const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
   // The SDK's accessToken is write-only: keep our own copy to tell Xero's refresh which token failed.
-  let token = await xeroAccessToken(tokenDeps, conn.grantId);
-  client.accountingApi.accessToken = token;
+  let token: string | undefined;
 
-  const entities: Record<string, EntityCounts> = {};
-  const changedDates = new Set<string>();
   const stats = { calls: 0, waits: 0, waitedMs: 0, retries: 0 };
   let current = { entity: 'Organisation', page: 0, records: 0, written: 0 };
   const progress = () => deps.onProgress?.({ ...current, waits: stats.waits, waitedMs: stats.waitedMs });
@@ -324,59 +458,30 @@ export async function syncXero(
   };
   const ctx = { id: business.id, baseCurrency: business.baseCurrency };
 
+  const run: Run = {
+    db,
+    runId,
+    conn,
+    client,
+    ctx,
+    mode,
+    pageSize,
+    entities: {},
+    changedDates: new Set(),
+    log,
+    call,
+    progress: (p) => {
+      current = p;
+      progress();
+    },
+  };
+  const { entities, changedDates } = run;
+
   let error: unknown;
   try {
-    const org = await call(() => client.accountingApi.getOrganisations(conn.tenantId));
-    const organisation = (org.data.Organisations as XeroBatch['organisation'][])[0];
-    await withBusiness(db, businessId, (tx) => ingestXero(tx, ctx, { organisation }));
-    ctx.baseCurrency = organisation?.BaseCurrency ?? ctx.baseCurrency;
-
-    for (const spec of ENTITIES) {
-      const counts: EntityCounts = { calls: 0, pages: 0, records: 0, changed: 0, failed: 0 };
-      entities[spec.name] = counts;
-      current = { entity: spec.name, page: 0, records: 0, written: 0 };
-      progress();
-      const cursor = await readCursor(db, conn, spec.name, mode);
-      const fetchPage = (page: number) => {
-        counts.calls++;
-        const p = call(() => spec.fetch(client, conn.tenantId, cursor.since, page, pageSize));
-        p.catch(() => undefined); // a prefetched page may never be awaited if the current one fails
-        return p;
-      };
-      let page = cursor.page + 1;
-      let next = fetchPage(spec.paged ? page : 1);
-      for (;;) {
-        const res = await next;
-        const records = (res.data[spec.name] as Record<string, unknown>[] | undefined) ?? [];
-        // Xero says which page size it applied; a full page means there may be another.
-        // With `pagination.pageCount` it also says whether this was the last.
-        const pagination = res.data.pagination as { pageSize?: number; pageCount?: number } | undefined;
-        const served = pagination?.pageSize ?? pageSize;
-        const last = pagination?.pageCount !== undefined && page >= pagination.pageCount;
-        const full = spec.paged && !last && records.length > 0 && records.length >= served;
-        // Start fetching the next page while this one is written.
-        if (full) next = fetchPage(page + 1);
-        const pending = cursor.pending ?? pendingFrom(res.data.DateTimeUTC);
-        const r = await commitPage(db, conn, ctx, spec, records, {
-          runId,
-          since: cursor.since,
-          page: full ? page : 0,
-          done: !full,
-          pending,
-        });
-        cursor.pending = pending;
-        counts.pages++;
-        counts.records += records.length;
-        counts.changed += r.changed;
-        counts.failed += r.failed.length;
-        for (const d of r.dates) changedDates.add(d);
-        if (r.failed.length) log.warn({ entity: spec.name, failed: r.failed.slice(0, 5) }, 'records could not be read');
-        current = { entity: spec.name, page, records: counts.records, written: counts.changed };
-        progress();
-        if (!full) break;
-        page++;
-      }
-    }
+    token = await xeroAccessToken(tokenDeps, conn.grantId);
+    client.accountingApi.accessToken = token;
+    await work(run);
   } catch (err) {
     error = err;
     // A refused refresh already marked the whole grant (tokens.ts); a refused call marks this organisation.
@@ -425,7 +530,14 @@ export async function syncXero(
         succeeded: result.succeeded,
         failed: result.failed,
         skipped: result.skipped,
-        details: { entities, calls: stats.calls, waits: stats.waits, waitedMs: stats.waitedMs, retries: stats.retries },
+        details: {
+          owner: { host: hostname(), pid: process.pid },
+          entities,
+          calls: stats.calls,
+          waits: stats.waits,
+          waitedMs: stats.waitedMs,
+          retries: stats.retries,
+        },
         error: message ?? null,
       })
       .where(eq(syncRuns.id, runId));
@@ -486,7 +598,7 @@ async function commitPage(
   ctx: { id: string; baseCurrency: string },
   spec: EntitySpec,
   records: Record<string, unknown>[],
-  at: { runId: string; since: Date | undefined; page: number; done: boolean; pending: string },
+  at: { runId: string; cursor?: { since: Date | undefined; page: number; done: boolean; pending: string } },
 ): Promise<PageResult> {
   return withBusiness(db, c.businessId, async (tx) => {
     const written = new Set<string>();
@@ -514,16 +626,19 @@ async function commitPage(
       }
     }
     const { changed, dates } = await maintainMappings(tx, c, spec, ok, written);
-    const cursorValues = at.done
-      ? { cursor: at.pending, page: 0, pendingCursor: null }
-      : { cursor: at.since?.toISOString() ?? null, page: at.page, pendingCursor: at.pending };
-    await tx
-      .insert(syncCursors)
-      .values({ businessId: c.businessId, integrationAccountId: c.id, entity: spec.name, ...cursorValues })
-      .onConflictDoUpdate({
-        target: [syncCursors.businessId, syncCursors.integrationAccountId, syncCursors.entity],
-        set: { ...cursorValues, updatedAt: new Date() },
-      });
+    const k = at.cursor;
+    if (k) {
+      const cursorValues = k.done
+        ? { cursor: k.pending, page: 0, pendingCursor: null }
+        : { cursor: k.since?.toISOString() ?? null, page: k.page, pendingCursor: k.pending };
+      await tx
+        .insert(syncCursors)
+        .values({ businessId: c.businessId, integrationAccountId: c.id, entity: spec.name, ...cursorValues })
+        .onConflictDoUpdate({
+          target: [syncCursors.businessId, syncCursors.integrationAccountId, syncCursors.entity],
+          set: { ...cursorValues, updatedAt: new Date() },
+        });
+    }
     await tx.update(syncRuns).set({ heartbeatAt: new Date() }).where(eq(syncRuns.id, at.runId));
     return { changed, failed, dates };
   });
@@ -585,17 +700,4 @@ async function maintainMappings(
       });
   }
   return { changed, dates: [...dates] };
-}
-
-/** Active Xero connections of a business (or of every business when none is given). */
-export async function xeroConnections(
-  db: Db,
-  businessId: string,
-): Promise<{ id: string; name: string | null; status: string }[]> {
-  return withBusiness(db, businessId, (tx) =>
-    tx
-      .select({ id: integrationAccounts.id, name: integrationAccounts.name, status: integrationAccounts.status })
-      .from(integrationAccounts)
-      .where(and(eq(integrationAccounts.businessId, businessId), eq(integrationAccounts.provider, 'xero'))),
-  );
 }

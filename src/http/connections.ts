@@ -1,0 +1,210 @@
+/**
+ * Connections over HTTP.
+ *
+ * Public (the browser's side of OAuth):
+ *   - `GET /connect/xero?ticket=…` (the link `cfo connect xero` prints) or with an API key (`admin`) →
+ *     302 to Xero's consent screen with a signed state naming the business.
+ *   - `GET /connect/xero/callback` → exchanges the code, maps each organisation to a business, queues a
+ *     full sync of each, and shows a short HTML page saying what was connected.
+ *
+ * With an API key (`/v1`, the key's business):
+ *   - `GET /v1/connections` — the business's connections and their last sync.
+ *   - `POST /v1/connections/xero` (`admin`) → `{ url }` to send a user to Xero's consent screen.
+ *   - `POST /v1/connections/{id}/sync` (`write`), body `{ "mode": "incremental" | "full" }` → queued (202).
+ *   - `DELETE /v1/connections/{id}` (`admin`) — disconnect (revoke and delete the tokens; the books stay).
+ *   - `GET /v1/sync-runs?limit=` — recent sync runs with their counts.
+ */
+import { desc, eq } from 'drizzle-orm';
+import type { Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import { z } from 'zod';
+import { describeZodError } from '../../tools/define';
+import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
+import type { Actor } from '../db/audit';
+import { withBusiness } from '../db/client';
+import { syncRuns } from '../db/schema';
+import { DomainError, ForbiddenError, InvalidInputError, UnauthorizedError } from '../errors';
+import { listConnections } from '../integrations/connections';
+import {
+  completeXeroConnection,
+  consentUrl,
+  disconnectXero,
+  syncXero,
+  verifyState,
+  xeroConfigured,
+  xeroSyncDeps,
+} from '../integrations/xero';
+import { xeroConnection } from '../integrations/xero/connect';
+import { presentedKey } from './api';
+import type { AppDeps, AppEnv } from './app';
+
+type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
+
+const SyncBody = z.object({ mode: z.enum(['incremental', 'full']).default('incremental') });
+
+const need = (key: VerifiedKey, scope: 'write' | 'admin', what: string) => {
+  if (!key.scopes.includes(scope) && !key.scopes.includes('admin'))
+    throw new ForbiddenError(`${what} needs the "${scope}" scope.`);
+};
+
+export function registerConnectRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
+  const { config, database, logger } = deps;
+  const sealing = () => ({ key: config.encryption.key, keyId: config.encryption.keyId });
+
+  /** Queue a sync (or, with no queue running, start it in the background) — never inside the request. */
+  const startSync = async (businessId: string, connectionId: string, mode: 'incremental' | 'full') => {
+    const queue = deps.jobs?.current;
+    if (queue) return { queued: await queue.enqueueXeroSync({ businessId, connectionId, mode }) };
+    void syncXero(xeroSyncDeps(config, database, logger), businessId, connectionId, mode).catch((err) =>
+      logger.warn({ err, businessId, connectionId }, 'background xero sync failed'),
+    );
+    return { queued: null, started: true };
+  };
+
+  app.get('/connect/xero', async (c) => {
+    if (!xeroConfigured(config)) throw new DomainError('not_configured', 503, notConfigured);
+    const ticket = c.req.query('ticket');
+    let businessId: string | undefined;
+    if (ticket) businessId = verifyState(sealing(), ticket, 'ticket').businessId;
+    else {
+      const key = await verifyApiKey(database.db, presentedKey(c)).catch(() => {
+        throw new UnauthorizedError(
+          'Open the link `cfo connect xero` prints, or call with an API key that has the admin scope.',
+        );
+      });
+      need(key, 'admin', 'Connecting Xero');
+      businessId = key.businessId;
+    }
+    return c.redirect(await consentUrl(xeroSyncDeps(config, database, logger).settings, sealing(), businessId), 302);
+  });
+
+  app.get('/connect/xero/callback', async (c) => {
+    if (!xeroConfigured(config)) throw new DomainError('not_configured', 503, notConfigured);
+    const xero = xeroSyncDeps(config, database, logger);
+    const actor: Actor = { type: 'user', channel: 'web' };
+    try {
+      const connected = await completeXeroConnection(
+        { db: database.db, settings: xero.settings, keys: xero.keys },
+        c.req.url,
+        actor,
+      );
+      for (const org of connected) await startSync(org.businessId, org.connectionId, 'full');
+      return c.html(
+        page(
+          'Xero connected',
+          html`<p>Connected ${connected.length === 1 ? 'one organisation' : `${connected.length} organisations`}; the first sync has started.</p>
+            <ul>
+              ${connected.map(
+                (o) =>
+                  html`<li><strong>${o.name}</strong> → business <code>${o.businessId}</code>${o.createdBusiness ? ' (new)' : ''}</li>`,
+              )}
+            </ul>
+            <p>Follow progress with <code>cfo connections</code> or <code>GET /v1/sync-runs</code>.</p>`,
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      logger.warn({ reason: err.message }, 'xero callback refused');
+      return c.html(page('Xero was not connected', html`<p>${err.message}</p>`), err.status as 400);
+    }
+  });
+}
+
+export function registerConnectionApiRoutes(api: Hono<KeyEnv>, deps: AppDeps): void {
+  const { config, database, logger } = deps;
+  const actorOf = (c: Context<KeyEnv>): Actor => ({ type: 'api_key', id: c.get('key').keyId, channel: 'http' });
+
+  api.get('/v1/connections', async (c) => {
+    const key = c.get('key');
+    return c.json({ connections: await listConnections(database.db, key.businessId) });
+  });
+
+  api.post('/v1/connections/xero', async (c) => {
+    const key = c.get('key');
+    need(key, 'admin', 'Connecting Xero');
+    if (!xeroConfigured(config)) throw new DomainError('not_configured', 503, notConfigured);
+    const xero = xeroSyncDeps(config, database, logger);
+    return c.json({ url: await consentUrl(xero.settings, xero.keys[0]!, key.businessId) });
+  });
+
+  api.post('/v1/connections/:id/sync', async (c) => {
+    const key = c.get('key');
+    need(key, 'write', 'Starting a sync');
+    const text = await c.req.text();
+    let raw: unknown = {};
+    try {
+      raw = text.trim() ? JSON.parse(text) : {};
+    } catch {
+      throw new InvalidInputError('The body is not valid JSON.');
+    }
+    const body = SyncBody.safeParse(raw);
+    if (!body.success) throw new InvalidInputError(describeZodError(body.error));
+    const conn = await xeroConnection(database.db, key.businessId, c.req.param('id'));
+    if (conn.status !== 'active')
+      throw new DomainError(
+        'reauth_required',
+        409,
+        `${conn.statusMessage ?? 'This connection is not active.'} Reconnect Xero.`,
+      );
+    const queue = deps.jobs?.current;
+    if (!queue) {
+      const r = await syncXero(xeroSyncDeps(config, database, logger), key.businessId, conn.id, body.data.mode);
+      return c.json({ status: r.status, run: r });
+    }
+    const jobId = await queue.enqueueXeroSync({
+      businessId: key.businessId,
+      connectionId: conn.id,
+      mode: body.data.mode,
+    });
+    return c.json({ status: 'queued', jobId }, 202);
+  });
+
+  api.delete('/v1/connections/:id', async (c) => {
+    const key = c.get('key');
+    need(key, 'admin', 'Disconnecting');
+    const xero = xeroSyncDeps(config, database, logger);
+    await disconnectXero(
+      { db: database.db, settings: xero.settings, keys: xero.keys },
+      key.businessId,
+      c.req.param('id'),
+      actorOf(c),
+    );
+    return c.json({ status: 'disconnected' });
+  });
+
+  api.get('/v1/sync-runs', async (c) => {
+    const key = c.get('key');
+    const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? 20) || 20));
+    const runs = await withBusiness(database.db, key.businessId, (tx) =>
+      tx
+        .select()
+        .from(syncRuns)
+        .where(eq(syncRuns.businessId, key.businessId))
+        .orderBy(desc(syncRuns.startedAt))
+        .limit(limit),
+    );
+    return c.json({ runs });
+  });
+}
+
+const notConfigured =
+  'Xero is not configured: set XERO_CLIENT_ID, XERO_CLIENT_SECRET and XERO_REDIRECT_URI (README, "Connecting Xero").';
+
+function page(title: string, body: unknown) {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · cfo-agent</title>
+        <style>
+          body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1d2430; }
+          code { background: #f2f4f7; padding: 0 0.25rem; border-radius: 3px; }
+        </style>
+      </head>
+      <body>
+        <h1>${title}</h1>
+        ${body}
+      </body>
+    </html>`;
+}
