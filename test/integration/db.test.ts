@@ -73,10 +73,14 @@ describe('migrations', () => {
       expect(byName.get(table), table).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
       expect(Number(byName.get(table)!.policies), table).toBeGreaterThan(0);
     }
-    // Every table except users is business-owned.
+    // Every table except users is business-owned, or system-only: integration_grants holds token sets that
+    // span businesses, and its forced policy admits only system code.
     expect([...byName.keys()].filter((n) => !(TENANT_TABLES as readonly string[]).includes(n)).sort()).toEqual([
+      'integration_grants',
       'users',
     ]);
+    expect(byName.get('integration_grants')).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+    expect(Number(byName.get('integration_grants')!.policies)).toBe(1);
   });
 
   it('has the vector extension', async () => {

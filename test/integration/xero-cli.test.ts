@@ -107,7 +107,10 @@ describe('cfo sync', () => {
       const want = org.data.BankTransactions.reduce((a, r) => a.plus(new D(String(r.Total))), new D(0)).toFixed(2);
       expect(got).toEqual({ n: ROWS, distinct_ids: ROWS, total: want });
       const runs = await withBusiness(database.db, businessId, (tx) =>
-        queryRows<{ status: string; error: string | null }>(tx, sql`select status, error from sync_runs order by started_at`),
+        queryRows<{ status: string; error: string | null }>(
+          tx,
+          sql`select status, error from sync_runs order by started_at`,
+        ),
       );
       expect(runs.map((r) => r.status)).toEqual(['failed', 'succeeded']);
       expect(runs[0]!.error).toMatch(/Interrupted/);

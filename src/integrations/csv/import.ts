@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { type Db, withBusiness } from '../../db/client';
 import { accounts, syncRuns, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
+import { linkPayouts } from '../../domain/payouts';
 import { InvalidInputError } from '../../errors';
 import { DATE_FORMAT_NAMES, type DateFormat, parseStatement, StatementError } from './parse';
 
@@ -98,6 +99,7 @@ export async function importStatement(
     );
     const addedRows = rows.filter((r) => !before.has(r.externalId));
     const added = addedRows.length;
+    if (added) await linkPayouts(tx, business.id);
     const [run] = await tx
       .insert(syncRuns)
       .values({

@@ -6,6 +6,7 @@
 import type { Db } from '../../db/client';
 import { contacts, subscriptions, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
+import { linkPayouts } from '../../domain/payouts';
 import { D, type Dec, fromMinor, toDb } from '../../money';
 
 type Expandable<T> = string | T;
@@ -378,5 +379,7 @@ export async function ingestStripe(
     ...(batch.balanceTransactions ?? []).map((t) => mapFee(business, t)).filter((r): r is TxRow => r !== null),
   ];
   written += (await upsertBySourceKey(tx, transactions, rows)).written;
+  // A payout and its bank deposit are one movement: link them as soon as both are here.
+  if (batch.payouts?.length) await linkPayouts(tx, business.id);
   return { transactions: rows.length, written };
 }

@@ -6,6 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { accounts, businesses, contacts, invoices, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
+import { linkPayouts } from '../../domain/payouts';
 import { InvalidInputError } from '../../errors';
 import { D, fromApiNumber, toDb } from '../../money';
 import type {
@@ -500,6 +501,8 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
   for (const t of bts) txRows.push(mapBankTransaction(business, t, refs));
   for (const t of tfs) txRows.push(...mapBankTransfer(business, t, refs));
   keep(await upsertBySourceKey(tx, transactions, txRows));
+  // A Stripe payout and its bank deposit are one movement: link them as soon as both are here.
+  if (bts.length) await linkPayouts(tx, business.id);
   return {
     accounts: acc.length,
     contacts: con.length,
