@@ -10,7 +10,6 @@
  *
  * Every run is recorded in `sync_runs`; `sync_mappings` keeps Xero id → local row for each record.
  */
-import { hostname } from 'node:os';
 import { and, eq, sql } from 'drizzle-orm';
 import type { XeroClient } from 'xero-node';
 import type { SealingKey } from '../../auth/secrets';
@@ -23,12 +22,12 @@ import {
   invoices,
   syncCursors,
   syncMappings,
-  syncRuns,
   transactions,
 } from '../../db/schema';
 import { resolveIds, type SourceTable } from '../../db/upsert';
-import { ConflictError, DomainError, ReauthRequiredError } from '../../errors';
+import { DomainError, ReauthRequiredError } from '../../errors';
 import type { Logger } from '../../logger';
+import { finishRun, heartbeat, startRun } from '../sync-runs';
 import { callXero, createXeroClient, type XeroSettings } from './client';
 import { xeroConnection } from './connect';
 import { ingestXero, parseXeroDate, xeroDay } from './mappers';
@@ -40,8 +39,6 @@ import type { XeroBatch } from './types';
 export const XERO_MAX_PAGE_SIZE = 1000;
 /** Re-read this much before the last pass's server time: Xero's lists are eventually consistent. */
 const OVERLAP_MS = 60_000;
-/** A running sync with no heartbeat for this long was interrupted (crash, kill). */
-const STALE_MS = 2 * 60_000;
 
 type Fetch = (
   c: XeroClient,
@@ -238,63 +235,6 @@ async function loadConnection(db: Db, businessId: string, connectionId: string):
   return { id: row.id, businessId, tenantId: row.externalId, grantId: row.grantId, name: row.name };
 }
 
-type RunOwner = { owner?: { host?: string; pid?: number } };
-
-/** A run is alive while its heartbeat is fresh, unless it ran on this machine in a process that is gone. */
-function alive(details: RunOwner): boolean {
-  const o = details?.owner;
-  if (!o?.pid || o.host !== hostname()) return true;
-  if (o.pid === process.pid) return true;
-  try {
-    process.kill(o.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Claim the connection for one sync: refuse while another is alive, close interrupted ones. */
-async function startRun(db: Db, c: Connection, mode: SyncMode): Promise<string> {
-  return withBusiness(db, c.businessId, async (tx) => {
-    await tx
-      .select({ id: integrationAccounts.id })
-      .from(integrationAccounts)
-      .where(eq(integrationAccounts.id, c.id))
-      .for('update');
-    const running = await tx
-      .select()
-      .from(syncRuns)
-      .where(and(eq(syncRuns.integrationAccountId, c.id), eq(syncRuns.status, 'running')));
-    for (const r of running) {
-      const beat = (r.heartbeatAt ?? r.startedAt).getTime();
-      if (Date.now() - beat < STALE_MS && alive(r.details as RunOwner))
-        throw new ConflictError(`A sync of ${c.name ?? 'this connection'} is already running (run ${r.id}).`, {
-          runId: r.id,
-        });
-      await tx
-        .update(syncRuns)
-        .set({
-          status: 'failed',
-          finishedAt: new Date(),
-          error: 'Interrupted (no heartbeat); the next run resumed it.',
-        })
-        .where(eq(syncRuns.id, r.id));
-    }
-    const [run] = await tx
-      .insert(syncRuns)
-      .values({
-        businessId: c.businessId,
-        integrationAccountId: c.id,
-        provider: 'xero',
-        mode,
-        heartbeatAt: new Date(),
-        details: { owner: { host: hostname(), pid: process.pid } },
-      })
-      .returning({ id: syncRuns.id });
-    return run!.id;
-  });
-}
-
 /** What a sync's body works with: the authorized client under the organisation's limiter, and the tallies. */
 interface Run {
   db: Db;
@@ -423,7 +363,7 @@ async function runSync(
   const { db } = deps.database;
   const business = await getBusiness(db, businessId);
   const conn = await loadConnection(db, businessId, connectionId);
-  const runId = await startRun(db, conn, mode);
+  const runId = await startRun(db, { ...conn, provider: 'xero' }, mode);
   const started = performance.now();
   const limiter = deps.limiter ?? limiterFor(conn.tenantId);
   const pageSize = Math.min(deps.pageSize ?? XERO_MAX_PAGE_SIZE, XERO_MAX_PAGE_SIZE);
@@ -519,30 +459,12 @@ async function runSync(
     durationMs,
     changedDates: [...changedDates].sort(),
   };
-  await withBusiness(db, businessId, async (tx) => {
-    await tx
-      .update(syncRuns)
-      .set({
-        status: result.status,
-        finishedAt: new Date(),
-        durationMs,
-        processed: result.processed,
-        succeeded: result.succeeded,
-        failed: result.failed,
-        skipped: result.skipped,
-        details: {
-          owner: { host: hostname(), pid: process.pid },
-          entities,
-          calls: stats.calls,
-          waits: stats.waits,
-          waitedMs: stats.waitedMs,
-          retries: stats.retries,
-        },
-        error: message ?? null,
-      })
-      .where(eq(syncRuns.id, runId));
-    if (!error)
-      await tx.update(integrationAccounts).set({ lastSyncedAt: new Date() }).where(eq(integrationAccounts.id, conn.id));
+  await finishRun(db, { businessId, connectionId: conn.id, runId }, result, {
+    entities,
+    calls: stats.calls,
+    waits: stats.waits,
+    waitedMs: stats.waitedMs,
+    retries: stats.retries,
   });
   log.info(
     { status: result.status, records: totals.records, changed: totals.changed, ms: durationMs },
@@ -639,7 +561,7 @@ async function commitPage(
           set: { ...cursorValues, updatedAt: new Date() },
         });
     }
-    await tx.update(syncRuns).set({ heartbeatAt: new Date() }).where(eq(syncRuns.id, at.runId));
+    await heartbeat(tx, at.runId);
     return { changed, failed, dates };
   });
 }

@@ -1,0 +1,144 @@
+/**
+ * A fake Stripe API on port 0 that the real `stripe` SDK talks to (`host`/`port`/`protocol`): the list
+ * endpoints the backfill reads, newest first with `limit`, `starting_after`, `ending_before` and
+ * `created[gt|gte|lt|lte]`, Stripe's list envelope, `GET /v1/account` and `/v1/balance` for validating a
+ * key, and per test 500s or dropped connections. Objects are the demo generator's, which follow Stripe's
+ * shapes (see test/fixtures/stripe-webhooks).
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { generateDemo } from '../../src/demo/generate';
+
+export const FAKE_STRIPE_KEY = 'sk_test_fake_stripe_key_0123456789';
+export const FAKE_STRIPE_ACCOUNT = 'acct_1FakeStripeAcct';
+
+/** The lists the backfill reads: URL path → the demo batch's field. */
+export const STRIPE_LISTS = {
+  customers: 'customers',
+  subscriptions: 'subscriptions',
+  charges: 'charges',
+  refunds: 'refunds',
+  disputes: 'disputes',
+  payouts: 'payouts',
+  balance_transactions: 'balanceTransactions',
+} as const;
+export type StripeList = keyof typeof STRIPE_LISTS;
+
+type StripeObject = { id: string; created: number } & Record<string, unknown>;
+
+export interface FakeStripe {
+  url: string;
+  data: Record<StripeList, StripeObject[]>;
+  /** Every list request: path, query, status. */
+  calls: { path: string; query: string; status: number }[];
+  faults: ('500' | 'drop')[];
+  close(): Promise<void>;
+}
+
+/** Stripe objects from the demo generator (latest state of each), for a given seed. */
+export function demoStripeData(seed: number, months = 6, scale = 0.05): Record<StripeList, StripeObject[]> {
+  const maps = Object.fromEntries(Object.keys(STRIPE_LISTS).map((k) => [k, new Map<string, StripeObject>()])) as Record<
+    StripeList,
+    Map<string, StripeObject>
+  >;
+  for (const batch of generateDemo({ seed, months, scale })) {
+    for (const [list, field] of Object.entries(STRIPE_LISTS) as [StripeList, keyof typeof batch.stripe][]) {
+      for (const o of (batch.stripe[field] as unknown as StripeObject[] | undefined) ?? []) maps[list].set(o.id, o);
+    }
+  }
+  return Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, [...m.values()]])) as Record<
+    StripeList,
+    StripeObject[]
+  >;
+}
+
+export async function startFakeStripe(data: Record<StripeList, StripeObject[]>): Promise<FakeStripe> {
+  const sockets = new Set<Socket>();
+  const fake: FakeStripe = {
+    url: '',
+    data,
+    calls: [],
+    faults: [],
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${Date.now()}` });
+    res.end(JSON.stringify(body));
+  };
+  const error = (type: string, message: string) => ({ error: { type, message } });
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', fake.url);
+    const call = { path: url.pathname, query: url.search, status: 0 };
+    fake.calls.push(call);
+    if (req.headers.authorization !== `Bearer ${FAKE_STRIPE_KEY}`) {
+      call.status = 401;
+      return json(res, 401, error('invalid_request_error', 'Invalid API Key provided: sk_test_****'));
+    }
+    const fault = fake.faults.shift();
+    if (fault === 'drop') {
+      call.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    if (fault === '500') {
+      call.status = 500;
+      return json(res, 500, error('api_error', 'Something went wrong on our end.'));
+    }
+    call.status = 200;
+    if (url.pathname === '/v1/account')
+      return json(res, 200, {
+        id: FAKE_STRIPE_ACCOUNT,
+        object: 'account',
+        settings: { dashboard: { display_name: 'Fake Stripe Co' } },
+        default_currency: 'usd',
+      });
+    if (url.pathname === '/v1/balance')
+      return json(res, 200, {
+        object: 'balance',
+        available: [{ amount: 0, currency: 'usd' }],
+        pending: [],
+        livemode: false,
+      });
+    const list = url.pathname.replace(/^\/v1\//, '') as StripeList;
+    if (!(list in STRIPE_LISTS)) {
+      call.status = 404;
+      return json(res, 404, error('invalid_request_error', `Unrecognized request URL (GET: ${url.pathname}).`));
+    }
+    const q = url.searchParams;
+    let rows = [...fake.data[list]].sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    if (list === 'subscriptions' && q.get('status') !== 'all')
+      rows = rows.filter((r) => r.status !== 'canceled' && r.status !== 'incomplete_expired');
+    const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+    const [gt, gte, lt, lte] = [num('created[gt]'), num('created[gte]'), num('created[lt]'), num('created[lte]')];
+    rows = rows.filter(
+      (r) =>
+        (gt === undefined || r.created > gt) &&
+        (gte === undefined || r.created >= gte) &&
+        (lt === undefined || r.created < lt) &&
+        (lte === undefined || r.created <= lte),
+    );
+    const after = q.get('starting_after');
+    if (after) {
+      const i = rows.findIndex((r) => r.id === after);
+      if (i < 0) return json(res, 400, error('invalid_request_error', `No such object: '${after}'`));
+      rows = rows.slice(i + 1);
+    }
+    const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 10)));
+    const page = rows.slice(0, limit);
+    return json(res, 200, { object: 'list', url: url.pathname, has_more: rows.length > limit, data: page });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
