@@ -17,17 +17,17 @@ import { refreshAfterChange, refreshInsights } from './domain/insights';
 import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
 import { createApp, type JobsHolder } from './http/app';
 import { listen } from './http/server';
-import { listConnections } from './integrations/connections';
+import {
+  disconnectConnection,
+  listConnections,
+  type SyncServices,
+  syncConnection,
+  syncServices,
+} from './integrations/connections';
 import { importStatement } from './integrations/csv/import';
 import type { DateFormat } from './integrations/csv/parse';
-import {
-  disconnectXero,
-  type SyncProgress,
-  signState,
-  syncXero,
-  xeroConfigured,
-  xeroSyncDeps,
-} from './integrations/xero';
+import { connectStripe } from './integrations/stripe/sync';
+import { signState, xeroSyncDeps } from './integrations/xero';
 import { startJobs } from './jobs';
 import { scrubString } from './logger';
 import { serveStdio } from './mcp/stdio';
@@ -118,9 +118,7 @@ program
     // then, imports refresh their figures inline.
     startJobs(database, logger, {
       work: true,
-      ...(xeroConfigured(config)
-        ? { xero: { deps: xeroSyncDeps(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes } }
-        : {}),
+      sync: { services: syncServices(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes },
     })
       .then((started) => {
         jobs.current = started;
@@ -587,25 +585,41 @@ program
     }
   });
 
+connect
+  .command('stripe')
+  .description('connect Stripe with a restricted (rk_…) or secret (sk_…) key, then backfill')
+  .option('--business <id>', 'business id (default: the only one)')
+  .option('--key <key>', 'the key (default: STRIPE_SECRET_KEY); read access is enough')
+  .action(async (opts: { business?: string; key?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const key = opts.key ?? rt.config.stripe.secretKey;
+      if (!key) throw new InvalidInputError('Give the key with --key rk_… (or set STRIPE_SECRET_KEY).');
+      const business = await pickBusiness(rt, opts.business);
+      const services = syncServices(rt.config, rt.database, rt.logger);
+      const c = await connectStripe(services.stripe, business.id, key, { type: 'system', channel: 'cli' });
+      process.stdout.write(
+        `Connected Stripe account ${c.accountId} (${c.name}) to ${business.name}: ${c.connectionId}\n`,
+      );
+      await syncAndReport(rt, services, business.id, { id: c.connectionId, name: c.name }, true);
+    } finally {
+      await rt.close();
+    }
+  });
+
 program
   .command('disconnect')
-  .description('disconnect a Xero organisation: revoke access, delete the tokens (the synced books stay)')
+  .description('disconnect a connection: revoke access, delete the credentials (the synced books stay)')
   .argument('<connection-id>', 'from `cfo connections`')
   .option('--business <id>', 'business id (default: the only one)')
   .action(async (connectionId: string, opts: { business?: string }, cmd: Command) => {
     const rt = await runtime(cmd, { toStderr: true });
     try {
       const business = await pickBusiness(rt, opts.business);
-      const xero = xeroSyncDeps(rt.config, rt.database, rt.logger);
-      await disconnectXero(
-        { db: rt.database.db, settings: xero.settings, keys: xero.keys },
-        business.id,
-        connectionId,
-        {
-          type: 'system',
-          channel: 'cli',
-        },
-      );
+      await disconnectConnection(syncServices(rt.config, rt.database, rt.logger), business.id, connectionId, {
+        type: 'system',
+        channel: 'cli',
+      });
       process.stdout.write(`Disconnected ${connectionId}.\n`);
     } finally {
       await rt.close();
@@ -614,66 +628,88 @@ program
 
 program
   .command('sync')
-  .description('sync Xero now, in the foreground, with progress (incremental unless --full)')
-  .option('--business <id>', 'business id (default: every business with a Xero connection)')
-  .option('--full', 're-read everything from Xero (still writes only what changed)')
+  .description('sync Xero and Stripe now, in the foreground, with progress (incremental unless --full)')
+  .option('--business <id>', 'business id (default: every business with a connection)')
+  .option('--full', 're-read everything (still writes only what changed)')
   .action(async (opts: { business?: string; full?: boolean }, cmd: Command) => {
     const rt = await runtime(cmd, { toStderr: true });
     try {
       const businesses = opts.business
         ? [await getBusiness(rt.database.db, opts.business)]
         : await listBusinesses(rt.database.db);
-      const xero = xeroSyncDeps(rt.config, rt.database, rt.logger);
+      const services = syncServices(rt.config, rt.database, rt.logger);
       let synced = 0;
       let failed = 0;
       for (const b of businesses) {
         for (const c of await listConnections(rt.database.db, b.id)) {
-          if (c.provider !== 'xero') continue;
+          if (c.provider === 'csv') continue;
           if (c.status !== 'active') {
             process.stderr.write(`${c.name}: skipped, ${c.status}${c.statusMessage ? ` (${c.statusMessage})` : ''}\n`);
             failed++;
             continue;
           }
-          try {
-            const r = await syncXero(
-              { ...xero, onProgress: syncProgress(c.name ?? c.id) },
-              b.id,
-              c.id,
-              opts.full ? 'full' : 'incremental',
-            );
-            if (process.stderr.isTTY) process.stderr.write('\n');
-            const business = await getBusiness(rt.database.db, b.id);
-            if (r.changedDates.length)
-              await withBusiness(rt.database.db, b.id, (tx) =>
-                refreshAfterChange(tx, business, { dates: r.changedDates }),
-              );
-            process.stdout.write(
-              `${c.name}: ${r.processed.toLocaleString('en-US')} records read, ${(r.processed - r.skipped - r.failed).toLocaleString('en-US')} new or changed, ${r.failed} failed; ${r.calls} API calls, ${r.waits} rate-limit waits (${(r.waitedMs / 1000).toFixed(1)} s), ${(r.durationMs / 1000).toFixed(1)} s.\n`,
-            );
-            synced++;
-          } catch (err) {
-            if (process.stderr.isTTY) process.stderr.write('\n');
-            if (!(err instanceof DomainError)) throw err;
-            process.stderr.write(`${c.name}: ${err.message}\n`);
-            failed++;
-          }
+          if (await syncAndReport(rt, services, b.id, c, Boolean(opts.full))) synced++;
+          else failed++;
         }
       }
       if (synced + failed === 0)
-        throw new NotFoundError('No Xero connection yet: connect one with `cfo connect xero`.');
+        throw new NotFoundError('No connection yet: connect one with `cfo connect xero` or `cfo connect stripe`.');
       if (failed) process.exitCode = 1;
     } finally {
       await rt.close();
     }
   });
 
+/** One connection's sync with a progress line, then the refresh of what changed; false (and why) on failure. */
+async function syncAndReport(
+  rt: Runtime,
+  services: SyncServices,
+  businessId: string,
+  c: { id: string; name: string | null },
+  full: boolean,
+): Promise<boolean> {
+  const name = c.name ?? c.id;
+  try {
+    const r = await syncConnection(services, businessId, c.id, full ? 'full' : 'incremental', syncProgress(name));
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (r.changedDates.length) {
+      const business = await getBusiness(rt.database.db, businessId);
+      await withBusiness(rt.database.db, businessId, (tx) =>
+        refreshAfterChange(tx, business, { dates: r.changedDates }),
+      );
+    }
+    const limits =
+      r.calls === undefined
+        ? ''
+        : `; ${r.calls} API calls, ${r.waits} rate-limit waits (${((r.waitedMs ?? 0) / 1000).toFixed(1)} s)`;
+    process.stdout.write(
+      `${name}: ${r.processed.toLocaleString('en-US')} records read, ${r.changed.toLocaleString('en-US')} new or changed, ${r.failed ?? 0} failed${limits}, ${(r.durationMs / 1000).toFixed(1)} s.\n`,
+    );
+    return true;
+  } catch (err) {
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (!(err instanceof DomainError)) throw err;
+    process.stderr.write(`${name}: ${err.message}\n`);
+    return false;
+  }
+}
+
 function syncProgress(name: string) {
   const tty = process.stderr.isTTY;
   let last = '';
-  return (p: SyncProgress) => {
-    const line = `${name}: ${p.entity.padEnd(17)} page ${String(p.page).padStart(3)}  ${p.records.toLocaleString('en-US').padStart(8)} rows  ${p.written.toLocaleString('en-US').padStart(8)} changed  ${p.waits} waits (${(p.waitedMs / 1000).toFixed(1)} s)`;
+  return (p: {
+    entity: string;
+    page?: number;
+    records: number;
+    written: number;
+    waits?: number;
+    waitedMs?: number;
+  }) => {
+    const waits = p.waits === undefined ? '' : `  ${p.waits} waits (${((p.waitedMs ?? 0) / 1000).toFixed(1)} s)`;
+    const page = p.page === undefined ? '' : `page ${String(p.page).padStart(3)}  `;
+    const line = `${name}: ${p.entity.padEnd(20)} ${page}${p.records.toLocaleString('en-US').padStart(8)} rows  ${p.written.toLocaleString('en-US').padStart(8)} changed${waits}`;
     if (tty) process.stderr.write(`\r${line}`);
-    else if (p.entity !== last || p.page % 10 === 0) process.stderr.write(`${line}\n`);
+    else if (p.entity !== last || (p.page ?? 0) % 10 === 0) process.stderr.write(`${line}\n`);
     last = p.entity;
   };
 }

@@ -10,8 +10,9 @@
  * With an API key (`/v1`, the key's business):
  *   - `GET /v1/connections` — the business's connections and their last sync.
  *   - `POST /v1/connections/xero` (`admin`) → `{ url }` to send a user to Xero's consent screen.
+ *   - `POST /v1/connections/stripe` (`admin`), body `{ "key": "rk_…" }` → validated, sealed, backfill queued.
  *   - `POST /v1/connections/{id}/sync` (`write`), body `{ "mode": "incremental" | "full" }` → queued (202).
- *   - `DELETE /v1/connections/{id}` (`admin`) — disconnect (revoke and delete the tokens; the books stay).
+ *   - `DELETE /v1/connections/{id}` (`admin`) — disconnect (revoke and delete the credentials; the books stay).
  *   - `GET /v1/sync-runs?limit=` — recent sync runs with their counts.
  */
 import { desc, eq } from 'drizzle-orm';
@@ -24,23 +25,58 @@ import type { Actor } from '../db/audit';
 import { withBusiness } from '../db/client';
 import { syncRuns } from '../db/schema';
 import { DomainError, ForbiddenError, InvalidInputError, UnauthorizedError } from '../errors';
-import { listConnections } from '../integrations/connections';
 import {
-  completeXeroConnection,
-  consentUrl,
-  disconnectXero,
-  syncXero,
-  verifyState,
-  xeroConfigured,
-  xeroSyncDeps,
-} from '../integrations/xero';
-import { xeroConnection } from '../integrations/xero/connect';
+  connectionOf,
+  disconnectConnection,
+  listConnections,
+  type SyncServices,
+  syncConnection,
+  syncServices,
+} from '../integrations/connections';
+import { connectStripe } from '../integrations/stripe/sync';
+import { completeXeroConnection, consentUrl, verifyState, xeroConfigured, xeroSyncDeps } from '../integrations/xero';
 import { presentedKey } from './api';
 import type { AppDeps, AppEnv } from './app';
 
 type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
 
 const SyncBody = z.object({ mode: z.enum(['incremental', 'full']).default('incremental') });
+const ConnectStripeBody = z.object({
+  key: z
+    .string()
+    .trim()
+    .min(1)
+    .describe('a restricted (rk_…) or secret (sk_…) key; restricted with read access is enough'),
+});
+
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError('The body is not valid JSON.');
+  }
+}
+
+const services = (deps: AppDeps) => syncServices(deps.config, deps.database, deps.logger);
+
+/** Queue a sync (or, with no queue running, start it in the background) — never inside the request. */
+async function startSync(
+  deps: AppDeps,
+  s: SyncServices,
+  businessId: string,
+  connectionId: string,
+  provider: 'xero' | 'stripe',
+  mode: 'incremental' | 'full',
+) {
+  const queue = deps.jobs?.current;
+  if (queue) return { queued: await queue.enqueueSync({ businessId, connectionId, provider, mode }) };
+  void syncConnection(s, businessId, connectionId, mode).catch((err) =>
+    deps.logger.warn({ err, businessId, connectionId }, 'background sync failed'),
+  );
+  return { queued: null, started: true };
+}
 
 const need = (key: VerifiedKey, scope: 'write' | 'admin', what: string) => {
   if (!key.scopes.includes(scope) && !key.scopes.includes('admin'))
@@ -50,16 +86,6 @@ const need = (key: VerifiedKey, scope: 'write' | 'admin', what: string) => {
 export function registerConnectRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
   const { config, database, logger } = deps;
   const sealing = () => ({ key: config.encryption.key, keyId: config.encryption.keyId });
-
-  /** Queue a sync (or, with no queue running, start it in the background) — never inside the request. */
-  const startSync = async (businessId: string, connectionId: string, mode: 'incremental' | 'full') => {
-    const queue = deps.jobs?.current;
-    if (queue) return { queued: await queue.enqueueXeroSync({ businessId, connectionId, mode }) };
-    void syncXero(xeroSyncDeps(config, database, logger), businessId, connectionId, mode).catch((err) =>
-      logger.warn({ err, businessId, connectionId }, 'background xero sync failed'),
-    );
-    return { queued: null, started: true };
-  };
 
   app.get('/connect/xero', async (c) => {
     if (!xeroConfigured(config)) throw new DomainError('not_configured', 503, notConfigured);
@@ -88,7 +114,8 @@ export function registerConnectRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
         c.req.url,
         actor,
       );
-      for (const org of connected) await startSync(org.businessId, org.connectionId, 'full');
+      for (const org of connected)
+        await startSync(deps, services(deps), org.businessId, org.connectionId, 'xero', 'full');
       return c.html(
         page(
           'Xero connected',
@@ -112,6 +139,7 @@ export function registerConnectRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
 
 export function registerConnectionApiRoutes(api: Hono<KeyEnv>, deps: AppDeps): void {
   const { config, database, logger } = deps;
+  const services = () => syncServices(config, database, logger);
   const actorOf = (c: Context<KeyEnv>): Actor => ({ type: 'api_key', id: c.get('key').keyId, channel: 'http' });
 
   api.get('/v1/connections', async (c) => {
@@ -127,33 +155,40 @@ export function registerConnectionApiRoutes(api: Hono<KeyEnv>, deps: AppDeps): v
     return c.json({ url: await consentUrl(xero.settings, xero.keys[0]!, key.businessId) });
   });
 
+  api.post('/v1/connections/stripe', async (c) => {
+    const key = c.get('key');
+    need(key, 'admin', 'Connecting Stripe');
+    const body = ConnectStripeBody.safeParse(await jsonBody(c));
+    if (!body.success) throw new InvalidInputError(describeZodError(body.error));
+    const s = services();
+    const connected = await connectStripe(s.stripe, key.businessId, body.data.key, actorOf(c));
+    const sync = await startSync(deps, s, key.businessId, connected.connectionId, 'stripe', 'full');
+    return c.json({ connection: connected, sync }, 201);
+  });
+
   api.post('/v1/connections/:id/sync', async (c) => {
     const key = c.get('key');
     need(key, 'write', 'Starting a sync');
-    const text = await c.req.text();
-    let raw: unknown = {};
-    try {
-      raw = text.trim() ? JSON.parse(text) : {};
-    } catch {
-      throw new InvalidInputError('The body is not valid JSON.');
-    }
-    const body = SyncBody.safeParse(raw);
+    const body = SyncBody.safeParse(await jsonBody(c));
     if (!body.success) throw new InvalidInputError(describeZodError(body.error));
-    const conn = await xeroConnection(database.db, key.businessId, c.req.param('id'));
+    const conn = await connectionOf(database.db, key.businessId, c.req.param('id'));
+    if (conn.provider === 'csv')
+      throw new InvalidInputError('A CSV source is imported (POST /v1/imports/csv), not synced.');
     if (conn.status !== 'active')
       throw new DomainError(
         'reauth_required',
         409,
-        `${conn.statusMessage ?? 'This connection is not active.'} Reconnect Xero.`,
+        `${conn.statusMessage ?? 'This connection is not active.'} Connect it again.`,
       );
     const queue = deps.jobs?.current;
     if (!queue) {
-      const r = await syncXero(xeroSyncDeps(config, database, logger), key.businessId, conn.id, body.data.mode);
+      const r = await syncConnection(services(), key.businessId, conn.id, body.data.mode);
       return c.json({ status: r.status, run: r });
     }
-    const jobId = await queue.enqueueXeroSync({
+    const jobId = await queue.enqueueSync({
       businessId: key.businessId,
       connectionId: conn.id,
+      provider: conn.provider as 'xero' | 'stripe',
       mode: body.data.mode,
     });
     return c.json({ status: 'queued', jobId }, 202);
@@ -162,13 +197,7 @@ export function registerConnectionApiRoutes(api: Hono<KeyEnv>, deps: AppDeps): v
   api.delete('/v1/connections/:id', async (c) => {
     const key = c.get('key');
     need(key, 'admin', 'Disconnecting');
-    const xero = xeroSyncDeps(config, database, logger);
-    await disconnectXero(
-      { db: database.db, settings: xero.settings, keys: xero.keys },
-      key.businessId,
-      c.req.param('id'),
-      actorOf(c),
-    );
+    await disconnectConnection(services(), key.businessId, c.req.param('id'), actorOf(c));
     return c.json({ status: 'disconnected' });
   });
 

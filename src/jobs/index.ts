@@ -7,33 +7,35 @@
  *     recommendations) — `{ businessId, dates, kinds? }`.
  *   - `stripe.events`: apply a business's stored Stripe webhook events, then refresh what they changed —
  *     `{ businessId }`.
- *   - `xero.sync`: sync one Xero connection, then refresh what changed — `{ businessId, connectionId, mode }`;
- *     one pending per connection.
+ *   - `xero.sync` / `stripe.sync`: sync one connection, then refresh what changed —
+ *     `{ businessId, connectionId, mode }`; one pending per connection.
  *   - `xero.events`: re-fetch what a business's stored Xero webhook events name — `{ businessId }`.
- *   - `xero.schedule`: every `intervalMinutes` (cron), an incremental `xero.sync` for each active connection.
+ *   - `sync.schedule`: every `intervalMinutes` (cron), an incremental sync of each active connection.
  */
 
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import PgBoss from 'pg-boss';
 import { getBusiness } from '../db/businesses';
 import { type Database, withBusiness, withSystem } from '../db/client';
 import { integrationAccounts } from '../db/schema';
 import { refreshAfterChange } from '../domain/insights';
-import { ConflictError, ReauthRequiredError } from '../errors';
+import { ConfigError, ConflictError, ReauthRequiredError } from '../errors';
+import { type SyncServices, syncConnection } from '../integrations/connections';
 import { processStripeEvents } from '../integrations/stripe/events';
 import { processXeroEvents } from '../integrations/xero/events';
-import { type SyncDeps, syncXero } from '../integrations/xero/sync';
 import type { Logger } from '../logger';
 
 export const REFRESH_QUEUE = 'insights.refresh';
 export const STRIPE_EVENTS_QUEUE = 'stripe.events';
 export const XERO_SYNC_QUEUE = 'xero.sync';
 export const XERO_EVENTS_QUEUE = 'xero.events';
-export const XERO_SCHEDULE_QUEUE = 'xero.schedule';
+export const STRIPE_SYNC_QUEUE = 'stripe.sync';
+export const SYNC_SCHEDULE_QUEUE = 'sync.schedule';
 
-export interface XeroSyncJob {
+export interface SyncJob {
   businessId: string;
   connectionId: string;
+  provider: 'xero' | 'stripe';
   mode: 'full' | 'incremental';
 }
 
@@ -46,7 +48,7 @@ export interface RefreshJob {
 export interface Jobs {
   enqueueRefresh(job: RefreshJob): Promise<string | null>;
   enqueueStripeEvents(businessId: string): Promise<string | null>;
-  enqueueXeroSync(job: XeroSyncJob): Promise<string | null>;
+  enqueueSync(job: SyncJob): Promise<string | null>;
   enqueueXeroEvents(businessId: string): Promise<string | null>;
   /** Waits for a job to finish (tests, `cfo` commands that want the result); false on failure or timeout. */
   waitFor(id: string, timeoutMs?: number, queue?: string): Promise<boolean>;
@@ -59,8 +61,8 @@ export interface JobOptions {
   pollingIntervalSeconds?: number;
   /** "Today" for the refresh; tests pin it. */
   today?: () => string;
-  /** Xero sync settings; without them the Xero queues exist but nothing is scheduled. */
-  xero?: { deps: SyncDeps; intervalMinutes: number };
+  /** What syncs need (Xero only when configured); without it the sync queues exist but nothing runs them. */
+  sync?: { services: SyncServices; intervalMinutes: number };
 }
 
 function bossFor(database: Database): PgBoss {
@@ -90,7 +92,8 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
   await boss.start();
   await boss.createQueue(REFRESH_QUEUE);
   await boss.createQueue(STRIPE_EVENTS_QUEUE);
-  for (const q of [XERO_SYNC_QUEUE, XERO_EVENTS_QUEUE, XERO_SCHEDULE_QUEUE]) await boss.createQueue(q);
+  for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE])
+    await boss.createQueue(q);
   log.info({ ms: Math.round(performance.now() - started), work: Boolean(opts.work) }, 'job queue started');
 
   if (opts.work) {
@@ -144,8 +147,8 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
       refreshAfterChange(tx, business, { dates }, opts.today ? { asOf: opts.today() } : {}),
     );
   };
-  const sendXeroSync = (job: XeroSyncJob) =>
-    boss.send(XERO_SYNC_QUEUE, job, {
+  const sendSync = (job: SyncJob) =>
+    boss.send(job.provider === 'xero' ? XERO_SYNC_QUEUE : STRIPE_SYNC_QUEUE, job, {
       singletonKey: job.connectionId,
       retryLimit: 3,
       retryDelay: 60,
@@ -153,37 +156,44 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
       expireInMinutes: 120,
     });
 
-  if (opts.work && opts.xero) {
-    const { deps, intervalMinutes } = opts.xero;
+  if (opts.work && opts.sync) {
+    const { services, intervalMinutes } = opts.sync;
+    const { xero } = services;
     const poll = { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2, batchSize: 1 };
-    await boss.work<XeroSyncJob>(XERO_SYNC_QUEUE, poll, async ([job]) => {
-      const { businessId, connectionId, mode } = job!.data;
+    const runSync = async (job: { id: string; data: SyncJob }) => {
+      const { businessId, connectionId, provider, mode } = job.data;
       try {
-        const r = await syncXero(deps, businessId, connectionId, mode);
+        const r = await syncConnection(services, businessId, connectionId, mode);
         await refreshInline(businessId, r.changedDates);
       } catch (err) {
-        // A connection that needs reconnecting is not retried: only a person can fix it.
-        if (err instanceof ReauthRequiredError || err instanceof ConflictError) {
-          log.warn({ job: job!.id, businessId, connectionId, reason: err.message }, 'xero sync skipped');
+        // A connection that needs reconnecting is not retried (only a person can fix it), nor one already syncing.
+        if (err instanceof ReauthRequiredError || err instanceof ConflictError || err instanceof ConfigError) {
+          log.warn({ job: job.id, businessId, connectionId, provider, reason: err.message }, 'sync skipped');
           return;
         }
         throw err;
       }
+    };
+    await boss.work<SyncJob>(XERO_SYNC_QUEUE, poll, ([job]) => runSync(job!));
+    await boss.work<SyncJob>(STRIPE_SYNC_QUEUE, poll, ([job]) => runSync(job!));
+    if (xero)
+      await boss.work<{ businessId: string }>(XERO_EVENTS_QUEUE, poll, async ([job]) => {
+        const r = await processXeroEvents(xero, job!.data.businessId);
+        await refreshInline(job!.data.businessId, r.changedDates);
+        log.info({ job: job!.id, events: r.events, failed: r.failed }, 'Xero events applied');
+        if (r.failed) throw new Error(`${r.failed} Xero events could not be applied yet`);
+      });
+    await boss.work(SYNC_SCHEDULE_QUEUE, poll, async () => {
+      for (const c of await activeConnections(database)) {
+        if (c.provider === 'xero' && !xero) continue;
+        await sendSync({ ...c, mode: 'incremental' });
+      }
     });
-    await boss.work<{ businessId: string }>(XERO_EVENTS_QUEUE, poll, async ([job]) => {
-      const r = await processXeroEvents(deps, job!.data.businessId);
-      await refreshInline(job!.data.businessId, r.changedDates);
-      log.info({ job: job!.id, events: r.events, failed: r.failed }, 'Xero events applied');
-      if (r.failed) throw new Error(`${r.failed} Xero events could not be applied yet`);
-    });
-    await boss.work(XERO_SCHEDULE_QUEUE, poll, async () => {
-      for (const c of await activeXeroConnections(database)) await sendXeroSync({ ...c, mode: 'incremental' });
-    });
-    await boss.schedule(XERO_SCHEDULE_QUEUE, cronEvery(intervalMinutes));
+    await boss.schedule(SYNC_SCHEDULE_QUEUE, cronEvery(intervalMinutes));
   }
 
   return {
-    enqueueXeroSync: sendXeroSync,
+    enqueueSync: sendSync,
     enqueueXeroEvents: (businessId) =>
       boss.send(XERO_EVENTS_QUEUE, { businessId }, { singletonKey: businessId, retryLimit: 5, retryBackoff: true }),
     enqueueStripeEvents: (businessId) =>
@@ -219,11 +229,16 @@ export function cronEvery(minutes: number): string {
   return hours === 24 ? '0 0 * * *' : `0 */${hours} * * *`;
 }
 
-async function activeXeroConnections(database: Database): Promise<{ businessId: string; connectionId: string }[]> {
-  return withSystem(database.db, (tx) =>
+async function activeConnections(database: Database): Promise<Omit<SyncJob, 'mode'>[]> {
+  const rows = await withSystem(database.db, (tx) =>
     tx
-      .select({ businessId: integrationAccounts.businessId, connectionId: integrationAccounts.id })
+      .select({
+        businessId: integrationAccounts.businessId,
+        connectionId: integrationAccounts.id,
+        provider: integrationAccounts.provider,
+      })
       .from(integrationAccounts)
-      .where(and(eq(integrationAccounts.provider, 'xero'), eq(integrationAccounts.status, 'active'))),
+      .where(and(inArray(integrationAccounts.provider, ['xero', 'stripe']), eq(integrationAccounts.status, 'active'))),
   );
+  return rows as Omit<SyncJob, 'mode'>[];
 }

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { generateDemo } from '../../src/demo/generate';
 
-export const FAKE_STRIPE_KEY = 'sk_test_fake_stripe_key_0123456789';
+export const FAKE_STRIPE_KEY = 'sk_test_FakeStripeKey0123456789';
 export const FAKE_STRIPE_ACCOUNT = 'acct_1FakeStripeAcct';
 
 /** The lists the backfill reads: URL path → the demo batch's field. */
@@ -33,6 +33,8 @@ export interface FakeStripe {
   /** Every list request: path, query, status. */
   calls: { path: string; query: string; status: number }[];
   faults: ('500' | 'drop')[];
+  /** Fail matching requests for as long as it returns a fault (e.g. from the third page of charges on). */
+  failWhen: ((path: string, query: URLSearchParams) => '500' | 'drop' | null) | null;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function startFakeStripe(data: Record<StripeList, StripeObject[]>):
     data,
     calls: [],
     faults: [],
+    failWhen: null,
     close: async () => {
       for (const s of sockets) s.destroy();
       server.close();
@@ -80,7 +83,7 @@ export async function startFakeStripe(data: Record<StripeList, StripeObject[]>):
       call.status = 401;
       return json(res, 401, error('invalid_request_error', 'Invalid API Key provided: sk_test_****'));
     }
-    const fault = fake.faults.shift();
+    const fault = fake.faults.shift() ?? fake.failWhen?.(url.pathname, url.searchParams) ?? undefined;
     if (fault === 'drop') {
       call.status = -1;
       req.socket.destroy();

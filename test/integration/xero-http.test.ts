@@ -10,7 +10,8 @@ import { loadConfig } from '../../src/config';
 import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { createApp, type JobsHolder } from '../../src/http/app';
-import { signState, xeroSyncDeps } from '../../src/integrations/xero';
+import { syncServices } from '../../src/integrations/connections';
+import { signState } from '../../src/integrations/xero';
 import { xeroSignature } from '../../src/integrations/xero/webhooks';
 import { type Jobs, startJobs } from '../../src/jobs';
 import { createLogger } from '../../src/logger';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   jobs = await startJobs(t.database, logger, {
     work: true,
     pollingIntervalSeconds: 0.5,
-    xero: { deps: xeroSyncDeps(config, t.database, logger), intervalMinutes: 30 },
+    sync: { services: syncServices(config, t.database, logger), intervalMinutes: 30 },
   });
   holder.current = jobs;
   app = createApp({ config, database: t.database, logger, jobs: holder });

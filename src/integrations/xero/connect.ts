@@ -10,7 +10,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { SealingKey } from '../../auth/secrets';
 import { type Actor, audit } from '../../db/audit';
-import { type Db, withBusiness, withNewBusiness, withSystem } from '../../db/client';
+import { type Db, isUuid, withBusiness, withNewBusiness, withSystem } from '../../db/client';
 import { businesses, integrationAccounts } from '../../db/schema';
 import { InvalidInputError, NotFoundError, UpstreamError } from '../../errors';
 import { normalizeCurrency } from '../../money';
@@ -222,6 +222,7 @@ export async function completeXeroConnection(
 
 /** A business's Xero connection row; another business's id is simply not found. */
 export async function xeroConnection(db: Db, businessId: string, connectionId: string) {
+  if (!isUuid(connectionId)) throw new NotFoundError(`No Xero connection ${connectionId} in this business.`);
   const [row] = await withBusiness(db, businessId, (tx) =>
     tx
       .select()
