@@ -20,6 +20,7 @@ import { listen } from './http/server';
 import {
   disconnectConnection,
   listConnections,
+  type SyncProgressEvent,
   type SyncServices,
   syncConnection,
   syncServices,
@@ -697,14 +698,7 @@ async function syncAndReport(
 function syncProgress(name: string) {
   const tty = process.stderr.isTTY;
   let last = '';
-  return (p: {
-    entity: string;
-    page?: number;
-    records: number;
-    written: number;
-    waits?: number;
-    waitedMs?: number;
-  }) => {
+  return (p: SyncProgressEvent) => {
     const waits = p.waits === undefined ? '' : `  ${p.waits} waits (${((p.waitedMs ?? 0) / 1000).toFixed(1)} s)`;
     const page = p.page === undefined ? '' : `page ${String(p.page).padStart(3)}  `;
     const line = `${name}: ${p.entity.padEnd(20)} ${page}${p.records.toLocaleString('en-US').padStart(8)} rows  ${p.written.toLocaleString('en-US').padStart(8)} changed${waits}`;

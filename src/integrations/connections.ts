@@ -27,17 +27,30 @@ export function syncServices(config: Config, database: Database, logger: Logger)
   };
 }
 
+/** What a connection looks like to callers: never its credentials. */
+const PUBLIC_COLUMNS = {
+  id: integrationAccounts.id,
+  provider: integrationAccounts.provider,
+  name: integrationAccounts.name,
+  status: integrationAccounts.status,
+  statusMessage: integrationAccounts.statusMessage,
+  lastSyncedAt: integrationAccounts.lastSyncedAt,
+};
+
+/** Progress of a sync, for a progress line: Xero adds pages and rate-limit waits. */
+export interface SyncProgressEvent {
+  entity: string;
+  page?: number;
+  records: number;
+  written: number;
+  waits?: number;
+  waitedMs?: number;
+}
+
 export async function listConnections(db: Db, businessId: string) {
   return withBusiness(db, businessId, (tx) =>
     tx
-      .select({
-        id: integrationAccounts.id,
-        provider: integrationAccounts.provider,
-        name: integrationAccounts.name,
-        status: integrationAccounts.status,
-        statusMessage: integrationAccounts.statusMessage,
-        lastSyncedAt: integrationAccounts.lastSyncedAt,
-      })
+      .select(PUBLIC_COLUMNS)
       .from(integrationAccounts)
       .where(eq(integrationAccounts.businessId, businessId))
       .orderBy(asc(integrationAccounts.provider), asc(integrationAccounts.name)),
@@ -49,13 +62,7 @@ export async function connectionOf(db: Db, businessId: string, id: string) {
   const [row] = isUuid(id)
     ? await withBusiness(db, businessId, (tx) =>
         tx
-          .select({
-            id: integrationAccounts.id,
-            provider: integrationAccounts.provider,
-            name: integrationAccounts.name,
-            status: integrationAccounts.status,
-            statusMessage: integrationAccounts.statusMessage,
-          })
+          .select(PUBLIC_COLUMNS)
           .from(integrationAccounts)
           .where(and(eq(integrationAccounts.id, id), eq(integrationAccounts.businessId, businessId))),
       )
@@ -93,14 +100,7 @@ export async function syncConnection(
   businessId: string,
   connectionId: string,
   mode: 'full' | 'incremental',
-  onProgress?: (p: {
-    entity: string;
-    page?: number;
-    records: number;
-    written: number;
-    waits?: number;
-    waitedMs?: number;
-  }) => void,
+  onProgress?: (p: SyncProgressEvent) => void,
 ): Promise<ConnectionSyncResult> {
   const c = await connectionOf(s.stripe.database.db, businessId, connectionId);
   if (c.provider === 'xero') {

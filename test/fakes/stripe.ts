@@ -5,10 +5,9 @@
  * key, and per test 500s or dropped connections. Objects are the demo generator's, which follow Stripe's
  * shapes (see test/fixtures/stripe-webhooks).
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { generateDemo } from '../../src/demo/generate';
+import { listenLocal } from './listen';
 
 export const FAKE_STRIPE_KEY = 'sk_test_FakeStripeKey0123456789';
 export const FAKE_STRIPE_ACCOUNT = 'acct_1FakeStripeAcct';
@@ -56,18 +55,14 @@ export function demoStripeData(seed: number, months = 6, scale = 0.05): Record<S
 }
 
 export async function startFakeStripe(data: Record<StripeList, StripeObject[]>): Promise<FakeStripe> {
-  const sockets = new Set<Socket>();
+  let closeServer = async () => {};
   const fake: FakeStripe = {
     url: '',
     data,
     calls: [],
     faults: [],
     failWhen: null,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
+    close: () => closeServer(),
   };
   const json = (res: import('node:http').ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${Date.now()}` });
@@ -136,12 +131,8 @@ export async function startFakeStripe(data: Record<StripeList, StripeObject[]>):
     const page = rows.slice(0, limit);
     return json(res, 200, { object: 'list', url: url.pathname, has_more: rows.length > limit, data: page });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenLocal(server);
+  fake.url = listening.url;
+  closeServer = listening.close;
   return fake;
 }

@@ -9,11 +9,10 @@
  * Both XERO_API_BASE_URL and XERO_IDENTITY_BASE_URL point at `url`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { generateDemo } from '../../src/demo/generate';
 import type { XeroBatch, XeroOrganisation } from '../../src/integrations/xero/types';
+import { listenLocal } from './listen';
 
 export const FAKE_XERO_CLIENT = { clientId: 'fake-xero-client', clientSecret: 'fake-xero-secret' };
 
@@ -181,7 +180,7 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
   const refreshTokens = new Map<string, Grant>();
   const connections = new Map<string, { id: string; tenantId: string; grant: Grant }>();
   const windows = new Map<string, { starts: number[]; day: number[]; inFlight: number }>();
-  const sockets = new Set<Socket>();
+  let closeServer = async () => {};
 
   const fake: FakeXero = {
     url: '',
@@ -205,11 +204,7 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
     expireAccessTokens() {
       for (const t of accessTokens.values()) t.expiresAt = 0;
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
+    close: () => closeServer(),
   };
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -477,12 +472,8 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
       if (!res.headersSent) json(res, 500, { error: String(err) });
     }
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenLocal(server);
+  fake.url = listening.url;
+  closeServer = listening.close;
   return fake;
 }

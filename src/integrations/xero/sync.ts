@@ -27,7 +27,7 @@ import {
 import { resolveIds, type SourceTable } from '../../db/upsert';
 import { DomainError, ReauthRequiredError } from '../../errors';
 import type { Logger } from '../../logger';
-import { finishRun, heartbeat, startRun } from '../sync-runs';
+import { finishRun, heartbeat, type RunOutcome, startRun } from '../sync-runs';
 import { callXero, createXeroClient, type XeroSettings } from './client';
 import { xeroConnection } from './connect';
 import { ingestXero, parseXeroDate, xeroDay } from './mappers';
@@ -178,22 +178,15 @@ export interface EntityCounts {
   failed: number;
 }
 
-export interface SyncResult {
+export interface SyncResult extends RunOutcome {
   runId: string;
   connectionId: string;
   businessId: string;
-  status: 'succeeded' | 'failed';
-  error?: string;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
   entities: Record<string, EntityCounts>;
   calls: number;
   waits: number;
   waitedMs: number;
   retries: number;
-  durationMs: number;
   /** Dates of records that changed: the periods whose figures need refreshing. */
   changedDates: string[];
 }
