@@ -25,7 +25,7 @@ export const XERO_APP_LIMITS: Limits = {
 
 const DAY_MS = 86_400_000;
 // Our clock starts a call slightly before Xero's does; leave a little room at the window's edge.
-const EDGE_MS = 100;
+const EDGE_MS = 50;
 
 export interface LimiterStats {
   calls: number;

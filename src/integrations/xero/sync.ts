@@ -37,6 +37,8 @@ import type { XeroBatch } from './types';
 
 /** Xero serves at most 1,000 records a page (the `pageSize` parameter). */
 export const XERO_MAX_PAGE_SIZE = 1000;
+/** Pages fetched ahead of the one being written, within the organisation's 5 concurrent calls. */
+const PREFETCH = 3;
 /** Re-read this much before the last pass's server time: Xero's lists are eventually consistent. */
 const OVERLAP_MS = 60_000;
 
@@ -312,25 +314,31 @@ async function allEntities(run: Run): Promise<void> {
     run.entities[spec.name] = counts;
     run.progress({ entity: spec.name, page: 0, records: 0, written: 0 });
     const cursor = await readCursor(db, conn, spec.name, run.mode);
-    const fetchPage = (page: number) => {
+    // Pages in flight, by number: the next one always, up to PREFETCH once Xero has said how many there are.
+    const inflight = new Map<number, ReturnType<typeof call>>();
+    const want = (n: number) => {
+      if (inflight.has(n)) return;
       counts.calls++;
-      const p = call(() => spec.fetch(client, conn.tenantId, cursor.since, page, pageSize));
-      p.catch(() => undefined); // a prefetched page may never be awaited if the current one fails
-      return p;
+      const p = call(() => spec.fetch(client, conn.tenantId, cursor.since, n, pageSize));
+      p.catch(() => undefined); // a prefetched page may never be awaited if an earlier one fails
+      inflight.set(n, p);
     };
-    let page = cursor.page + 1;
-    let next = fetchPage(spec.paged ? page : 1);
+    let page = spec.paged ? cursor.page + 1 : 1;
+    let pageCount: number | undefined;
+    want(page);
     for (;;) {
-      const res = await next;
+      const res = await inflight.get(page)!;
+      inflight.delete(page);
       const records = (res.data[spec.name] as Record<string, unknown>[] | undefined) ?? [];
       // Xero says which page size it applied; a full page means there may be another.
       // With `pagination.pageCount` it also says whether this was the last.
       const pagination = res.data.pagination as { pageSize?: number; pageCount?: number } | undefined;
+      pageCount = pagination?.pageCount ?? pageCount;
       const served = pagination?.pageSize ?? pageSize;
-      const last = pagination?.pageCount !== undefined && page >= pagination.pageCount;
+      const last = pageCount !== undefined && page >= pageCount;
       const full = spec.paged && !last && records.length > 0 && records.length >= served;
-      // Start fetching the next page while this one is written.
-      if (full) next = fetchPage(page + 1);
+      // Fetch ahead while this page is written (pages still commit in order, one transaction each).
+      if (full) for (let n = page + 1; n <= page + (pageCount ? PREFETCH : 1) && n <= (pageCount ?? n); n++) want(n);
       const pending = cursor.pending ?? pendingFrom(res.data.DateTimeUTC);
       const r = await commitPage(db, conn, ctx, spec, records, {
         runId: run.runId,
