@@ -256,7 +256,7 @@ export async function loadForecastInputs(
     sql`select i.id::text, i.type, coalesce(c.name, 'Unknown') as name, i.contact_id::text, round(i.amount_due / i.currency_rate, 4)::text as amount,
                coalesce(i.due_date, i.issue_date)::text as due
         from invoices i left join contacts c on c.id = i.contact_id
-        where i.business_id = ${id} and i.type in ('ACCREC', 'ACCPAY') and i.status = 'AUTHORISED' and i.amount_due > 0`,
+        where i.business_id = ${id} and i.source <> 'stripe' and i.type in ('ACCREC', 'ACCPAY') and i.status = 'AUTHORISED' and i.amount_due > 0`,
   );
   // Each customer's habit: average days paid after the due date over the last year (early counts as 0).
   const habits = new Map(
@@ -264,7 +264,7 @@ export async function loadForecastInputs(
       await queryRows<{ contact_id: string; late: string }>(
         tx,
         sql`select contact_id::text, avg(greatest(paid_date - due_date, 0))::text as late from invoices
-            where business_id = ${id} and type = 'ACCREC' and status = 'PAID' and paid_date is not null and due_date is not null
+            where business_id = ${id} and source <> 'stripe' and type = 'ACCREC' and status = 'PAID' and paid_date is not null and due_date is not null
               and paid_date >= ${addDays(asOf, -365)}::date and contact_id is not null
             group by contact_id`,
       )
@@ -311,7 +311,7 @@ export async function loadForecastInputs(
     sql`with inv as (
           select i.id, i.contact_id, i.issue_date, i.paid_date, round(i.total / i.currency_rate, 4) as amount
           from invoices i
-          where i.business_id = ${id} and i.type = 'ACCREC' and i.status in ('AUTHORISED', 'PAID') and i.contact_id is not null
+          where i.business_id = ${id} and i.source <> 'stripe' and i.type = 'ACCREC' and i.status in ('AUTHORISED', 'PAID') and i.contact_id is not null
             and i.issue_date >= ${fourMonthsAgo}::date and i.issue_date <= ${asOf}::date
             and not exists (select 1 from transactions p join accounts a on a.id = p.bank_account_id and not a.is_bank
                             where p.business_id = ${id} and p.invoice_id = i.id and p.kind = 'PAYMENT')),
@@ -320,7 +320,7 @@ export async function loadForecastInputs(
           from inv where issue_date <= ${lastMonth.end}::date group by 1, 2),
         lags as (
           select contact_id, percentile_cont(0.5) within group (order by paid_date - issue_date) as lag
-          from invoices where business_id = ${id} and type = 'ACCREC' and status = 'PAID' and paid_date is not null
+          from invoices where business_id = ${id} and source <> 'stripe' and type = 'ACCREC' and status = 'PAID' and paid_date is not null
             and issue_date >= ${addDays(asOf, -365)}::date group by 1)
         select coalesce(c.name, 'Unknown') as counterparty,
                percentile_cont(0.5) within group (order by monthly.amount)::numeric(19,4)::text as monthly,

@@ -73,7 +73,7 @@ export async function customerPaymentHealth(
     sql`with inv as (
           select i.contact_id, i.status, i.issue_date, i.due_date, i.paid_date, round(i.amount_due / i.currency_rate, 4) as due_amount
           from invoices i
-          where i.business_id = ${businessId} and i.type = 'ACCREC' and i.status in ('AUTHORISED', 'PAID') and i.contact_id is not null
+          where i.business_id = ${businessId} and i.source <> 'stripe' and i.type = 'ACCREC' and i.status in ('AUTHORISED', 'PAID') and i.contact_id is not null
             and (i.issue_date >= ${yearAgo}::date or (i.status = 'AUTHORISED' and i.amount_due > 0))),
         paid as (
           select contact_id, count(*)::int as paid,
@@ -132,7 +132,7 @@ export async function updateContactPaymentBehaviour(tx: Db, businessId: string, 
           select contact_id, round(avg(paid_date - issue_date), 2) as avg_days,
                  round(avg(case when paid_date > due_date then 1.0 else 0.0 end) filter (where due_date is not null), 6) as late_share
           from invoices
-          where business_id = ${businessId} and type = 'ACCREC' and status = 'PAID' and paid_date is not null and contact_id is not null
+          where business_id = ${businessId} and source <> 'stripe' and type = 'ACCREC' and status = 'PAID' and paid_date is not null and contact_id is not null
             and paid_date <= ${asOf}::date and issue_date >= ${addDays(asOf, -365)}::date
           group by contact_id) x
         where c.business_id = ${businessId} and c.id = x.contact_id

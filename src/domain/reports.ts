@@ -129,7 +129,7 @@ async function openDocuments(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPA
         select coalesce(c.name, 'Unknown') as contact, coalesce(i.due_date, i.issue_date)::text as due, i.number,
                (round(i.total / i.currency_rate, 4) - coalesce(pays.amt, 0))::text as outstanding
         from invoices i left join contacts c on c.id = i.contact_id left join pays on pays.invoice_id = i.id
-        where i.business_id = ${businessId} and i.type = ${type} and i.status in ('AUTHORISED', 'PAID') and i.issue_date <= ${asOf}::date
+        where i.business_id = ${businessId} and i.source <> 'stripe' and i.type = ${type} and i.status in ('AUTHORISED', 'PAID') and i.issue_date <= ${asOf}::date
           and not (i.status = 'PAID' and i.paid_date is not null and i.paid_date <= ${asOf}::date and pays.invoice_id is null)
           and round(i.total / i.currency_rate, 4) - coalesce(pays.amt, 0) > 0`,
   );

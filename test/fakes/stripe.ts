@@ -16,6 +16,7 @@ export const FAKE_STRIPE_ACCOUNT = 'acct_1FakeStripeAcct';
 export const STRIPE_LISTS = {
   customers: 'customers',
   subscriptions: 'subscriptions',
+  invoices: 'invoices',
   charges: 'charges',
   refunds: 'refunds',
   disputes: 'disputes',
@@ -47,6 +48,29 @@ export function demoStripeData(seed: number, months = 6, scale = 0.05): Record<S
     for (const [list, field] of Object.entries(STRIPE_LISTS) as [StripeList, keyof typeof batch.stripe][]) {
       for (const o of (batch.stripe[field] as unknown as StripeObject[] | undefined) ?? []) maps[list].set(o.id, o);
     }
+  }
+  // The demo has no Stripe invoices: one per charge with a customer (paid, or open when the charge failed).
+  for (const c of maps.charges.values()) {
+    if (!c.customer) continue;
+    const paid = c.status === 'succeeded';
+    const id = `in_${c.id.slice(3)}`;
+    maps.invoices.set(id, {
+      id,
+      object: 'invoice',
+      customer: c.customer,
+      number: `INV-${c.id.slice(-6).toUpperCase()}`,
+      status: paid ? 'paid' : 'open',
+      currency: c.currency,
+      created: c.created,
+      due_date: c.created + 14 * 86_400,
+      status_transitions: { paid_at: paid ? c.created : null },
+      subtotal: c.amount,
+      tax: 0,
+      total: c.amount,
+      amount_due: c.amount,
+      amount_paid: paid ? c.amount : 0,
+      amount_remaining: paid ? 0 : c.amount,
+    });
   }
   return Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, [...m.values()]])) as Record<
     StripeList,

@@ -44,6 +44,11 @@ function expected() {
   return {
     customers: d.customers.length,
     subscriptions: d.subscriptions.length,
+    invoices: {
+      n: d.invoices.length,
+      total: sum(d.invoices, (i) => Number(i.total)),
+      due: sum(d.invoices, (i) => Number(i.amount_remaining)),
+    },
     charges: { n: d.charges.length, total: sum(d.charges, (c) => Number(c.amount)) },
     refunds: { n: d.refunds.length, total: sum(d.refunds, (r) => Number(r.amount)) },
     payouts: { n: d.payouts.length, total: sum(d.payouts, (p) => Number(p.amount)) },
@@ -58,6 +63,9 @@ async function actual() {
       sql`select
         (select count(*)::int from contacts where source = 'stripe') as customers,
         (select count(*)::int from subscriptions where source = 'stripe') as subscriptions,
+        (select count(*)::int from invoices where source = 'stripe') as inv_n,
+        (select coalesce(sum(total), 0)::numeric(20,2)::text from invoices where source = 'stripe') as inv_total,
+        (select coalesce(sum(amount_due), 0)::numeric(20,2)::text from invoices where source = 'stripe') as inv_due,
         (select count(*)::int from transactions where kind = 'CHARGE') as charge_n,
         (select coalesce(sum(abs(amount)), 0)::numeric(20,2)::text from transactions where kind = 'CHARGE') as charge_total,
         (select count(*)::int from transactions where kind = 'REFUND') as refund_n,
@@ -71,6 +79,7 @@ async function actual() {
   return {
     customers: r!.customers,
     subscriptions: r!.subscriptions,
+    invoices: { n: r!.inv_n, total: r!.inv_total, due: r!.inv_due },
     charges: { n: r!.charge_n, total: r!.charge_total },
     refunds: { n: r!.refund_n, total: r!.refund_total },
     payouts: { n: r!.payout_n, total: r!.payout_total },
@@ -116,7 +125,7 @@ describe('Stripe connect and backfill', () => {
     const again = await syncStripe(deps, businessId, connectionId);
     expect(again.written).toBe(0);
     const calls = fake.calls.slice(before);
-    expect(calls).toHaveLength(7);
+    expect(calls).toHaveLength(8);
     expect(calls.every((c) => new URLSearchParams(c.query).has('created[gt]'))).toBe(true);
 
     const template = fake.data.charges[0]!;

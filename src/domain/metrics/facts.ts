@@ -266,7 +266,7 @@ export async function loadFacts(
                    round(i.total / i.currency_rate, 4) as base_total,
                    case when i.status = 'PAID' then coalesce(i.paid_date, (select max(p.date) from pays p where p.invoice_id = i.id), i.issue_date) end as settled
             from invoices i
-            where i.business_id = ${businessId} and i.type in ('ACCREC', 'ACCPAY') and i.status in ('AUTHORISED', 'PAID')
+            where i.business_id = ${businessId} and i.source <> 'stripe' and i.type in ('ACCREC', 'ACCPAY') and i.status in ('AUTHORISED', 'PAID')
               and i.issue_date < (${end}::date + interval '1 month')::date),
           ms as (select m::date as m, (m + interval '1 month - 1 day')::date as d
                  from generate_series(${from}::date, ${end}::date, interval '1 month') m),

@@ -76,7 +76,7 @@ export async function loadRuleContext(
     sql`select coalesce(c.name, 'Unknown') as name, sum(round(i.amount_due / i.currency_rate, 4))::text as overdue,
                max(${asOf}::date - i.due_date)::int as days
         from invoices i left join contacts c on c.id = i.contact_id
-        where i.business_id = ${id} and i.type = 'ACCREC' and i.status = 'AUTHORISED' and i.amount_due > 0 and i.due_date < ${asOf}::date
+        where i.business_id = ${id} and i.source <> 'stripe' and i.type = 'ACCREC' and i.status = 'AUTHORISED' and i.amount_due > 0 and i.due_date < ${asOf}::date
         group by 1 order by sum(i.amount_due / i.currency_rate) desc, 1 limit 5`,
   );
   const spend = await queryRows<{ k: string; month: string; amount: string; by: 'category' | 'supplier' }>(

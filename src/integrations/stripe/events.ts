@@ -15,6 +15,7 @@ import {
   type StripeCharge,
   type StripeCustomer,
   type StripeDispute,
+  type StripeInvoice,
   type StripePayout,
   type StripeRefund,
   type StripeSubscription,
@@ -63,6 +64,8 @@ function batchOf(type: string, object: Record<string, unknown>): StripeBatch | n
   if (type.startsWith('customer.subscription.')) return { subscriptions: [object as unknown as StripeSubscription] };
   if (/^customer\.(created|updated|deleted)$/.test(type)) return { customers: [object as unknown as StripeCustomer] };
   if (type.startsWith('payout.')) return { payouts: [object as unknown as StripePayout] };
+  if (type.startsWith('invoice.') && !type.startsWith('invoice.upcoming'))
+    return { invoices: [object as unknown as StripeInvoice] };
   return null;
 }
 
@@ -111,6 +114,7 @@ export async function processStripeEvents(tx: Db, business: BusinessContext, lim
 
   const batch: Required<StripeBatch> = {
     customers: [],
+    invoices: [],
     subscriptions: [],
     charges: [],
     refunds: [],

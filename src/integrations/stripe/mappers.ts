@@ -4,7 +4,7 @@
  * The types below are the fields we read of the current API version's objects.
  */
 import type { Db } from '../../db/client';
-import { contacts, subscriptions, transactions } from '../../db/schema';
+import { contacts, invoices, subscriptions, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
 import { linkPayouts } from '../../domain/payouts';
 import { D, type Dec, fromMinor, toDb } from '../../money';
@@ -134,8 +134,27 @@ export interface StripeSubscription {
   }>[];
 }
 
+export interface StripeInvoice {
+  id: string;
+  object: 'invoice';
+  customer: Expandable<{ id: string }> | null;
+  number?: string | null;
+  status: 'draft' | 'open' | 'paid' | 'uncollectible' | 'void' | null;
+  currency: string;
+  created: number;
+  due_date?: number | null;
+  status_transitions?: { paid_at?: number | null; voided_at?: number | null };
+  subtotal: number;
+  tax?: number | null;
+  total: number;
+  amount_due: number;
+  amount_paid: number;
+  amount_remaining: number;
+}
+
 export interface StripeBatch {
   customers?: StripeCustomer[];
+  invoices?: StripeInvoice[];
   subscriptions?: StripeSubscription[];
   charges?: StripeCharge[];
   refunds?: StripeRefund[];
@@ -166,6 +185,54 @@ function base(
   // Stripe's exchange_rate converts the presentment currency into the settlement (balance) currency.
   if (rate) return { value: toDb(amount.times(new D(String(rate)))), fxMissing: false };
   return { value: toDb(amount), fxMissing: true };
+}
+
+// Stripe's invoice states onto Xero's: an uncollectible invoice is still owed until voided.
+const INVOICE_STATUS = {
+  draft: 'DRAFT',
+  open: 'AUTHORISED',
+  paid: 'PAID',
+  uncollectible: 'AUTHORISED',
+  void: 'VOIDED',
+} as const;
+
+/**
+ * A Stripe invoice as a sales document (`source = 'stripe'`). Stored as Stripe has it; the figures do not
+ * read it yet (its payment arrives as a charge, and the subscription carries the MRR).
+ */
+export function mapInvoice(
+  b: BusinessContext,
+  inv: StripeInvoice,
+  contactIds: Map<string, string>,
+): typeof invoices.$inferInsert {
+  const currency = inv.currency.toUpperCase();
+  const money = (minor: number | null | undefined) => toDb(amountOf(minor ?? 0, currency));
+  const customer = inv.customer ? (typeof inv.customer === 'string' ? inv.customer : inv.customer.id) : null;
+  const paidAt = inv.status_transitions?.paid_at;
+  return {
+    businessId: b.id,
+    source: 'stripe',
+    externalId: inv.id,
+    type: 'ACCREC',
+    number: inv.number ?? null,
+    reference: null,
+    contactId: customer ? (contactIds.get(customer) ?? null) : null,
+    status: INVOICE_STATUS[inv.status ?? 'draft'],
+    issueDate: day(inv.created),
+    dueDate: inv.due_date ? day(inv.due_date) : null,
+    paidDate: paidAt ? day(paidAt) : null,
+    currency,
+    currencyRate: '1',
+    subtotal: money(inv.subtotal),
+    totalTax: money(inv.tax),
+    total: money(inv.total),
+    amountDue: money(inv.amount_remaining),
+    amountPaid: money(inv.amount_paid),
+    amountCredited: '0',
+    baseTotal: base(amountOf(inv.total, currency), currency, b).value,
+    lineItems: [],
+    externalUpdatedAt: time(inv.created),
+  };
 }
 
 export function mapCustomer(b: BusinessContext, c: StripeCustomer): typeof contacts.$inferInsert {
@@ -360,6 +427,7 @@ export async function ingestStripe(
   const customerRefs = [
     ...(batch.subscriptions ?? []).map((s) => idOf(s.customer)),
     ...(batch.charges ?? []).map((c) => idOf(c.customer)),
+    ...(batch.invoices ?? []).map((i) => idOf(i.customer)),
   ].filter((x): x is string => Boolean(x));
   const contactIds = customerRefs.length
     ? await resolveIds(tx, contacts, business.id, 'stripe', customerRefs)
@@ -369,6 +437,13 @@ export async function ingestStripe(
       tx,
       subscriptions,
       (batch.subscriptions ?? []).map((s) => mapSubscription(business, s, contactIds)),
+    )
+  ).written;
+  written += (
+    await upsertBySourceKey(
+      tx,
+      invoices,
+      (batch.invoices ?? []).map((i) => mapInvoice(business, i, contactIds)),
     )
   ).written;
   const rows: TxRow[] = [

@@ -5,13 +5,14 @@
  * the key may (`GET /v1/account`; a restricted key often may not), and stores the key sealed (AES-256-GCM,
  * the connection's id as context) on the `integration_accounts` row.
  *
- * A sync walks customers, subscriptions (all statuses, items with prices), charges, refunds, disputes,
- * payouts and balance transactions (fees) with the SDK's auto-pagination, newest first. Every 100 objects
+ * A sync walks customers, subscriptions (all statuses, items with prices), invoices, charges, refunds,
+ * disputes, payouts and balance transactions (fees) with the SDK's auto-pagination, newest first. Every 100 objects
  * are written in one transaction with the entity's cursor — the last id written, for `starting_after` — so a
  * crashed backfill resumes after the last committed page. When a pass ends the cursor becomes the newest
  * `created` it saw, and the next pass reads only objects created after it (changes to older objects arrive
- * as webhook events, which `stripe.events` applies). Stripe invoices are not stored: their payments arrive
- * as charges, and Xero holds the ledger's invoices.
+ * as webhook events, which `stripe.events` applies). Stripe invoices are stored (`source = 'stripe'`) but
+ * the figures do not read them yet: their payments arrive as charges and subscriptions carry the MRR, so
+ * counting them as receivables too would count the same money twice.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
@@ -150,6 +151,7 @@ interface EntitySpec {
 const ENTITIES: EntitySpec[] = [
   { name: 'customers', batchKey: 'customers', list: (s, p) => s.customers.list(p) },
   { name: 'subscriptions', batchKey: 'subscriptions', list: (s, p) => s.subscriptions.list({ ...p, status: 'all' }) },
+  { name: 'invoices', batchKey: 'invoices', list: (s, p) => s.invoices.list(p) },
   { name: 'charges', batchKey: 'charges', list: (s, p) => s.charges.list(p) },
   { name: 'refunds', batchKey: 'refunds', list: (s, p) => s.refunds.list(p) },
   { name: 'disputes', batchKey: 'disputes', list: (s, p) => s.disputes.list(p) },
