@@ -50,6 +50,8 @@ export interface Jobs {
   enqueueStripeEvents(businessId: string): Promise<string | null>;
   enqueueSync(job: SyncJob): Promise<string | null>;
   enqueueXeroEvents(businessId: string): Promise<string | null>;
+  /** What the schedule does every interval, now: an incremental sync of every active connection. */
+  enqueueScheduledSyncs(): Promise<string | null>;
   /** Waits for a job to finish (tests, `cfo` commands that want the result); false on failure or timeout. */
   waitFor(id: string, timeoutMs?: number, queue?: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -194,6 +196,7 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
 
   return {
     enqueueSync: sendSync,
+    enqueueScheduledSyncs: () => boss.send(SYNC_SCHEDULE_QUEUE, {}),
     enqueueXeroEvents: (businessId) =>
       boss.send(XERO_EVENTS_QUEUE, { businessId }, { singletonKey: businessId, retryLimit: 5, retryBackoff: true }),
     enqueueStripeEvents: (businessId) =>
@@ -215,7 +218,10 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
   };
 }
 
-/** A cron expression for "every n minutes" (n divides an hour or a day; otherwise the nearest that does). */
+/**
+ * A cron expression for "every n minutes": n itself when it divides an hour or a day, otherwise the nearest
+ * interval that does (a tie goes to the more frequent one).
+ */
 export function cronEvery(minutes: number): string {
   if (minutes < 60) {
     const n = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30].reduce((a, b) =>
@@ -226,7 +232,7 @@ export function cronEvery(minutes: number): string {
   const hours = [1, 2, 3, 4, 6, 8, 12, 24].reduce((a, b) =>
     Math.abs(b * 60 - minutes) < Math.abs(a * 60 - minutes) ? b : a,
   );
-  return hours === 24 ? '0 0 * * *' : `0 */${hours} * * *`;
+  return hours === 24 ? '0 0 * * *' : hours === 1 ? '0 * * * *' : `0 */${hours} * * *`;
 }
 
 async function activeConnections(database: Database): Promise<Omit<SyncJob, 'mode'>[]> {

@@ -13,7 +13,7 @@ import { createApp, type JobsHolder } from '../../src/http/app';
 import { syncServices } from '../../src/integrations/connections';
 import { signState } from '../../src/integrations/xero';
 import { xeroSignature } from '../../src/integrations/xero/webhooks';
-import { type Jobs, startJobs } from '../../src/jobs';
+import { cronEvery, type Jobs, startJobs } from '../../src/jobs';
 import { createLogger } from '../../src/logger';
 import { demoOrg, FAKE_XERO_CLIENT, type FakeOrg, type FakeXero, startFakeXero } from '../fakes/xero';
 import { useTestDatabase } from '../helpers/db';
@@ -184,6 +184,24 @@ describe('Xero connect over HTTP', () => {
       queryRows<{ processed: boolean }>(tx, sql`select processed_at is not null as processed from inbound_events`),
     );
     expect(ev!.processed).toBe(true);
+  });
+
+  it('the schedule runs an incremental sync of every active connection', async () => {
+    const runs = async () => {
+      const r = await app.request('/v1/sync-runs?limit=100', { headers: auth(readKey) });
+      return ((await r.json()) as { runs: { status: string; mode: string }[] }).runs;
+    };
+    const before = (await runs()).filter((r) => r.mode === 'incremental' && r.status === 'succeeded').length;
+    expect(await jobs.enqueueScheduledSyncs()).toBeTruthy();
+    await until(async () => {
+      const n = (await runs()).filter((r) => r.mode === 'incremental' && r.status === 'succeeded').length;
+      return n > before ? n : undefined;
+    });
+    expect(cronEvery(30)).toBe('*/30 * * * *');
+    expect(cronEvery(7)).toBe('*/6 * * * *');
+    expect(cronEvery(90)).toBe('0 * * * *');
+    expect(cronEvery(240)).toBe('0 */4 * * *');
+    expect(cronEvery(1440)).toBe('0 0 * * *');
   });
 
   it('DELETE /v1/connections/{id} needs admin, then the connection is revoked', async () => {
