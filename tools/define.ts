@@ -24,6 +24,15 @@ export interface ToolContext {
   today: () => string;
   logger: Logger;
   conversationId?: string;
+  /**
+   * Starts a sync of one connection without waiting for it (queued on the job queue, or run in the
+   * background); absent in channels that cannot (a one-shot `cfo tool`: use `cfo sync`).
+   */
+  startSync?: (connectionId: string, provider: 'xero' | 'stripe', mode: 'incremental' | 'full') => Promise<StartedSync>;
+}
+
+export interface StartedSync {
+  how: 'queued' | 'background';
 }
 
 export interface ToolAnnotations {

@@ -27,6 +27,7 @@ import list_recommendations from './list-recommendations';
 import list_transactions from './list-transactions';
 import refresh_insights from './refresh-insights';
 import set_transaction_category from './set-transaction-category';
+import start_sync from './start-sync';
 import update_recommendation_status from './update-recommendation-status';
 
 export {
@@ -66,6 +67,7 @@ export const TOOLS: Tool[] = [
   create_category_rule,
   update_recommendation_status,
   refresh_insights,
+  start_sync,
 ] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {

@@ -5,7 +5,7 @@
  * `tool_result`, so history never holds a dangling call. Clients get a stream of events as it goes.
  */
 import { z } from 'zod';
-import { type Channel, invokeTool, type Scope, TOOLS, type Tool } from '../../tools';
+import { type Channel, invokeTool, type Scope, TOOLS, type Tool, type ToolContext } from '../../tools';
 import { type Db, withBusiness } from '../db/client';
 import { DomainError, InvalidInputError } from '../errors';
 import type { Logger } from '../logger';
@@ -51,6 +51,8 @@ export interface AgentOptions {
   caller: { type: 'user' | 'api_key' | 'agent' | 'system'; id?: string; scopes: Scope[] };
   logger: Logger;
   today: () => string;
+  /** Passed to the tools (start_sync). */
+  startSync?: ToolContext['startSync'];
   conversation?: ConversationRef;
   message: string;
   maxSteps?: number;
@@ -232,6 +234,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
               today: opts.today,
               logger: opts.logger,
               conversationId: conversation.id,
+              ...(opts.startSync ? { startSync: opts.startSync } : {}),
             })
           : ({
               ok: false,

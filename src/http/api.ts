@@ -17,7 +17,7 @@ import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
 import { registerCategorizationRoutes } from './categorization';
 import { registerChatRoutes } from './chat';
-import { registerConnectionApiRoutes } from './connections';
+import { registerConnectionApiRoutes, toolSyncStarter } from './connections';
 
 /** Largest request body accepted on the API and MCP routes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -47,6 +47,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       channel,
       today: () => new Date().toISOString().slice(0, 10),
       logger,
+      startSync: toolSyncStarter(deps, business.id),
     });
   };
 

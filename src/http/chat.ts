@@ -17,6 +17,7 @@ import { withBusiness } from '../db/client';
 import { DomainError, InvalidInputError } from '../errors';
 import type { Logger } from '../logger';
 import type { AppDeps } from './app';
+import { toolSyncStarter } from './connections';
 
 const Message = z
   .string({ error: 'expected the question as a string' })
@@ -82,6 +83,7 @@ export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
         caller: { type: 'api_key', id: key.keyId, scopes: key.scopes },
         logger: logger as Logger,
         today: () => new Date().toISOString().slice(0, 10),
+        startSync: toolSyncStarter(deps, business.id),
         conversation: { ...conversation, apiKeyId: key.keyId },
         message,
         signal,

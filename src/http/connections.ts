@@ -19,7 +19,7 @@ import { desc, eq } from 'drizzle-orm';
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { z } from 'zod';
-import { describeZodError } from '../../tools/define';
+import { describeZodError, type StartedSync, type ToolContext } from '../../tools/define';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
 import type { Actor } from '../db/audit';
 import { withBusiness } from '../db/client';
@@ -61,6 +61,20 @@ async function jsonBody(c: Context): Promise<unknown> {
 
 const services = (deps: AppDeps) => syncServices(deps.config, deps.database, deps.logger);
 
+/** What the tools get as `startSync` in the HTTP, MCP and chat channels. */
+export function toolSyncStarter(deps: AppDeps, businessId: string): NonNullable<ToolContext['startSync']> {
+  // A tool runs inside its business's transaction; on PGlite (one connection) the queue's own insert would
+  // wait for that transaction to end. So the sync is handed over once the call has returned.
+  return async (connectionId, provider, mode) => {
+    setImmediate(() => {
+      startSync(deps, services(deps), businessId, connectionId, provider, mode).catch((err) =>
+        deps.logger.warn({ err, businessId, connectionId }, 'could not start the sync a tool asked for'),
+      );
+    });
+    return { how: deps.jobs?.current ? 'queued' : 'background' };
+  };
+}
+
 /** Queue a sync (or, with no queue running, start it in the background) — never inside the request. */
 async function startSync(
   deps: AppDeps,
@@ -69,13 +83,14 @@ async function startSync(
   connectionId: string,
   provider: 'xero' | 'stripe',
   mode: 'incremental' | 'full',
-) {
+): Promise<StartedSync & { jobId: string | null }> {
   const queue = deps.jobs?.current;
-  if (queue) return { queued: await queue.enqueueSync({ businessId, connectionId, provider, mode }) };
+  // A null job id from the queue: one is already waiting for this connection, which will do.
+  if (queue) return { how: 'queued', jobId: await queue.enqueueSync({ businessId, connectionId, provider, mode }) };
   void syncConnection(s, businessId, connectionId, mode).catch((err) =>
     deps.logger.warn({ err, businessId, connectionId }, 'background sync failed'),
   );
-  return { queued: null, started: true };
+  return { how: 'background', jobId: null };
 }
 
 const need = (key: VerifiedKey, scope: 'write' | 'admin', what: string) => {

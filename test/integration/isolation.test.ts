@@ -19,6 +19,9 @@ const aIds = new Set<string>();
 let aTx: string[] = [];
 let aRec = '';
 let aCursor = '';
+let aConn = '';
+/** Syncs the tools asked for: any call here would be a leak (B starting A's sync). */
+const started: string[] = [];
 
 const ctxFor = (businessId: string, name: string): ToolContext => ({
   db: t.db,
@@ -27,6 +30,10 @@ const ctxFor = (businessId: string, name: string): ToolContext => ({
   channel: 'http',
   today: () => TODAY,
   logger: createLogger('silent'),
+  startSync: async (connectionId) => {
+    started.push(connectionId);
+    return { how: 'background' };
+  },
 });
 
 const fingerprint = (businessId: string) =>
@@ -52,6 +59,14 @@ beforeAll(async () => {
       await queryRows<{ id: string }>(tx, sql`select id::text as id from transactions where kind = 'SPEND' limit 3`)
     ).map((r) => r.id);
     aRec = (await queryRows<{ id: string }>(tx, sql`select id::text as id from recommendations limit 1`))[0]!.id;
+    aConn = (
+      await queryRows<{ id: string }>(
+        tx,
+        sql`insert into integration_accounts (business_id, provider, external_id, name)
+            values (${a}, 'xero', 'tenant-of-acme-a', 'Acme A (Xero)') returning id::text as id`,
+      )
+    )[0]!.id;
+    aIds.add(aConn);
   });
   const page = await invokeTool(TOOLS.find((x) => x.name === 'list_transactions')!, { limit: 5 }, ctxFor(a, 'Acme A'));
   if (!page.ok) throw new Error(page.error.message);
@@ -67,6 +82,7 @@ const hostile = (): Record<string, Record<string, unknown>> => ({
   create_category_rule: { matchType: 'contains', pattern: 'aws', category: 'Hacked', apply: true },
   get_report: { kind: 'profit_and_loss' },
   explain_metric: { metric: 'dso' },
+  start_sync: { connectionId: aConn, apply: true },
 });
 
 describe('tenant isolation across every tool', () => {
@@ -94,6 +110,11 @@ describe('tenant isolation across every tool', () => {
     expect(rec.ok ? 'ok' : rec.error.code).toBe('not_found');
     const cat = await call('categorize_transactions', { transactionIds: aTx, apply: true });
     expect(cat.ok ? 'ok' : cat.error.code).toBe('not_found');
+    const sync = await call('start_sync', { connectionId: aConn, apply: true });
+    expect(sync.ok ? 'ok' : sync.error.code).toBe('not_found');
+    const all = await call('start_sync', { apply: true });
+    expect(all.ok && all.output.connections).toEqual([]);
+    expect(started).toEqual([]);
     const page = await call('list_transactions', { cursor: aCursor });
     if (page.ok) for (const row of page.output.transactions as { id: string }[]) expect(aIds.has(row.id)).toBe(false);
   });

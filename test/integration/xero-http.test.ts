@@ -204,6 +204,35 @@ describe('Xero connect over HTTP', () => {
     expect(cronEvery(1440)).toBe('0 0 * * *');
   });
 
+  it('the start_sync tool previews, then queues a sync through the same queue', async () => {
+    const call = async (input: unknown) => {
+      const r = await app.request('/v1/tools/start_sync', {
+        method: 'POST',
+        headers: { ...auth(adminKey), 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      return (await r.json()) as {
+        result: { applied: boolean; connections: { id: string; action: string; started: string | null }[] };
+      };
+    };
+    const preview = await call({});
+    expect(preview.result).toMatchObject({
+      applied: false,
+      connections: [{ id: connectionId, action: 'sync', started: null }],
+    });
+    const runs = async () => {
+      const r = await app.request('/v1/sync-runs?limit=100', { headers: auth(readKey) });
+      return ((await r.json()) as { runs: unknown[] }).runs.length;
+    };
+    const before = await runs();
+    const started = await call({ apply: true, mode: 'incremental' });
+    expect(started.result).toMatchObject({
+      applied: true,
+      connections: [{ id: connectionId, action: 'sync', started: 'queued' }],
+    });
+    await until(async () => ((await runs()) > before ? true : undefined));
+  });
+
   it('DELETE /v1/connections/{id} needs admin, then the connection is revoked', async () => {
     const del = (key: string) =>
       app.request(`/v1/connections/${connectionId}`, { method: 'DELETE', headers: auth(key) });
