@@ -29,6 +29,8 @@ export interface ToolContext {
    * background); absent in channels that cannot (a one-shot `cfo tool`: use `cfo sync`).
    */
   startSync?: (connectionId: string, provider: 'xero' | 'stripe', mode: 'incremental' | 'full') => Promise<StartedSync>;
+  /** Pushes categories to Xero once the call has returned (push_categories_to_xero); absent where unavailable. */
+  pushCategories?: (transactionIds: string[] | undefined) => Promise<StartedSync>;
 }
 
 export interface StartedSync {

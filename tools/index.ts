@@ -25,6 +25,7 @@ import get_subscription_metrics from './get-subscription-metrics';
 import get_sync_status from './get-sync-status';
 import list_recommendations from './list-recommendations';
 import list_transactions from './list-transactions';
+import push_categories_to_xero from './push-categories-to-xero';
 import refresh_insights from './refresh-insights';
 import set_transaction_category from './set-transaction-category';
 import start_sync from './start-sync';
@@ -68,6 +69,7 @@ export const TOOLS: Tool[] = [
   update_recommendation_status,
   refresh_insights,
   start_sync,
+  push_categories_to_xero,
 ] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {

@@ -51,8 +51,9 @@ export interface AgentOptions {
   caller: { type: 'user' | 'api_key' | 'agent' | 'system'; id?: string; scopes: Scope[] };
   logger: Logger;
   today: () => string;
-  /** Passed to the tools (start_sync). */
+  /** Passed to the tools (start_sync, push_categories_to_xero). */
   startSync?: ToolContext['startSync'];
+  pushCategories?: ToolContext['pushCategories'];
   conversation?: ConversationRef;
   message: string;
   maxSteps?: number;
@@ -235,6 +236,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
               logger: opts.logger,
               conversationId: conversation.id,
               ...(opts.startSync ? { startSync: opts.startSync } : {}),
+              ...(opts.pushCategories ? { pushCategories: opts.pushCategories } : {}),
             })
           : ({
               ok: false,

@@ -18,6 +18,8 @@ export type SourceTable =
 
 /** Columns a person (or the categorizer) owns once set; upstream values only fill them when empty or upstream-set. */
 const CATEGORY_COLUMNS = ['category', 'accountCode', 'categorySource', 'categoryConfidence'] as const;
+/** Keys of `transactions.metadata` this service writes (not upstream): a sync keeps them. */
+const LOCAL_METADATA_KEYS = ['pushedAccountCode'] as const;
 const NEVER_UPDATED = new Set(['id', 'businessId', 'source', 'externalId', 'createdAt', 'updatedAt', 'embedding']);
 
 // Postgres allows 65,535 bind parameters per statement.
@@ -47,18 +49,23 @@ export async function upsertBySourceKey<T extends SourceTable>(
     if (table === transactions && (CATEGORY_COLUMNS as readonly string[]).includes(k)) {
       set[k] =
         sql`case when ${tableName}."category_source" is null or ${tableName}."category_source" = 'upstream' then ${excluded(k)} else ${current(k)} end`;
+    } else if (table === transactions && k === 'metadata') {
+      // Upstream's metadata, plus the keys this service keeps there itself.
+      set[k] = sql`${excluded(k)} || (select coalesce(jsonb_object_agg(m.key, m.value), '{}'::jsonb)
+        from jsonb_each(${current(k)}) m where m.key in (${sql.raw(LOCAL_METADATA_KEYS.map((x) => `'${x}'`).join(', '))}))`;
     } else {
       set[k] = excluded(k);
     }
   }
-  set.updatedAt = sql`now()`;
+  // Compare with what would be written, so an unchanged record is not rewritten.
   const changed = sql`(${sql.join(
     keys.map((k) => current(k)),
     sql`, `,
   )}) is distinct from (${sql.join(
-    keys.map((k) => excluded(k)),
+    keys.map((k) => set[k]!),
     sql`, `,
   )})`;
+  set.updatedAt = sql`now()`;
 
   const t = table as unknown as { businessId: PgColumn; source: PgColumn; externalId: PgColumn };
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / (keys.length + 4)));

@@ -17,7 +17,7 @@ import { handleMcpRequest } from '../mcp/http';
 import type { AppDeps, AppEnv } from './app';
 import { registerCategorizationRoutes } from './categorization';
 import { registerChatRoutes } from './chat';
-import { registerConnectionApiRoutes, toolSyncStarter } from './connections';
+import { optional, registerConnectionApiRoutes, toolCategoryPusher, toolSyncStarter } from './connections';
 
 /** Largest request body accepted on the API and MCP routes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -48,6 +48,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       today: () => new Date().toISOString().slice(0, 10),
       logger,
       startSync: toolSyncStarter(deps, business.id),
+      ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'api_key', id: key.keyId, channel })),
     });
   };
 

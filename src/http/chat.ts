@@ -17,7 +17,7 @@ import { withBusiness } from '../db/client';
 import { DomainError, InvalidInputError } from '../errors';
 import type { Logger } from '../logger';
 import type { AppDeps } from './app';
-import { toolSyncStarter } from './connections';
+import { optional, toolCategoryPusher, toolSyncStarter } from './connections';
 
 const Message = z
   .string({ error: 'expected the question as a string' })
@@ -84,6 +84,7 @@ export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
         logger: logger as Logger,
         today: () => new Date().toISOString().slice(0, 10),
         startSync: toolSyncStarter(deps, business.id),
+        ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'agent', id: key.keyId, channel })),
         conversation: { ...conversation, apiKeyId: key.keyId },
         message,
         signal,

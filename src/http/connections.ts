@@ -35,6 +35,7 @@ import {
 } from '../integrations/connections';
 import { connectStripe } from '../integrations/stripe/sync';
 import { completeXeroConnection, consentUrl, verifyState, xeroConfigured, xeroSyncDeps } from '../integrations/xero';
+import { pushCategoriesToXero } from '../integrations/xero/write-back';
 import { presentedKey } from './api';
 import type { AppDeps, AppEnv } from './app';
 
@@ -72,6 +73,30 @@ export function toolSyncStarter(deps: AppDeps, businessId: string): NonNullable<
       );
     });
     return { how: deps.jobs?.current ? 'queued' : 'background' };
+  };
+}
+
+/** `{ [key]: value }` when the value exists: optional properties under exactOptionalPropertyTypes. */
+export const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** What the tools get as `pushCategories`: the push runs after the call (see toolSyncStarter). */
+export function toolCategoryPusher(
+  deps: AppDeps,
+  businessId: string,
+  actor: Actor,
+): NonNullable<ToolContext['pushCategories']> | undefined {
+  if (!xeroConfigured(deps.config)) return undefined;
+  return async (transactionIds) => {
+    setImmediate(() => {
+      const xero = xeroSyncDeps(deps.config, deps.database, deps.logger);
+      pushCategoriesToXero(xero, businessId, { ...(transactionIds ? { transactionIds } : {}), apply: true, actor })
+        .then((r) =>
+          deps.logger.info({ businessId, pushed: r.pushed, conflicts: r.conflicts }, 'categories pushed to Xero'),
+        )
+        .catch((err) => deps.logger.warn({ err, businessId }, 'pushing categories to Xero failed'));
+    });
+    return { how: 'background' };
   };
 }
 

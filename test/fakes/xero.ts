@@ -59,6 +59,8 @@ export interface FakeXero {
   orgs: Map<string, FakeOrg>;
   /** Every Accounting API request, in arrival order (429s and faults included). */
   calls: ApiCall[];
+  /** Bank transactions updated through the API (write-back), in order. */
+  writes: { tenantId: string; id: string; lineItems: ApiRecord[] }[];
   /** Token endpoint requests by grant type. */
   tokenCalls: { grantType: string; ok: boolean }[];
   revoked: string[];
@@ -186,6 +188,7 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
     url: '',
     orgs,
     calls: [],
+    writes: [],
     tokenCalls: [],
     revoked: [],
     limits: opts.limits ?? null,
@@ -278,6 +281,25 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
       ProviderName: 'cfo-agent fake',
       DateTimeUTC: xeroDate(Date.now()),
     };
+    if (req.method === 'POST' && name === 'BankTransactions' && id) {
+      // Update one bank transaction: line items replaced as sent (Xero wants them all), UpdatedDateUTC bumped.
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const sent = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { BankTransactions?: ApiRecord[] })
+        .BankTransactions?.[0];
+      const rec = org.data.BankTransactions.find((r) => r.BankTransactionID === id);
+      if (!rec || !sent) return json(res, 404, { Title: 'Not found', Status: 404 });
+      if (rec.IsReconciled)
+        return json(res, 400, {
+          ErrorNumber: 10,
+          Type: 'ValidationException',
+          Message: 'This Bank Transaction cannot be edited as it has been reconciled.',
+        });
+      if (Array.isArray(sent.LineItems)) rec.LineItems = sent.LineItems;
+      rec.UpdatedDateUTC = xeroDate(Date.now());
+      fake.writes.push({ tenantId: org.tenantId, id, lineItems: sent.LineItems as ApiRecord[] });
+      return json(res, 200, { ...envelope, BankTransactions: [rec] });
+    }
     if (name === 'Organisation') return json(res, 200, { ...envelope, Organisations: [org.organisation] });
     const collection = name as XeroCollection;
     const spec = XERO_COLLECTIONS[collection];

@@ -19,10 +19,13 @@ export interface XeroSettings {
   scopes: string[];
 }
 
-/** Read-only access to what the sync needs, plus offline_access for a refresh token. */
+/**
+ * What the sync reads, write access to transactions for pushing categories back (bank transactions' account
+ * codes), and offline_access for a refresh token.
+ */
 export const XERO_SCOPES = [
   'offline_access',
-  'accounting.transactions.read',
+  'accounting.transactions',
   'accounting.contacts.read',
   'accounting.settings.read',
 ];
@@ -175,7 +178,7 @@ export async function callXero<T>(
   client: XeroClient,
   hooks: CallHooks,
   fn: () => Promise<{ response: { data: unknown; headers: Record<string, unknown> }; body: T }>,
-): Promise<{ data: Record<string, unknown>; headers: Record<string, unknown> }> {
+): Promise<{ data: Record<string, unknown>; headers: Record<string, unknown>; body: T }> {
   let refreshed = false;
   for (let attempt = 0; ; attempt++) {
     await hooks.limiter.acquire(hooks.onWait);
@@ -183,7 +186,11 @@ export async function callXero<T>(
     try {
       const result = await withTimeout(fn(), hooks.timeoutMs ?? 60_000);
       hooks.limiter.release(result.response.headers);
-      return { data: result.response.data as Record<string, unknown>, headers: result.response.headers };
+      return {
+        data: result.response.data as Record<string, unknown>,
+        headers: result.response.headers,
+        body: result.body,
+      };
     } catch (err) {
       failure = xeroFailure(err);
       hooks.limiter.release(failure.headers);

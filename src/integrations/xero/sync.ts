@@ -205,13 +205,13 @@ export interface SyncDeps {
 }
 
 const limiters = new Map<string, RateLimiter>();
-function limiterFor(tenantId: string): RateLimiter {
+export function limiterFor(tenantId: string): RateLimiter {
   const l = limiters.get(tenantId) ?? orgLimiter();
   limiters.set(tenantId, l);
   return l;
 }
 
-interface Connection {
+export interface Connection {
   id: string;
   businessId: string;
   tenantId: string;
@@ -219,7 +219,7 @@ interface Connection {
   name: string | null;
 }
 
-async function loadConnection(db: Db, businessId: string, connectionId: string): Promise<Connection> {
+export async function loadConnection(db: Db, businessId: string, connectionId: string): Promise<Connection> {
   const row = await xeroConnection(db, businessId, connectionId);
   if (row.status !== 'active' || !row.grantId)
     throw new ReauthRequiredError(

@@ -1,0 +1,189 @@
+/**
+ * Categories back to Xero. A bank transaction from Xero that this service categorized (a rule, similar
+ * transactions, the model, or a person) gets its account code pushed to Xero's line — previewed first,
+ * only while unreconciled (Xero refuses to edit reconciled lines), one line at a time under the
+ * organisation's rate limiter.
+ *
+ * Before writing, the transaction is read back from Xero: if Xero's `UpdatedDateUTC` is newer than the
+ * one last synced (`sync_mappings.external_updated_at`), someone changed it in Xero since, and nothing is
+ * overwritten — a `sync_conflicts` row keeps both versions for a person to resolve (keep ours / keep
+ * Xero's). Every push and every conflict is audited with old and new values.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { BankTransaction } from 'xero-node';
+import { type Actor, audit } from '../../db/audit';
+import { type Db, pgArray, queryRows, withBusiness } from '../../db/client';
+import { syncConflicts, syncMappings, transactions } from '../../db/schema';
+import { NotFoundError } from '../../errors';
+import { callXero, createXeroClient } from './client';
+import { parseXeroDate } from './mappers';
+import { limiterFor, loadConnection, type SyncDeps } from './sync';
+import { xeroAccessToken } from './tokens';
+
+export interface PushItem {
+  transactionId: string;
+  xeroId: string;
+  date: string;
+  description: string | null;
+  category: string;
+  accountCode: string;
+  outcome: 'would_push' | 'pushed' | 'conflict' | 'skipped';
+  reason: string | null;
+}
+
+type Candidate = {
+  id: string;
+  external_id: string;
+  date: string;
+  description: string | null;
+  category: string;
+  account_code: string;
+  reconciled: boolean;
+  connection_id: string | null;
+  synced_at: string | null;
+};
+
+/** What would be pushed: our categories on Xero bank lines that Xero does not have yet (at most 500). */
+export async function planCategoryPush(tx: Db, businessId: string, transactionIds?: string[]): Promise<Candidate[]> {
+  return queryRows<Candidate>(
+    tx,
+    sql`select t.id::text, t.external_id, t.date::text, t.description, t.category, t.account_code, t.reconciled,
+               m.integration_account_id::text as connection_id, m.external_updated_at::text as synced_at
+        from transactions t
+        left join sync_mappings m on m.business_id = t.business_id and m.entity_type = 'BankTransactions'
+         and m.external_id = substr(t.external_id, 9)
+        where t.business_id = ${businessId} and t.source = 'xero' and t.external_id like 'banktxn:%'
+          and t.deleted_at is null and t.account_code is not null
+          and t.category_source in ('rule', 'similar', 'model', 'user')
+          and (t.metadata->>'pushedAccountCode') is distinct from t.account_code
+          and not exists (select 1 from sync_conflicts c where c.business_id = t.business_id
+                          and c.local_id = t.id and c.status = 'open')
+          ${transactionIds ? sql`and t.id = any(${pgArray(transactionIds)}::uuid[])` : sql``}
+        order by t.date, t.id
+        limit 500`,
+  );
+}
+
+const itemOf = (c: Candidate, outcome: PushItem['outcome'], reason: string | null = null): PushItem => ({
+  transactionId: c.id,
+  xeroId: c.external_id.slice('banktxn:'.length),
+  date: c.date,
+  description: c.description,
+  category: c.category,
+  accountCode: c.account_code,
+  outcome,
+  reason,
+});
+
+export async function pushCategoriesToXero(
+  deps: SyncDeps,
+  businessId: string,
+  opts: { transactionIds?: string[]; apply: boolean; actor: Actor },
+): Promise<{ items: PushItem[]; pushed: number; conflicts: number; skipped: number }> {
+  const { db } = deps.database;
+  const plan = await withBusiness(db, businessId, (tx) => planCategoryPush(tx, businessId, opts.transactionIds));
+  if (opts.transactionIds && plan.length === 0)
+    throw new NotFoundError('None of those transactions has a category to push to Xero (see list_transactions).');
+  const items: PushItem[] = [];
+  const ready: Candidate[] = [];
+  for (const c of plan) {
+    if (c.reconciled) items.push(itemOf(c, 'skipped', 'reconciled in Xero, which does not allow editing it'));
+    else if (!c.connection_id) items.push(itemOf(c, 'skipped', 'not synced from a Xero connection yet'));
+    else if (!opts.apply) items.push(itemOf(c, 'would_push'));
+    else ready.push(c);
+  }
+  const connectionIds = [...new Set(ready.map((c) => c.connection_id!))];
+  for (const connectionId of connectionIds) {
+    const conn = await loadConnection(db, businessId, connectionId);
+    const client = createXeroClient(deps.settings);
+    const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
+    let token = await xeroAccessToken(tokenDeps, conn.grantId);
+    client.accountingApi.accessToken = token;
+    const hooks = {
+      limiter: deps.limiter ?? limiterFor(conn.tenantId),
+      onUnauthorized: async () => {
+        token = await xeroAccessToken(tokenDeps, conn.grantId, token);
+        return token;
+      },
+    };
+    for (const c of ready.filter((x) => x.connection_id === connectionId)) {
+      const xeroId = c.external_id.slice('banktxn:'.length);
+      const current = await callXero(client, hooks, () =>
+        client.accountingApi.getBankTransaction(conn.tenantId, xeroId),
+      );
+      const remote = (current.data.BankTransactions as Record<string, unknown>[] | undefined)?.[0];
+      if (!remote) {
+        items.push(itemOf(c, 'skipped', 'no longer in Xero'));
+        continue;
+      }
+      const remoteUpdated = parseXeroDate(String(remote.UpdatedDateUTC));
+      const lines = (remote.LineItems as { AccountCode?: string }[] | undefined) ?? [];
+      if (c.synced_at && remoteUpdated.getTime() > new Date(c.synced_at).getTime()) {
+        await withBusiness(db, businessId, async (tx) => {
+          await tx.insert(syncConflicts).values({
+            businessId,
+            integrationAccountId: connectionId,
+            entityType: 'BankTransactions',
+            localId: c.id,
+            externalId: xeroId,
+            localValue: { category: c.category, accountCode: c.account_code },
+            remoteValue: {
+              accountCodes: lines.map((l) => l.AccountCode ?? null),
+              updatedDateUtc: remoteUpdated.toISOString(),
+            },
+          });
+          await audit(tx, businessId, opts.actor, {
+            action: 'xero.category_conflict',
+            entityType: 'transaction',
+            entityId: c.id,
+            oldValues: { accountCodes: lines.map((l) => l.AccountCode ?? null) },
+            newValues: { accountCode: c.account_code },
+          });
+        });
+        items.push(itemOf(c, 'conflict', 'changed in Xero since the last sync; kept as it is there'));
+        continue;
+      }
+      if (lines.length !== 1) {
+        items.push(itemOf(c, 'skipped', `split across ${lines.length} lines in Xero`));
+        continue;
+      }
+      // The SDK's typed copy of the same transaction, sent back with our account code on its one line.
+      const typed = (current.body as { bankTransactions?: BankTransaction[] }).bankTransactions![0]!;
+      typed.lineItems![0]!.accountCode = c.account_code;
+      const updated = await callXero(client, hooks, () =>
+        client.accountingApi.updateBankTransaction(conn.tenantId, xeroId, { bankTransactions: [typed] }),
+      );
+      const after = (updated.data.BankTransactions as Record<string, unknown>[])[0]!;
+      await withBusiness(db, businessId, async (tx) => {
+        await tx
+          .update(transactions)
+          .set({
+            metadata: sql`${transactions.metadata} || ${JSON.stringify({ pushedAccountCode: c.account_code })}::jsonb`,
+          })
+          .where(and(eq(transactions.id, c.id), eq(transactions.businessId, businessId)));
+        await tx
+          .update(syncMappings)
+          .set({ externalUpdatedAt: parseXeroDate(String(after.UpdatedDateUTC)), updatedAt: new Date() })
+          .where(
+            and(
+              eq(syncMappings.businessId, businessId),
+              eq(syncMappings.integrationAccountId, connectionId),
+              eq(syncMappings.entityType, 'BankTransactions'),
+              eq(syncMappings.externalId, xeroId),
+            ),
+          );
+        await audit(tx, businessId, opts.actor, {
+          action: 'xero.category_pushed',
+          entityType: 'transaction',
+          entityId: c.id,
+          oldValues: { accountCode: lines[0]!.AccountCode ?? null },
+          newValues: { accountCode: c.account_code, category: c.category },
+        });
+      });
+      items.push(itemOf(c, 'pushed'));
+    }
+  }
+  items.sort((a, b) => a.date.localeCompare(b.date) || a.transactionId.localeCompare(b.transactionId));
+  const count = (o: PushItem['outcome']) => items.filter((i) => i.outcome === o).length;
+  return { items, pushed: count('pushed'), conflicts: count('conflict'), skipped: count('skipped') };
+}
