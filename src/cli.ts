@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
-import { createModel, runAgent } from './agent';
+import { createCategoryModel, createModel, runAgent } from './agent';
 import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } from './auth/api-keys';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
@@ -294,6 +294,7 @@ function toolContext(
   business: { id: string; name: string; baseCurrency: string },
   channel: ToolContext['channel'],
 ): ToolContext {
+  const categoryModel = createCategoryModel(rt.config.anthropic);
   return {
     db: rt.database.db,
     business: { id: business.id, name: business.name, baseCurrency: business.baseCurrency },
@@ -302,6 +303,7 @@ function toolContext(
     channel,
     today: () => new Date().toISOString().slice(0, 10),
     logger: rt.logger,
+    ...(categoryModel ? { categoryModel } : {}),
   };
 }
 

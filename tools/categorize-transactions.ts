@@ -41,7 +41,7 @@ export default defineTool({
     const r = await categorize(
       ctx.db,
       { id: ctx.business.id },
-      { transactionIds, threshold, limit, apply, actor: actorOf(ctx) },
+      { transactionIds, threshold, limit, apply, actor: actorOf(ctx), model: ctx.categoryModel, logger: ctx.logger },
     );
     const shown = r.results.slice(0, 40);
     return {

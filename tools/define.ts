@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Actor } from '../src/db/audit';
 import { type Db, withBusiness } from '../src/db/client';
 import { toolCalls } from '../src/db/schema';
+import type { CategoryModel } from '../src/domain/categorize/model';
 import { DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
 import type { Logger } from '../src/logger';
 
@@ -29,6 +30,8 @@ export interface ToolContext {
    * background); absent in channels that cannot (a one-shot `cfo tool`: use `cfo sync`).
    */
   startSync?: (connectionId: string, provider: 'xero' | 'stripe', mode: 'incremental' | 'full') => Promise<StartedSync>;
+  /** The categorization model (Claude when configured); absent offline, when unsure lines go to review. */
+  categoryModel?: CategoryModel;
   /** Pushes categories to Xero once the call has returned (push_categories_to_xero); absent where unavailable. */
   pushCategories?: (transactionIds: string[] | undefined) => Promise<StartedSync>;
 }

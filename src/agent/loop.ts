@@ -54,6 +54,7 @@ export interface AgentOptions {
   /** Passed to the tools (start_sync, push_categories_to_xero). */
   startSync?: ToolContext['startSync'];
   pushCategories?: ToolContext['pushCategories'];
+  categoryModel?: ToolContext['categoryModel'];
   conversation?: ConversationRef;
   message: string;
   maxSteps?: number;
@@ -237,6 +238,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
               conversationId: conversation.id,
               ...(opts.startSync ? { startSync: opts.startSync } : {}),
               ...(opts.pushCategories ? { pushCategories: opts.pushCategories } : {}),
+              ...(opts.categoryModel ? { categoryModel: opts.categoryModel } : {}),
             })
           : ({
               ok: false,

@@ -682,6 +682,30 @@ export const categoryReviews = pgTable(
   ],
 );
 
+/**
+ * The model's answers for bank lines nothing else could categorize confidently, per business and
+ * normalized description (and direction): the same merchant is never asked about twice.
+ */
+export const categoryModelCache = pgTable(
+  'category_model_cache',
+  {
+    id: id(),
+    businessId: businessRef(),
+    normalizedDescription: text('normalized_description').notNull(),
+    inflow: boolean('inflow').notNull(),
+    category: text('category').notNull(),
+    accountCode: text('account_code'),
+    confidence: real('confidence').notNull(),
+    model: text('model').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('category_model_cache_key').on(t.businessId, t.normalizedDescription, t.inflow),
+    check('category_model_cache_confidence_range', sql`${t.confidence} >= 0 and ${t.confidence} <= 1`),
+    tenantPolicy(),
+  ],
+);
+
 // ---------- insights ----------
 
 export const metricSnapshots = pgTable(
@@ -1006,6 +1030,7 @@ export const TENANT_TABLES = [
   'transactions',
   'category_rules',
   'category_reviews',
+  'category_model_cache',
   'metric_snapshots',
   'readiness_scores',
   'recommendations',

@@ -6,7 +6,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
-import { createModel } from '../agent';
+import { createCategoryModel, createModel } from '../agent';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
 import { getBusiness } from '../db/businesses';
 import { withBusiness } from '../db/client';
@@ -38,6 +38,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     c.set('key', await verifyApiKey(database.db, presentedKey(c)));
     await next();
   };
+  const categoryModel = createCategoryModel(deps.config.anthropic);
   const context = async (key: VerifiedKey, channel: ToolContext['channel']): Promise<() => ToolContext> => {
     const business = await getBusiness(database.db, key.businessId);
     return () => ({
@@ -48,6 +49,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       today: () => new Date().toISOString().slice(0, 10),
       logger,
       startSync: toolSyncStarter(deps, business.id),
+      ...optional('categoryModel', categoryModel),
       ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'api_key', id: key.keyId, channel })),
     });
   };

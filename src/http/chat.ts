@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import { stream as honoStream, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { describeZodError } from '../../tools/define';
-import { type AgentEvent, type AgentResult, runAgent } from '../agent';
+import { type AgentEvent, type AgentResult, createCategoryModel, runAgent } from '../agent';
 import { listConversations, listMessages } from '../agent/conversations';
 import { MAX_MESSAGE_CHARS } from '../agent/loop';
 import type { Model } from '../agent/model';
@@ -59,6 +59,7 @@ type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
 
 export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
   const { database, logger, model } = deps;
+  const categoryModel = createCategoryModel(deps.config.anthropic);
 
   const run = async (
     key: VerifiedKey,
@@ -84,6 +85,7 @@ export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
         logger: logger as Logger,
         today: () => new Date().toISOString().slice(0, 10),
         startSync: toolSyncStarter(deps, business.id),
+        ...optional('categoryModel', categoryModel),
         ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'agent', id: key.keyId, channel })),
         conversation: { ...conversation, apiKeyId: key.keyId },
         message,

@@ -291,8 +291,11 @@ describe('Xero limits and faults', () => {
     const org = bankOrg(30_000);
     const f = await startFakeXero([org], { limits: LIMITS });
     f.maxPageSize = 250; // 120 pages: the window has to bind
-    // Another process spends the same budget and the headers don't tell us: only 429s do.
+    // Another process spends the same budget and the headers don't tell us: only 429s do. Fewer calls at
+    // once than the client's prefetching makes, and a little latency, so 429s come whatever the machine's speed.
     f.limitHeaders = false;
+    f.limits = { ...LIMITS, concurrent: 2 };
+    f.latencyMs = 15;
     try {
       const { c, s } = await bankConnection(f);
       // The client believes the per-window budget is bigger than the fake allows: 429s must be retried.

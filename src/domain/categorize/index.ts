@@ -9,9 +9,11 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, pgArray, queryRows } from '../../db/client';
 import { NotFoundError } from '../../errors';
+import type { Logger } from '../../logger';
 import { D } from '../../money';
 import { type Embedder, LocalEmbedder } from './embed';
 import { type CategoryOption, KNOWLEDGE_CONFIDENCE, knownCategory } from './knowledge';
+import { type CategoryModel, MODEL_BATCH, type ModelAnswer } from './model';
 import { normalizeDescription } from './normalize';
 import { firstMatch, orderRules, type Rule } from './rules';
 
@@ -28,7 +30,7 @@ const MAX_DISTANCE = 0.55;
 export interface Proposal {
   category: string;
   accountCode: string | null;
-  source: 'rule' | 'similar' | 'knowledge';
+  source: 'rule' | 'similar' | 'model' | 'knowledge';
   confidence: number;
   /** Why, in a few words: the rule, the matching merchant, the neighbours. */
   reason: string;
@@ -51,6 +53,10 @@ export interface CategorizeOptions {
   threshold?: number;
   limit?: number;
   embedder?: Embedder;
+  /** Asked about lines still below the threshold after rules and history; absent (offline): they go to review. */
+  model?: CategoryModel | undefined;
+  /** Where a model failure is reported (categorization carries on without it). */
+  logger?: Logger;
   actor?: Actor;
 }
 
@@ -253,6 +259,8 @@ export async function categorize(
     }
   }
   const unseen = [...groups.keys()].filter((k) => !history.has(k));
+  /** Each unseen merchant's nearest categorized lines: examples for the model. */
+  const neighbours = new Map<string, { text: string; category: string }[]>();
   for (let i = 0; i < unseen.length; i += 100) {
     const keys = unseen.slice(i, i + 100);
     const vectors = await embedder.embed(keys.map((k) => k.split('|')[0]!));
@@ -265,6 +273,7 @@ export async function categorize(
     // off the HNSW index, which every business shares and which is approximate.
     const rows = await queryRows<{
       key: string;
+      text: string;
       category: string;
       account_code: string | null;
       dist: number;
@@ -280,10 +289,11 @@ export async function categorize(
               and category_source = any(${EXAMPLES}) and embedding is not null
             group by 1, 2, 3, 4
           )
-          select q.key, n.category, n.account_code, n.dist, n.n, n.user_set
+          select q.key, n.text, n.category, n.account_code, n.dist, n.n, n.user_set
           from (values ${queries}) as q(key, v, inflow)
           cross join lateral (
-            select ex.category, ex.account_code, ex.n, ex.user_set, (ex.embedding <=> q.v) as dist
+            select ex.normalized_description as text, ex.category, ex.account_code, ex.n, ex.user_set,
+              (ex.embedding <=> q.v) as dist
             from ex where ex.inflow = q.inflow
             order by (ex.embedding <=> q.v) + 0
             limit ${NEIGHBOURS}
@@ -291,6 +301,11 @@ export async function categorize(
     );
     const byKey = new Map<string, typeof rows>();
     for (const r of rows) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
+    for (const [key, near] of byKey)
+      neighbours.set(
+        key,
+        near.map((r) => ({ text: r.text, category: r.category })),
+      );
     for (const key of keys) {
       const near = (byKey.get(key) ?? []).filter((r) => Number(r.dist) <= MAX_DISTANCE);
       if (!near.length) continue;
@@ -323,8 +338,24 @@ export async function categorize(
     if (p) for (const t of members) proposals.set(t.id, p);
   }
 
-  // 4. Built-in knowledge where the history had nothing confident to say.
   const options = await categoryOptions(tx, businessId);
+  // 4. The model, for merchants still below the threshold: its cached answers first, then in batches.
+  if (opts.model) {
+    const unsure = [...groups.entries()].filter(([, members]) =>
+      members.some((t) => (proposals.get(t.id)?.confidence ?? 0) < threshold),
+    );
+    const answers = await askModel(tx, businessId, opts.model, unsure, neighbours, options, {
+      save: Boolean(opts.apply),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
+    for (const [key, members] of unsure) {
+      const a = answers.get(key);
+      if (!a) continue;
+      for (const t of members) if ((proposals.get(t.id)?.confidence ?? 0) < a.confidence) proposals.set(t.id, a);
+    }
+  }
+
+  // 5. Built-in knowledge where the history had nothing confident to say.
   for (const t of targets) {
     const p = proposals.get(t.id);
     if (p && p.confidence >= KNOWLEDGE_CONFIDENCE) continue;
@@ -381,7 +412,7 @@ async function write(
     const values = sql.join(
       apply.slice(i, i + 1000).map((r) => {
         const p = r.proposal!;
-        return sql`(${r.id}::uuid, ${p.category}, ${p.accountCode}, ${p.source === 'rule' ? 'rule' : 'similar'}, ${p.confidence}::real)`;
+        return sql`(${r.id}::uuid, ${p.category}, ${p.accountCode}, ${p.source}, ${p.confidence}::real)`;
       }),
       sql`, `,
     );
@@ -429,4 +460,84 @@ async function write(
       queued: review.length,
     },
   });
+}
+
+/**
+ * The model's proposals for merchants (keys `normalized|in` or `|out`): cached answers for this business
+ * first, the rest asked in batches of MODEL_BATCH. New answers are cached only when applying (a preview
+ * writes nothing). A failing model is logged and skipped: those lines go to review as they would offline.
+ */
+async function askModel(
+  tx: Db,
+  businessId: string,
+  model: CategoryModel,
+  unsure: [string, Target[]][],
+  neighbours: Map<string, { text: string; category: string }[]>,
+  options: CategoryOption[],
+  opts: { save: boolean; logger?: Logger },
+): Promise<Map<string, Proposal>> {
+  const out = new Map<string, Proposal>();
+  const keyed = unsure.filter(([key]) => key.split('|')[0]);
+  if (keyed.length === 0 || options.length === 0) return out;
+  const codeOf = new Map(options.map((o) => [o.name, o.code]));
+  const proposal = (category: string, confidence: number, reason: string): Proposal => ({
+    category,
+    accountCode: codeOf.get(category) ?? null,
+    source: 'model',
+    // A model's word is never certainty: capped, so the threshold still means something.
+    confidence: round(Math.min(confidence, 0.95)),
+    reason,
+  });
+  const cached = await queryRows<{
+    normalized_description: string;
+    inflow: boolean;
+    category: string;
+    confidence: number;
+  }>(
+    tx,
+    sql`select normalized_description, inflow, category, confidence from category_model_cache
+        where business_id = ${businessId} and normalized_description = any(${pgArray(keyed.map(([k]) => k.split('|')[0]!))}::text[])`,
+  );
+  for (const c of cached)
+    if (codeOf.has(c.category))
+      out.set(
+        `${c.normalized_description}|${c.inflow ? 'in' : 'out'}`,
+        proposal(c.category, c.confidence, 'model (cached)'),
+      );
+  const ask = keyed.filter(([key]) => !out.has(key));
+  for (let i = 0; i < ask.length; i += MODEL_BATCH) {
+    const batch = ask.slice(i, i + MODEL_BATCH);
+    let answers: ModelAnswer[];
+    try {
+      answers = await model.classify(
+        batch.map(([key, members]) => ({
+          key,
+          text: key.split('|')[0]!,
+          direction: key.endsWith('|in') ? 'in' : 'out',
+          amount: members[0]!.base_amount,
+          examples: neighbours.get(key) ?? [],
+        })),
+        options.map((o) => o.name),
+      );
+    } catch (err) {
+      opts.logger?.warn({ err, lines: batch.length }, 'categorization model unavailable; those lines go to review');
+      break;
+    }
+    for (const a of answers) out.set(a.key, proposal(a.category, a.confidence, `model ${model.id}`));
+    if (opts.save && answers.length)
+      await tx.execute(
+        sql`insert into category_model_cache (business_id, normalized_description, inflow, category, account_code, confidence, model)
+            values ${sql.join(
+              answers.map(
+                (a) =>
+                  sql`(${businessId}::uuid, ${a.key.split('|')[0]}, ${a.key.endsWith('|in')}::boolean, ${a.category}, ${codeOf.get(a.category) ?? null}, ${Math.min(a.confidence, 0.95)}::real, ${model.id})`,
+              ),
+              sql`, `,
+            )}
+            on conflict (business_id, normalized_description, inflow) do update set
+              category = excluded.category, account_code = excluded.account_code,
+              confidence = excluded.confidence, model = excluded.model, created_at = now()`,
+      );
+  }
+  return out;
 }

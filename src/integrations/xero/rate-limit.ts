@@ -65,22 +65,28 @@ export class RateLimiter {
             retry,
           );
         }
-        if (this.starts.length < this.limits.perWindow) break;
-        const wait = this.starts[this.starts.length - this.limits.perWindow]! + this.limits.windowMs - now + EDGE_MS;
-        await this.sleep(wait, onWait);
+        // Calls still in flight will each take a place in the window when they finish.
+        const others = this.inFlight - 1;
+        if (this.starts.length + others < this.limits.perWindow) break;
+        const oldest = this.starts[this.starts.length + others - this.limits.perWindow];
+        await this.sleep(oldest === undefined ? EDGE_MS : oldest + this.limits.windowMs - now + EDGE_MS, onWait);
       }
       if (this.parent) await this.parent.acquire(onWait);
     } catch (err) {
       this.freeSlot();
       throw err;
     }
-    const now = Date.now();
-    this.starts.push(now);
-    this.day.push(now);
+    this.day.push(Date.now());
     this.stats.calls++;
   }
 
+  /**
+   * The call is over. It enters the window at its finish, not its start: Xero counted it somewhere in
+   * between, and our start can be well before the request left (a busy event loop), so the finish is the
+   * time that never frees a place too early.
+   */
   release(headers?: Record<string, unknown>): void {
+    this.starts.push(Date.now());
     this.freeSlot();
     this.parent?.release();
     if (headers) this.believe(headers);
@@ -98,7 +104,10 @@ export class RateLimiter {
     const minute = Number(headers['x-minlimit-remaining']);
     if (Number.isFinite(minute)) {
       const used = this.limits.perWindow - minute;
-      while (this.starts.length < used) this.starts.unshift(now);
+      if (this.starts.length + this.inFlight < used) {
+        while (this.starts.length + this.inFlight < used) this.starts.push(now);
+        this.starts.sort((a, b) => a - b);
+      }
     }
     const day = Number(headers['x-daylimit-remaining']);
     if (Number.isFinite(day)) {
@@ -119,7 +128,8 @@ export class RateLimiter {
     }
     if (problem === 'minute') {
       const now = Date.now();
-      while (this.starts.length < this.limits.perWindow) this.starts.unshift(now - this.limits.windowMs + ms);
+      while (this.starts.length < this.limits.perWindow) this.starts.push(now - this.limits.windowMs + ms);
+      this.starts.sort((a, b) => a - b);
     }
     await this.sleep(ms, onWait);
   }
