@@ -13,6 +13,7 @@ import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } f
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
 import { migrationStatus, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
+import { createEmbedder } from './domain/categorize/embed';
 import { refreshAfterChange, refreshInsights } from './domain/insights';
 import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
 import { createApp, type JobsHolder } from './http/app';
@@ -304,6 +305,7 @@ function toolContext(
     today: () => new Date().toISOString().slice(0, 10),
     logger: rt.logger,
     ...(categoryModel ? { categoryModel } : {}),
+    embedder: createEmbedder(rt.config.embeddings),
   };
 }
 

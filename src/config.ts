@@ -57,6 +57,9 @@ export const EnvSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE_URL: optionalUrl,
+  EMBEDDINGS_URL: optionalUrl,
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_MODEL: optionalString,
 });
 
 export type Env = z.input<typeof EnvSchema>;
@@ -71,6 +74,8 @@ export interface Config {
   /** 32-byte key for AES-256-GCM encryption of stored credentials, with an id for rotation. */
   encryption: { key: Buffer; keyId: string; generated: boolean };
   anthropic: { apiKey: string | undefined; baseUrl: string | undefined; model: string | undefined };
+  /** An OpenAI-compatible or Voyage embeddings endpoint for categorization; absent: the local embedder. */
+  embeddings: { url: string; apiKey: string; model: string } | undefined;
   xero: {
     clientId: string | undefined;
     clientSecret: string | undefined;
@@ -135,6 +140,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     encryption,
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.ANTHROPIC_MODEL },
+    embeddings: embeddingsConfig(e),
     xero: {
       clientId: e.XERO_CLIENT_ID,
       clientSecret: e.XERO_CLIENT_SECRET,
@@ -185,4 +191,21 @@ function embeddedKey(dataDir: string, onGenerated?: (path: string) => void): Con
   chmodSync(path, 0o600);
   onGenerated?.(path);
   return { key: Buffer.from(raw, 'hex'), keyId: keyIdOf(raw), generated: true };
+}
+
+function embeddingsConfig(e: z.infer<typeof EnvSchema>): Config['embeddings'] {
+  if (!e.EMBEDDINGS_URL) {
+    if (e.EMBEDDINGS_MODEL || e.EMBEDDINGS_API_KEY)
+      throw new ConfigError(
+        'EMBEDDINGS_URL',
+        'EMBEDDINGS_URL: required with EMBEDDINGS_MODEL or EMBEDDINGS_API_KEY (the endpoint, e.g. https://api.openai.com/v1/embeddings).',
+      );
+    return undefined;
+  }
+  for (const [name, value] of [
+    ['EMBEDDINGS_MODEL', e.EMBEDDINGS_MODEL],
+    ['EMBEDDINGS_API_KEY', e.EMBEDDINGS_API_KEY],
+  ] as const)
+    if (!value) throw new ConfigError(name, `${name}: required with EMBEDDINGS_URL.`);
+  return { url: e.EMBEDDINGS_URL, apiKey: e.EMBEDDINGS_API_KEY!, model: e.EMBEDDINGS_MODEL! };
 }

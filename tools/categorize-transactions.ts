@@ -41,7 +41,16 @@ export default defineTool({
     const r = await categorize(
       ctx.db,
       { id: ctx.business.id },
-      { transactionIds, threshold, limit, apply, actor: actorOf(ctx), model: ctx.categoryModel, logger: ctx.logger },
+      {
+        transactionIds,
+        threshold,
+        limit,
+        apply,
+        actor: actorOf(ctx),
+        model: ctx.categoryModel,
+        logger: ctx.logger,
+        ...(ctx.embedder ? { embedder: ctx.embedder } : {}),
+      },
     );
     const shown = r.results.slice(0, 40);
     return {

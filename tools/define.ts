@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Actor } from '../src/db/audit';
 import { type Db, withBusiness } from '../src/db/client';
 import { toolCalls } from '../src/db/schema';
+import type { Embedder } from '../src/domain/categorize/embed';
 import type { CategoryModel } from '../src/domain/categorize/model';
 import { DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
 import type { Logger } from '../src/logger';
@@ -32,6 +33,8 @@ export interface ToolContext {
   startSync?: (connectionId: string, provider: 'xero' | 'stripe', mode: 'incremental' | 'full') => Promise<StartedSync>;
   /** The categorization model (Claude when configured); absent offline, when unsure lines go to review. */
   categoryModel?: CategoryModel;
+  /** The configured embedder (EMBEDDINGS_URL); absent: the local one. */
+  embedder?: Embedder;
   /** Pushes categories to Xero once the call has returned (push_categories_to_xero); absent where unavailable. */
   pushCategories?: (transactionIds: string[] | undefined) => Promise<StartedSync>;
 }

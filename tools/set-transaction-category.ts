@@ -41,6 +41,9 @@ export default defineTool({
   annotations: WRITE_ANNOTATIONS,
   scope: 'write',
   async run({ apply, ...input }, ctx) {
-    return setTransactionCategory(ctx.db, { id: ctx.business.id }, input, actorOf(ctx), { apply });
+    return setTransactionCategory(ctx.db, { id: ctx.business.id }, input, actorOf(ctx), {
+      apply,
+      ...(ctx.embedder ? { embedder: ctx.embedder } : {}),
+    });
   },
 });

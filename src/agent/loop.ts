@@ -55,6 +55,7 @@ export interface AgentOptions {
   startSync?: ToolContext['startSync'];
   pushCategories?: ToolContext['pushCategories'];
   categoryModel?: ToolContext['categoryModel'];
+  embedder?: ToolContext['embedder'];
   conversation?: ConversationRef;
   message: string;
   maxSteps?: number;
@@ -239,6 +240,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
               ...(opts.startSync ? { startSync: opts.startSync } : {}),
               ...(opts.pushCategories ? { pushCategories: opts.pushCategories } : {}),
               ...(opts.categoryModel ? { categoryModel: opts.categoryModel } : {}),
+              ...(opts.embedder ? { embedder: opts.embedder } : {}),
             })
           : ({
               ok: false,

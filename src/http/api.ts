@@ -10,6 +10,7 @@ import { createCategoryModel, createModel } from '../agent';
 import { type VerifiedKey, verifyApiKey } from '../auth/api-keys';
 import { getBusiness } from '../db/businesses';
 import { withBusiness } from '../db/client';
+import { createEmbedder } from '../domain/categorize/embed';
 import { refreshAfterChange } from '../domain/insights';
 import { DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { importStatement } from '../integrations/csv/import';
@@ -39,6 +40,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     await next();
   };
   const categoryModel = createCategoryModel(deps.config.anthropic);
+  const embedder = createEmbedder(deps.config.embeddings);
   const context = async (key: VerifiedKey, channel: ToolContext['channel']): Promise<() => ToolContext> => {
     const business = await getBusiness(database.db, key.businessId);
     return () => ({
@@ -50,6 +52,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       logger,
       startSync: toolSyncStarter(deps, business.id),
       ...optional('categoryModel', categoryModel),
+      embedder,
       ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'api_key', id: key.keyId, channel })),
     });
   };

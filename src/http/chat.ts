@@ -14,6 +14,7 @@ import type { Model } from '../agent/model';
 import type { VerifiedKey } from '../auth/api-keys';
 import { getBusiness } from '../db/businesses';
 import { withBusiness } from '../db/client';
+import { createEmbedder } from '../domain/categorize/embed';
 import { DomainError, InvalidInputError } from '../errors';
 import type { Logger } from '../logger';
 import type { AppDeps } from './app';
@@ -60,6 +61,7 @@ type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
 export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
   const { database, logger, model } = deps;
   const categoryModel = createCategoryModel(deps.config.anthropic);
+  const embedder = createEmbedder(deps.config.embeddings);
 
   const run = async (
     key: VerifiedKey,
@@ -86,6 +88,7 @@ export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
         today: () => new Date().toISOString().slice(0, 10),
         startSync: toolSyncStarter(deps, business.id),
         ...optional('categoryModel', categoryModel),
+        embedder,
         ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'agent', id: key.keyId, channel })),
         conversation: { ...conversation, apiKeyId: key.keyId },
         message,

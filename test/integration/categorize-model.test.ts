@@ -141,3 +141,54 @@ describe('categorization: the model step', () => {
     expect(r.results.find((x) => x.description === 'BRANDNEW THING LLC')!.action).not.toBe('apply');
   });
 });
+
+describe('categorization: changing the embedder', () => {
+  it('vectors from the old embedder are made again by the new one, never compared across spaces', async () => {
+    const { EMBEDDING_DIMENSIONS } = await import('../../src/domain/categorize/embed');
+    const asked: string[] = [];
+    const other = {
+      id: 'test-constant-256',
+      embed: async (texts: string[]) => {
+        asked.push(...texts);
+        return texts.map(() => Array.from({ length: EMBEDDING_DIMENSIONS }, (_, i) => (i === 0 ? 1 : 0)));
+      },
+    };
+    const embedded = () =>
+      withBusiness(t.db, biz.id, (tx) =>
+        queryRows<{ n: number; first: number }>(
+          tx,
+          sql`select count(*)::int as n, count(*) filter (where (embedding::real[])[1] = 1)::int as first
+              from transactions where embedding is not null`,
+        ),
+      ).then((r) => r[0]!);
+    const before = await embedded();
+    expect(before.n).toBeGreaterThan(0);
+    await withBusiness(t.db, biz.id, (tx) => categorize(tx, biz, { embedder: other }));
+    const after = await embedded();
+    // Every example's vector now comes from the new embedder.
+    expect(after.n).toBeGreaterThanOrEqual(before.n);
+    expect(after.first).toBe(after.n);
+    expect(asked.length).toBeGreaterThan(0);
+    // Same embedder again: nothing is re-embedded.
+    asked.length = 0;
+    await withBusiness(t.db, biz.id, (tx) => categorize(tx, biz, { embedder: other }));
+    expect(asked.filter((x) => x.startsWith('github'))).toEqual([]);
+  });
+
+  it('EMBEDDINGS_URL needs a model and a key', async () => {
+    const { loadConfig } = await import('../../src/config');
+    const base = { DATA_DIR: '/tmp/cfo-emb', ENCRYPTION_KEY: 'ab'.repeat(32) };
+    expect(() => loadConfig({ ...base, EMBEDDINGS_URL: 'https://api.example.com/v1/embeddings' })).toThrow(
+      /EMBEDDINGS_MODEL/,
+    );
+    expect(() => loadConfig({ ...base, EMBEDDINGS_MODEL: 'x' })).toThrow(/EMBEDDINGS_URL/);
+    expect(
+      loadConfig({
+        ...base,
+        EMBEDDINGS_URL: 'https://api.example.com/v1/embeddings',
+        EMBEDDINGS_MODEL: 'm',
+        EMBEDDINGS_API_KEY: 'k',
+      }).embeddings,
+    ).toEqual({ url: 'https://api.example.com/v1/embeddings', model: 'm', apiKey: 'k' });
+  });
+});

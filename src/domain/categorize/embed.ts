@@ -92,3 +92,8 @@ export class HttpEmbedder implements Embedder {
     return data.map((d) => d.embedding);
   }
 }
+
+/** The configured embedder: the HTTP provider when EMBEDDINGS_URL is set, else the local one. */
+export function createEmbedder(embeddings: { url: string; apiKey: string; model: string } | undefined): Embedder {
+  return embeddings ? new HttpEmbedder(embeddings) : new LocalEmbedder();
+}

@@ -159,6 +159,8 @@ export async function categorize(
     ${onlyUncategorized ? sql`and category is null` : sql``}`;
 
   // 1. The examples carry their text and vectors (a no-op once they do); the targets' are computed here.
+  //    Vectors from another embedder live in another space: when it changed, they are made again.
+  await useEmbedder(tx, businessId, embedder);
   await embedExamples(tx, businessId, embedder);
   const targets = (
     await queryRows<Omit<Target, 'normalized'>>(
@@ -540,4 +542,28 @@ async function askModel(
       );
   }
   return out;
+}
+
+/**
+ * Which embedder made the business's stored vectors (settings key `categorize.embedder`). Switching (the
+ * local one ↔ an HTTP provider, or another model) clears them, so the next run embeds everything again in
+ * the new space rather than comparing vectors from two.
+ */
+export async function useEmbedder(tx: Db, businessId: string, embedder: Embedder): Promise<{ changed: boolean }> {
+  const [row] = await queryRows<{ value: { id?: string } }>(
+    tx,
+    sql`select value from settings where business_id = ${businessId} and key = 'categorize.embedder'`,
+  );
+  // Businesses from before this setting were embedded locally.
+  const previous = row?.value?.id ?? 'local-hash-256';
+  if (row && previous === embedder.id) return { changed: false };
+  if (previous !== embedder.id)
+    await tx.execute(
+      sql`update transactions set embedding = null where business_id = ${businessId} and embedding is not null`,
+    );
+  await tx.execute(
+    sql`insert into settings (business_id, key, value) values (${businessId}, 'categorize.embedder', ${JSON.stringify({ id: embedder.id })}::jsonb)
+        on conflict (business_id, key) do update set value = excluded.value, updated_at = now()`,
+  );
+  return { changed: previous !== embedder.id };
 }
