@@ -14,6 +14,8 @@
  *   - `POST /v1/connections/{id}/sync` (`write`), body `{ "mode": "incremental" | "full" }` → queued (202).
  *   - `DELETE /v1/connections/{id}` (`admin`) — disconnect (revoke and delete the credentials; the books stay).
  *   - `GET /v1/sync-runs?limit=` — recent sync runs with their counts.
+ *   - `GET /v1/sync-conflicts`, `POST /v1/sync-conflicts/{id}` (`write`) with `{ "keep": "ours" | "xero" }` —
+ *     categories that changed in Xero after the last sync, and a person's decision on each.
  */
 import { desc, eq } from 'drizzle-orm';
 import type { Context, Hono } from 'hono';
@@ -35,13 +37,16 @@ import {
 } from '../integrations/connections';
 import { connectStripe } from '../integrations/stripe/sync';
 import { completeXeroConnection, consentUrl, verifyState, xeroConfigured, xeroSyncDeps } from '../integrations/xero';
-import { pushCategoriesToXero } from '../integrations/xero/write-back';
+import { listConflicts, pushCategoriesToXero, resolveConflict } from '../integrations/xero/write-back';
 import { presentedKey } from './api';
 import type { AppDeps, AppEnv } from './app';
 
 type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
 
 const SyncBody = z.object({ mode: z.enum(['incremental', 'full']).default('incremental') });
+const ResolveBody = z.object({
+  keep: z.enum(['ours', 'xero']).describe("ours: write our account code to Xero; xero: take Xero's"),
+});
 const ConnectStripeBody = z.object({
   key: z
     .string()
@@ -239,6 +244,30 @@ export function registerConnectionApiRoutes(api: Hono<KeyEnv>, deps: AppDeps): v
     need(key, 'admin', 'Disconnecting');
     await disconnectConnection(services(), key.businessId, c.req.param('id'), actorOf(c));
     return c.json({ status: 'disconnected' });
+  });
+
+  api.get('/v1/sync-conflicts', async (c) => {
+    const key = c.get('key');
+    return c.json({
+      conflicts: await withBusiness(database.db, key.businessId, (tx) => listConflicts(tx, key.businessId)),
+    });
+  });
+
+  /** `{ "keep": "ours" | "xero" }`: which account code stands, here and in Xero. */
+  api.post('/v1/sync-conflicts/:id', async (c) => {
+    const key = c.get('key');
+    need(key, 'write', 'Resolving a conflict');
+    const body = ResolveBody.safeParse(await jsonBody(c));
+    if (!body.success) throw new InvalidInputError(describeZodError(body.error));
+    if (!xeroConfigured(config)) throw new DomainError('not_configured', 503, notConfigured);
+    const r = await resolveConflict(
+      xeroSyncDeps(config, database, logger),
+      key.businessId,
+      c.req.param('id'),
+      body.data.keep,
+      actorOf(c),
+    );
+    return c.json(r);
   });
 
   api.get('/v1/sync-runs', async (c) => {

@@ -132,8 +132,18 @@ describe('Xero connect over HTTP', () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/mode/);
+    const runs = async () => {
+      const r = await app.request('/v1/sync-runs?limit=100', { headers: auth(readKey) });
+      return ((await r.json()) as { runs: { status: string }[] }).runs;
+    };
+    const before = (await runs()).length;
     const ok = await app.request(`/v1/connections/${connectionId}/sync`, { method: 'POST', headers: auth(adminKey) });
     expect(ok.status).toBe(202);
+    // The queued run happens (and finishes before the next test counts Xero calls).
+    await until(async () => {
+      const all = await runs();
+      return all.length > before && all.every((r) => r.status !== 'running') ? true : undefined;
+    });
     const other = await createBusiness(t.db, { name: 'Nosy Ltd' });
     const nosy = (await createApiKey(t.db, { businessId: other.id, name: 'nosy', scopes: ['admin'] })).key;
     const stranger = await app.request(`/v1/connections/${connectionId}/sync`, { method: 'POST', headers: auth(nosy) });
@@ -237,8 +247,13 @@ describe('Xero connect over HTTP', () => {
     const del = (key: string) =>
       app.request(`/v1/connections/${connectionId}`, { method: 'DELETE', headers: auth(key) });
     expect((await del(readKey)).status).toBe(403);
-    // Let a queued sync finish first so it does not race the disconnect.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Let the queued syncs finish first so they do not race the disconnect.
+    await until(async () => {
+      const r = await app.request('/v1/sync-runs?limit=100', { headers: auth(readKey) });
+      const { runs } = (await r.json()) as { runs: { status: string }[] };
+      return runs.every((x) => x.status !== 'running') ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 300));
     expect((await del(adminKey)).status).toBe(200);
     const list = await app.request('/v1/connections', { headers: auth(readKey) });
     const { connections } = (await list.json()) as { connections: { status: string }[] };

@@ -228,4 +228,77 @@ describe('category write-back to Xero', () => {
     while (fake.writes.length === before && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(fake.writes.slice(before).map((w) => w.lineItems[0]!.AccountCode)).toEqual(['453']);
   });
+
+  it("a conflict is resolved by a person: keep Xero's takes its code here; keep ours writes ours to Xero", async () => {
+    const app = createApp({
+      config: loadConfig({
+        DATA_DIR: '/tmp/cfo-write-back',
+        ENCRYPTION_KEY: '9a'.repeat(32),
+        XERO_CLIENT_ID: FAKE_XERO_CLIENT.clientId,
+        XERO_CLIENT_SECRET: FAKE_XERO_CLIENT.clientSecret,
+        XERO_REDIRECT_URI: 'http://127.0.0.1:9/connect/xero/callback',
+        XERO_API_BASE_URL: fake.url,
+        XERO_IDENTITY_BASE_URL: fake.url,
+      }),
+      database: t.database,
+      logger: createLogger('silent'),
+    });
+    const read = (await createApiKey(t.db, { businessId, name: 'r', scopes: ['read'] })).key;
+    const write = (await createApiKey(t.db, { businessId, name: 'w2', scopes: ['write'] })).key;
+    const list = await app.request('/v1/sync-conflicts', { headers: { authorization: `Bearer ${read}` } });
+    const { conflicts } = (await list.json()) as {
+      conflicts: { id: string; transactionId: string; xeros: { accountCodes: string[] } }[];
+    };
+    expect(conflicts).toEqual([
+      expect.objectContaining({
+        transactionId: ids['Line 2'],
+        xeros: expect.objectContaining({ accountCodes: ['453'] }),
+      }),
+    ]);
+    const decide = (key: string, id: string, body: unknown) =>
+      app.request(`/v1/sync-conflicts/${id}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await decide(read, conflicts[0]!.id, { keep: 'xero' })).status).toBe(403);
+    expect((await decide(write, conflicts[0]!.id, { keep: 'maybe' })).status).toBe(400);
+    const kept = await decide(write, conflicts[0]!.id, { keep: 'xero' });
+    expect(await kept.json()).toEqual({ status: 'kept_remote', accountCode: '453' });
+    const [line2] = await withBusiness(t.db, businessId, (tx) =>
+      queryRows<{ category: string; account_code: string; category_source: string }>(
+        tx,
+        sql`select category, account_code, category_source from transactions where id = ${ids['Line 2']}`,
+      ),
+    );
+    expect(line2).toEqual({ category: 'Office Expenses', account_code: '453', category_source: 'upstream' });
+    expect((await decide(write, conflicts[0]!.id, { keep: 'ours' })).status).toBe(404); // already decided
+
+    // Another conflict, decided the other way: ours goes to Xero.
+    const line4 = org.data.BankTransactions.find((x) => x.Reference === 'Line 4')!;
+    await withBusiness(t.db, businessId, (tx) =>
+      setTransactionCategory(
+        tx,
+        { id: businessId },
+        { transactionId: ids['Line 4']!, category: 'Office Expenses', accountCode: '453' },
+        actor,
+        {
+          apply: true,
+        },
+      ),
+    );
+    fake.update(org.tenantId, 'BankTransactions', String(line4.BankTransactionID), {
+      LineItems: [{ Description: 'Supplier payment', AccountCode: '400', LineAmount: 10, Note: 'changed in Xero' }],
+    });
+    const r = await pushCategoriesToXero(deps(), businessId, { apply: true, actor });
+    expect(r.conflicts).toBe(1);
+    const again = (await (
+      await app.request('/v1/sync-conflicts', { headers: { authorization: `Bearer ${read}` } })
+    ).json()) as {
+      conflicts: { id: string }[];
+    };
+    const ours = await decide(write, again.conflicts[0]!.id, { keep: 'ours' });
+    expect(await ours.json()).toEqual({ status: 'kept_local', accountCode: '453' });
+    expect((line4.LineItems as { AccountCode: string }[])[0]!.AccountCode).toBe('453');
+  });
 });

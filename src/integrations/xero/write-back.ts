@@ -11,10 +11,10 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { BankTransaction } from 'xero-node';
-import { type Actor, audit } from '../../db/audit';
-import { type Db, pgArray, queryRows, withBusiness } from '../../db/client';
+import { type Actor, actorLabel, audit } from '../../db/audit';
+import { type Db, isUuid, pgArray, queryRows, withBusiness } from '../../db/client';
 import { syncConflicts, syncMappings, transactions } from '../../db/schema';
-import { NotFoundError } from '../../errors';
+import { InvalidInputError, NotFoundError } from '../../errors';
 import { callXero, createXeroClient } from './client';
 import { parseXeroDate } from './mappers';
 import { limiterFor, loadConnection, type SyncDeps } from './sync';
@@ -64,6 +64,24 @@ export async function planCategoryPush(tx: Db, businessId: string, transactionId
   );
 }
 
+/** An authorized client for one connection, its calls under the organisation's limiter. */
+async function session(deps: SyncDeps, businessId: string, connectionId: string) {
+  const { db } = deps.database;
+  const conn = await loadConnection(db, businessId, connectionId);
+  const client = createXeroClient(deps.settings);
+  const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
+  let token = await xeroAccessToken(tokenDeps, conn.grantId);
+  client.accountingApi.accessToken = token;
+  const hooks = {
+    limiter: deps.limiter ?? limiterFor(conn.tenantId),
+    onUnauthorized: async () => {
+      token = await xeroAccessToken(tokenDeps, conn.grantId, token);
+      return token;
+    },
+  };
+  return { conn, client, hooks };
+}
+
 const itemOf = (c: Candidate, outcome: PushItem['outcome'], reason: string | null = null): PushItem => ({
   transactionId: c.id,
   xeroId: c.external_id.slice('banktxn:'.length),
@@ -94,18 +112,7 @@ export async function pushCategoriesToXero(
   }
   const connectionIds = [...new Set(ready.map((c) => c.connection_id!))];
   for (const connectionId of connectionIds) {
-    const conn = await loadConnection(db, businessId, connectionId);
-    const client = createXeroClient(deps.settings);
-    const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
-    let token = await xeroAccessToken(tokenDeps, conn.grantId);
-    client.accountingApi.accessToken = token;
-    const hooks = {
-      limiter: deps.limiter ?? limiterFor(conn.tenantId),
-      onUnauthorized: async () => {
-        token = await xeroAccessToken(tokenDeps, conn.grantId, token);
-        return token;
-      },
-    };
+    const { conn, client, hooks } = await session(deps, businessId, connectionId);
     for (const c of ready.filter((x) => x.connection_id === connectionId)) {
       const xeroId = c.external_id.slice('banktxn:'.length);
       const current = await callXero(client, hooks, () =>
@@ -186,4 +193,141 @@ export async function pushCategoriesToXero(
   items.sort((a, b) => a.date.localeCompare(b.date) || a.transactionId.localeCompare(b.transactionId));
   const count = (o: PushItem['outcome']) => items.filter((i) => i.outcome === o).length;
   return { items, pushed: count('pushed'), conflicts: count('conflict'), skipped: count('skipped') };
+}
+
+export interface OpenConflict {
+  id: string;
+  transactionId: string | null;
+  xeroId: string;
+  ours: { category: string; accountCode: string };
+  xeros: { accountCodes: (string | null)[]; updatedDateUtc: string };
+  createdAt: string;
+}
+
+export async function listConflicts(tx: Db, businessId: string): Promise<OpenConflict[]> {
+  const rows = await queryRows<{
+    id: string;
+    local_id: string | null;
+    external_id: string;
+    local_value: OpenConflict['ours'];
+    remote_value: OpenConflict['xeros'];
+    created_at: string;
+  }>(
+    tx,
+    sql`select id::text, local_id::text, external_id, local_value, remote_value, created_at::text from sync_conflicts
+        where business_id = ${businessId} and status = 'open' order by created_at limit 200`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    transactionId: r.local_id,
+    xeroId: r.external_id,
+    ours: r.local_value,
+    xeros: r.remote_value,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * A person's decision on a conflict. `xero`: Xero's account code stands and becomes ours (its category,
+ * source `upstream`). `ours`: our code is written to Xero over theirs (still refused for a reconciled line).
+ * Either way the conflict is closed with who decided, and audited.
+ */
+export async function resolveConflict(
+  deps: SyncDeps,
+  businessId: string,
+  conflictId: string,
+  keep: 'ours' | 'xero',
+  actor: Actor,
+): Promise<{ status: 'kept_local' | 'kept_remote'; accountCode: string | null }> {
+  const { db } = deps.database;
+  const [c] = isUuid(conflictId)
+    ? await withBusiness(db, businessId, (tx) =>
+        tx
+          .select()
+          .from(syncConflicts)
+          .where(
+            and(
+              eq(syncConflicts.id, conflictId),
+              eq(syncConflicts.businessId, businessId),
+              eq(syncConflicts.status, 'open'),
+            ),
+          ),
+      )
+    : [];
+  if (!c?.localId || !c.integrationAccountId)
+    throw new NotFoundError(`No open conflict ${conflictId} in this business.`);
+  const ours = c.localValue as OpenConflict['ours'];
+  const { conn, client, hooks } = await session(deps, businessId, c.integrationAccountId);
+  const current = await callXero(client, hooks, () =>
+    client.accountingApi.getBankTransaction(conn.tenantId, c.externalId),
+  );
+  const remote = (current.data.BankTransactions as Record<string, unknown>[] | undefined)?.[0];
+  if (!remote) throw new NotFoundError(`Bank transaction ${c.externalId} is no longer in Xero.`);
+  const lines = (remote.LineItems as { AccountCode?: string }[] | undefined) ?? [];
+  let updatedAt = parseXeroDate(String(remote.UpdatedDateUTC));
+  let code: string | null;
+  if (keep === 'ours') {
+    if (remote.IsReconciled)
+      throw new InvalidInputError("Xero does not allow editing a reconciled line; keep Xero's instead.");
+    if (lines.length !== 1) throw new InvalidInputError(`The line is split across ${lines.length} accounts in Xero.`);
+    const typed = (current.body as { bankTransactions?: BankTransaction[] }).bankTransactions![0]!;
+    typed.lineItems![0]!.accountCode = ours.accountCode;
+    const updated = await callXero(client, hooks, () =>
+      client.accountingApi.updateBankTransaction(conn.tenantId, c.externalId, { bankTransactions: [typed] }),
+    );
+    updatedAt = parseXeroDate(String((updated.data.BankTransactions as Record<string, unknown>[])[0]!.UpdatedDateUTC));
+    code = ours.accountCode;
+  } else {
+    code = lines[0]?.AccountCode ?? null;
+  }
+  const status = keep === 'ours' ? ('kept_local' as const) : ('kept_remote' as const);
+  await withBusiness(db, businessId, async (tx) => {
+    if (keep === 'xero') {
+      const [name] = code
+        ? await queryRows<{ name: string }>(
+            tx,
+            sql`select name from accounts where business_id = ${businessId} and code = ${code} order by updated_at desc limit 1`,
+          )
+        : [];
+      await tx
+        .update(transactions)
+        .set({
+          category: name?.name ?? code,
+          accountCode: code,
+          categorySource: 'upstream',
+          categoryConfidence: 1,
+          metadata: sql`${transactions.metadata} || ${JSON.stringify({ pushedAccountCode: code })}::jsonb`,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(transactions.id, c.localId!), eq(transactions.businessId, businessId)));
+    } else {
+      await tx
+        .update(transactions)
+        .set({ metadata: sql`${transactions.metadata} || ${JSON.stringify({ pushedAccountCode: code })}::jsonb` })
+        .where(and(eq(transactions.id, c.localId!), eq(transactions.businessId, businessId)));
+    }
+    await tx
+      .update(syncMappings)
+      .set({ externalUpdatedAt: updatedAt, updatedAt: new Date() })
+      .where(
+        and(
+          eq(syncMappings.businessId, businessId),
+          eq(syncMappings.integrationAccountId, c.integrationAccountId!),
+          eq(syncMappings.entityType, 'BankTransactions'),
+          eq(syncMappings.externalId, c.externalId),
+        ),
+      );
+    await tx
+      .update(syncConflicts)
+      .set({ status, resolvedBy: actorLabel(actor), resolvedAt: new Date() })
+      .where(eq(syncConflicts.id, c.id));
+    await audit(tx, businessId, actor, {
+      action: 'xero.conflict_resolved',
+      entityType: 'sync_conflict',
+      entityId: c.id,
+      oldValues: { ours, xeros: c.remoteValue },
+      newValues: { status, accountCode: code },
+    });
+  });
+  return { status, accountCode: code };
 }
