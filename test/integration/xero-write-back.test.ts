@@ -20,13 +20,21 @@ import { bankOrg, FAKE_XERO_CLIENT, type FakeXero, startFakeXero, xeroDate } fro
 import { useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
-const config = loadConfig({
+const ENV = {
   DATA_DIR: '/tmp/cfo-write-back',
   ENCRYPTION_KEY: '9a'.repeat(32),
   XERO_CLIENT_ID: FAKE_XERO_CLIENT.clientId,
   XERO_CLIENT_SECRET: FAKE_XERO_CLIENT.clientSecret,
   XERO_REDIRECT_URI: 'http://127.0.0.1:9/connect/xero/callback',
-});
+};
+const config = loadConfig(ENV);
+/** The service, configured for the fake Xero. */
+const appWithFake = () =>
+  createApp({
+    config: loadConfig({ ...ENV, XERO_API_BASE_URL: fake.url, XERO_IDENTITY_BASE_URL: fake.url }),
+    database: t.database,
+    logger: createLogger('silent'),
+  });
 const keys = [{ key: config.encryption.key, keyId: config.encryption.keyId }];
 const actor = { type: 'user' as const, id: 'owner', channel: 'web' };
 const org = bankOrg(6, 'Write Back Ltd');
@@ -179,19 +187,7 @@ describe('category write-back to Xero', () => {
   });
 
   it('the push_categories_to_xero tool previews over HTTP, and applying sends the line to Xero', async () => {
-    const app = createApp({
-      config: loadConfig({
-        DATA_DIR: '/tmp/cfo-write-back',
-        ENCRYPTION_KEY: '9a'.repeat(32),
-        XERO_CLIENT_ID: FAKE_XERO_CLIENT.clientId,
-        XERO_CLIENT_SECRET: FAKE_XERO_CLIENT.clientSecret,
-        XERO_REDIRECT_URI: 'http://127.0.0.1:9/connect/xero/callback',
-        XERO_API_BASE_URL: fake.url,
-        XERO_IDENTITY_BASE_URL: fake.url,
-      }),
-      database: t.database,
-      logger: createLogger('silent'),
-    });
+    const app = appWithFake();
     const key = (await createApiKey(t.db, { businessId, name: 'w', scopes: ['read', 'write'] })).key;
     await withBusiness(t.db, businessId, (tx) =>
       setTransactionCategory(
@@ -230,19 +226,7 @@ describe('category write-back to Xero', () => {
   });
 
   it("a conflict is resolved by a person: keep Xero's takes its code here; keep ours writes ours to Xero", async () => {
-    const app = createApp({
-      config: loadConfig({
-        DATA_DIR: '/tmp/cfo-write-back',
-        ENCRYPTION_KEY: '9a'.repeat(32),
-        XERO_CLIENT_ID: FAKE_XERO_CLIENT.clientId,
-        XERO_CLIENT_SECRET: FAKE_XERO_CLIENT.clientSecret,
-        XERO_REDIRECT_URI: 'http://127.0.0.1:9/connect/xero/callback',
-        XERO_API_BASE_URL: fake.url,
-        XERO_IDENTITY_BASE_URL: fake.url,
-      }),
-      database: t.database,
-      logger: createLogger('silent'),
-    });
+    const app = appWithFake();
     const read = (await createApiKey(t.db, { businessId, name: 'r', scopes: ['read'] })).key;
     const write = (await createApiKey(t.db, { businessId, name: 'w2', scopes: ['write'] })).key;
     const list = await app.request('/v1/sync-conflicts', { headers: { authorization: `Bearer ${read}` } });
