@@ -64,6 +64,8 @@ export interface FakeXero {
   /** Token endpoint requests by grant type. */
   tokenCalls: { grantType: string; ok: boolean }[];
   revoked: string[];
+  /** Every access and refresh token handed out (secrets tests look for them where they must not be). */
+  issued: string[];
   /** Enforce limits (null: none). */
   limits: RateLimits | null;
   /** Largest page Xero serves; it ignores a larger pageSize. */
@@ -191,6 +193,7 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
     writes: [],
     tokenCalls: [],
     revoked: [],
+    issued: [],
     limits: opts.limits ?? null,
     maxPageSize: 1000,
     faults: [],
@@ -218,6 +221,7 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
   const issueTokens = (grant: Grant) => {
     const access = `at_${randomBytes(12).toString('hex')}`;
     const refresh = `rt_${randomBytes(12).toString('hex')}`;
+    fake.issued.push(access, refresh);
     accessTokens.set(access, { grant, expiresAt: Date.now() + 1_800_000 });
     refreshTokens.delete(grant.refreshToken);
     grant.refreshToken = refresh;
