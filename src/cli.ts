@@ -3,15 +3,18 @@
  * / DATABASE_URL exactly like the server, and exits 1 with a readable message on failure.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
 import { createCategoryModel, createModel, runAgent } from './agent';
 import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } from './auth/api-keys';
+import { loadConfig } from './config';
+import { backupDatabase, pgliteRestoreSource, restorePostgres } from './db/backup';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
-import { migrationStatus, withBusiness } from './db/client';
+import { migrationStatus, openDatabase, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
 import { createEmbedder } from './domain/categorize/embed';
 import { refreshAfterChange, refreshInsights } from './domain/insights';
@@ -711,6 +714,48 @@ function syncProgress(name: string) {
     last = p.entity;
   };
 }
+
+program
+  .command('backup')
+  .description('write a backup of the whole database to FILE (PGlite: its data directory; PostgreSQL: pg_dump)')
+  .argument('<file>', 'where to write it (mode 0600: it holds the books and sealed credentials)')
+  .action(async (file: string, _opts, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const r = await backupDatabase(rt.database, file);
+      process.stdout.write(
+        `Backed up the ${rt.database.kind === 'pglite' ? 'embedded' : 'PostgreSQL'} database to ${file} (${r.bytes.toLocaleString('en-US')} bytes).\n`,
+      );
+      process.stderr.write(
+        'Keep ENCRYPTION_KEY (or DATA_DIR/encryption.key) with it: the stored credentials need it.\n',
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('restore')
+  .description('restore a backup made by `cfo backup`: into an empty --data-dir, or over the DATABASE_URL database')
+  .argument('<file>', 'the backup')
+  .action(async (file: string, _opts, cmd: Command) => {
+    const g = cmd.optsWithGlobals<GlobalOpts>();
+    const config = loadConfig(process.env, { overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl } });
+    if (config.databaseUrl) {
+      await restorePostgres(config.databaseUrl, file);
+      // Newer code may have newer migrations: apply them now.
+      const rt = await runtime(cmd, { toStderr: true });
+      await rt.close();
+      process.stdout.write(`Restored ${file} into the PostgreSQL database.\n`);
+      return;
+    }
+    const dataDir = join(config.dataDir, 'pglite');
+    const source = pgliteRestoreSource(file, dataDir);
+    mkdirSync(config.dataDir, { recursive: true });
+    const database = await openDatabase({ dataDir, loadDataDir: source });
+    await database.close();
+    process.stdout.write(`Restored ${file} into ${config.dataDir}.\n`);
+  });
 
 program.addOption(new Option('--version').hideHelp()).on('option:version', () => {
   process.stdout.write('0.1.0\n');

@@ -49,7 +49,7 @@ export default defineTool({
       .limit(5);
     const counts = await queryRows<{ source: string; n: number; newest: string | null }>(
       ctx.db,
-      sql`select source, count(*)::int as n, max(date)::text as newest from transactions where business_id = ${ctx.business.id} and deleted_at is null group by source`,
+      sql`select source, count(*)::int as n, max(date)::text as newest from transactions where business_id = ${ctx.business.id} and deleted_at is null group by source order by source`,
     );
     return {
       connections: conns.map((c) => ({

@@ -64,7 +64,11 @@ describe('secrets', () => {
     apiKey = (await createApiKey(t.db, { businessId: b.id, name: 'admin', scopes: ['admin'] })).key;
     const call = async (path: string, init: RequestInit = {}) => {
       const r = await app.request(path, init);
-      responses.push(`${r.status} ${JSON.stringify(Object.fromEntries(r.headers.entries()))} ${await r.text()}`);
+      const headers: string[] = [];
+      r.headers.forEach((v, k) => {
+        headers.push(`${k}: ${v}`);
+      });
+      responses.push(`${r.status} ${headers.join('\n')} ${await r.text()}`);
       return r;
     };
     const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
@@ -129,9 +133,9 @@ describe('secrets', () => {
       (await call('/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': header }, body: payload }))
         .status,
     ).toBe(200);
-    expect((await call('/v1/tools/list_transactions', { method: 'POST', headers: auth, body: '{"limit":-5}' })).status).toBe(
-      400,
-    );
+    expect(
+      (await call('/v1/tools/list_transactions', { method: 'POST', headers: auth, body: '{"limit":-5}' })).status,
+    ).toBe(400);
     await new Promise((r) => setTimeout(r, 300)); // the Stripe backfill runs in the background
 
     const dump = await withSystem(t.db, async (tx) => {
