@@ -740,7 +740,7 @@ program
   .argument('<file>', 'the backup')
   .action(async (file: string, _opts, cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOpts>();
-    const config = loadConfig(process.env, { overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl } });
+    const config = loadConfig(undefined, { overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl } });
     if (config.databaseUrl) {
       await restorePostgres(config.databaseUrl, file);
       // Newer code may have newer migrations: apply them now.

@@ -6,7 +6,7 @@
  *   a restore never overwrites live data; move the old one aside first.
  * - PostgreSQL: `pg_dump --format=custom` / `pg_restore --clean --if-exists --no-owner`. Every table forces
  *   row-level security, so pg_dump runs with it enabled and `app.rls_bypass=on` (the policies' system
- *   bypass), which lets a non-superuser owner dump every business's rows too.
+ *   bypass, passed as a connection option), which lets a non-superuser owner dump every business's rows.
  *
  * The file starts with a small header naming the engine, so a PGlite backup is not fed to pg_restore.
  */
@@ -29,15 +29,33 @@ import type { Database } from './client';
 const run = promisify(execFile);
 const MAGIC = { pglite: 'CFOBACKUP pglite v1\n', postgres: 'CFOBACKUP postgres v1\n' } as const;
 
-/** pg_dump/pg_restore from PATH, or PostgreSQL's usual install locations. */
+/**
+ * pg_dump/pg_restore: the newest of PostgreSQL's versioned installs (Debian's layout; a client at least as
+ * new as the server), else whatever the PATH has (execFile looks it up).
+ */
 function pgTool(name: 'pg_dump' | 'pg_restore'): string {
-  for (const dir of (process.env.PATH ?? '').split(':'))
-    if (dir && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
   const root = '/usr/lib/postgresql';
   if (existsSync(root))
     for (const v of readdirSync(root).sort((a, b) => Number(b) - Number(a)))
       if (existsSync(`${root}/${v}/bin/${name}`)) return `${root}/${v}/bin/${name}`;
-  throw new InvalidInputError(`${name} was not found: install PostgreSQL's client tools (e.g. postgresql-client).`);
+  return name;
+}
+
+/** The URL with the policies' system bypass as a connection option, so every business's rows are read. */
+function bypassing(url: string): string {
+  const u = new URL(url);
+  u.searchParams.delete('options');
+  // libpq decodes %20, not the '+' that URLSearchParams would write for a space.
+  const option = `options=${encodeURIComponent('-c app.rls_bypass=on')}`;
+  return `${u.toString()}${u.search ? '&' : '?'}${option}`;
+}
+
+async function pgRun(name: 'pg_dump' | 'pg_restore', args: string[]): Promise<void> {
+  await run(pgTool(name), args).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT')
+      throw new InvalidInputError(`${name} was not found: install PostgreSQL's client tools (e.g. postgresql-client).`);
+    throw err;
+  });
 }
 
 export async function backupDatabase(database: Database, file: string): Promise<{ bytes: number }> {
@@ -51,11 +69,15 @@ export async function backupDatabase(database: Database, file: string): Promise<
   // pg_dump writes beside the target; the header and the dump are then streamed into it (no size limit).
   const tmp = `${file}.pgdump`;
   try {
-    await run(
-      pgTool('pg_dump'),
-      ['--format=custom', '--enable-row-security', '--no-owner', '--file', tmp, '--dbname', database.url!],
-      { env: { ...process.env, PGOPTIONS: '-c app.rls_bypass=on' } },
-    );
+    await pgRun('pg_dump', [
+      '--format=custom',
+      '--enable-row-security',
+      '--no-owner',
+      '--file',
+      tmp,
+      '--dbname',
+      bypassing(database.url!),
+    ]);
     writeFileSync(file, MAGIC.postgres, { mode: 0o600 });
     await pipeline(createReadStream(tmp), createWriteStream(file, { flags: 'a' }));
   } finally {
@@ -91,11 +113,15 @@ export async function restorePostgres(url: string, file: string): Promise<void> 
   const tmp = `${file}.pgdump`;
   writeFileSync(tmp, body, { mode: 0o600 });
   try {
-    await run(
-      pgTool('pg_restore'),
-      ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--dbname', url, tmp],
-      { env: { ...process.env, PGOPTIONS: '-c app.rls_bypass=on' } },
-    );
+    await pgRun('pg_restore', [
+      '--clean',
+      '--if-exists',
+      '--no-owner',
+      '--single-transaction',
+      '--dbname',
+      bypassing(url),
+      tmp,
+    ]);
   } finally {
     rmSync(tmp, { force: true });
   }
