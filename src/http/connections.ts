@@ -67,16 +67,23 @@ async function jsonBody(c: Context): Promise<unknown> {
 
 const services = (deps: AppDeps) => syncServices(deps.config, deps.database, deps.logger);
 
+/**
+ * Work a tool asked for, started once the tool's call has returned: a tool runs inside its business's
+ * transaction, and on PGlite (one connection) anything touching the database from inside it would wait
+ * for that transaction to end.
+ */
+function handOver(deps: AppDeps, failure: string, work: () => Promise<unknown>): void {
+  setImmediate(() => {
+    work().catch((err) => deps.logger.warn({ err }, failure));
+  });
+}
+
 /** What the tools get as `startSync` in the HTTP, MCP and chat channels. */
 export function toolSyncStarter(deps: AppDeps, businessId: string): NonNullable<ToolContext['startSync']> {
-  // A tool runs inside its business's transaction; on PGlite (one connection) the queue's own insert would
-  // wait for that transaction to end. So the sync is handed over once the call has returned.
   return async (connectionId, provider, mode) => {
-    setImmediate(() => {
-      startSync(deps, services(deps), businessId, connectionId, provider, mode).catch((err) =>
-        deps.logger.warn({ err, businessId, connectionId }, 'could not start the sync a tool asked for'),
-      );
-    });
+    handOver(deps, 'could not start the sync a tool asked for', () =>
+      startSync(deps, services(deps), businessId, connectionId, provider, mode),
+    );
     return { how: deps.jobs?.current ? 'queued' : 'background' };
   };
 }
@@ -85,7 +92,7 @@ export function toolSyncStarter(deps: AppDeps, businessId: string): NonNullable<
 export const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
-/** What the tools get as `pushCategories`: the push runs after the call (see toolSyncStarter). */
+/** What the tools get as `pushCategories`: the push runs after the call. */
 export function toolCategoryPusher(
   deps: AppDeps,
   businessId: string,
@@ -93,13 +100,14 @@ export function toolCategoryPusher(
 ): NonNullable<ToolContext['pushCategories']> | undefined {
   if (!xeroConfigured(deps.config)) return undefined;
   return async (transactionIds) => {
-    setImmediate(() => {
+    handOver(deps, 'pushing categories to Xero failed', async () => {
       const xero = xeroSyncDeps(deps.config, deps.database, deps.logger);
-      pushCategoriesToXero(xero, businessId, { ...(transactionIds ? { transactionIds } : {}), apply: true, actor })
-        .then((r) =>
-          deps.logger.info({ businessId, pushed: r.pushed, conflicts: r.conflicts }, 'categories pushed to Xero'),
-        )
-        .catch((err) => deps.logger.warn({ err, businessId }, 'pushing categories to Xero failed'));
+      const r = await pushCategoriesToXero(xero, businessId, {
+        ...(transactionIds ? { transactionIds } : {}),
+        apply: true,
+        actor,
+      });
+      deps.logger.info({ businessId, pushed: r.pushed, conflicts: r.conflicts }, 'categories pushed to Xero');
     });
     return { how: 'background' };
   };

@@ -17,6 +17,7 @@ import { listen } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { TOOLS } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
+import { hostileInputs, leakedIds } from '../helpers/isolation';
 
 const t = useTestDatabase();
 const TODAY = new Date('2026-11-22T09:00:00Z');
@@ -48,13 +49,7 @@ const fingerprint = () =>
     ),
   ).then((r) => r[0]!.h);
 
-/** A's ids that show up in a response and were not part of the request. */
-function leaks(text: string, request: unknown): string[] {
-  const asked = JSON.stringify(request ?? {});
-  return [...text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)]
-    .map((m) => m[0])
-    .filter((id) => aIds.has(id) && !asked.includes(id));
-}
+const leaks = (text: string, request: unknown) => leakedIds(text, request, aIds);
 
 beforeAll(async () => {
   a = (await createDemoCompany(t.database, { today: TODAY, name: 'Acme A', seed: 1, transactions: 2500 })).businessId;
@@ -100,18 +95,7 @@ beforeAll(async () => {
   });
 }, 180_000);
 
-const hostile = (): Record<string, Record<string, unknown>> => ({
-  list_transactions: { cursor: aCursor },
-  set_transaction_category: { transactionId: aTx[0], category: 'Hacked', apply: true },
-  categorize_transactions: { transactionIds: aTx, apply: true },
-  update_recommendation_status: { id: aRec, status: 'dismissed', apply: true },
-  create_category_rule: { matchType: 'contains', pattern: 'aws', category: 'Hacked', apply: true },
-  start_sync: { connectionId: aConn, apply: true },
-  push_categories_to_xero: { transactionIds: aTx, apply: true },
-  get_report: { kind: 'profit_and_loss' },
-  explain_metric: { metric: 'dso' },
-  get_customer_payment_health: { customer: 'Acme A' },
-});
+const hostile = () => hostileInputs({ cursor: aCursor, transactions: aTx, recommendation: aRec, connection: aConn });
 
 describe('tenant isolation through HTTP and MCP', () => {
   it('every tool over POST /v1/tools/{name}, as B with A’s ids: nothing of A returned or changed', async () => {

@@ -10,6 +10,7 @@ import { createDemoCompany } from '../../src/demo/load';
 import { createLogger } from '../../src/logger';
 import { invokeTool, TOOLS, type ToolContext } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
+import { hostileInputs, leakedIds } from '../helpers/isolation';
 
 const t = useTestDatabase();
 const TODAY = '2026-11-22';
@@ -73,17 +74,7 @@ beforeAll(async () => {
   aCursor = page.output.nextCursor as string;
 }, 120_000);
 
-/** Inputs that carry A's ids wherever a tool takes one. */
-const hostile = (): Record<string, Record<string, unknown>> => ({
-  list_transactions: { cursor: aCursor },
-  set_transaction_category: { transactionId: aTx[0], category: 'Hacked', apply: true },
-  categorize_transactions: { transactionIds: aTx, apply: true },
-  update_recommendation_status: { id: aRec, status: 'dismissed', apply: true },
-  create_category_rule: { matchType: 'contains', pattern: 'aws', category: 'Hacked', apply: true },
-  get_report: { kind: 'profit_and_loss' },
-  explain_metric: { metric: 'dso' },
-  start_sync: { connectionId: aConn, apply: true },
-});
+const hostile = () => hostileInputs({ cursor: aCursor, transactions: aTx, recommendation: aRec, connection: aConn });
 
 describe('tenant isolation across every tool', () => {
   it('as business B, with A’s ids and cursors, nothing of A is returned or changed', async () => {
@@ -92,10 +83,7 @@ describe('tenant isolation across every tool', () => {
     for (const tool of TOOLS) {
       const r = await invokeTool(tool, inputs[tool.name] ?? {}, ctxFor(b, 'Acme B'));
       const text = JSON.stringify(r.ok ? r.output : r.error);
-      const leaked = [...text.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)]
-        .map((m) => m[0])
-        .filter((id) => aIds.has(id) && !JSON.stringify(inputs[tool.name] ?? {}).includes(id));
-      expect(leaked, tool.name).toEqual([]);
+      expect(leakedIds(text, inputs[tool.name], aIds), tool.name).toEqual([]);
       expect(text, tool.name).not.toContain('Acme A');
     }
     expect(await fingerprint(a)).toBe(before);

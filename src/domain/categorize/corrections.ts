@@ -9,7 +9,7 @@ import { type Db, isUuid, queryRows } from '../../db/client';
 import { categoryRules } from '../../db/schema';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import { type Embedder, LocalEmbedder } from './embed';
-import { categoryOptions, ensureEmbeddings } from './index';
+import { BANK_LINE_COLUMNS, type BankLineRow, categoryOptions, ensureEmbeddings } from './index';
 import { firstMatch, type Rule, validateRule } from './rules';
 
 /** Corrections of one merchant to one category before a rule is proposed. */
@@ -162,16 +162,9 @@ export async function createCategoryRule(
   };
   validateRule(draft);
 
-  const recent = await queryRows<{
-    id: string;
-    date: string;
-    description: string | null;
-    counterparty: string | null;
-    base_amount: string;
-    category: string | null;
-  }>(
+  const recent = await queryRows<BankLineRow>(
     tx,
-    sql`select id, date::text as date, description, counterparty, base_amount::text as base_amount, category
+    sql`select ${BANK_LINE_COLUMNS}
         from transactions where business_id = ${businessId} and deleted_at is null and kind in ('SPEND', 'RECEIVE')
         order by date desc, id desc limit 5000`,
   );

@@ -66,13 +66,18 @@ export interface CategorizeResult {
   applied: boolean;
 }
 
-type Target = {
+/** A bank line as categorization reads it (`BANK_LINE_COLUMNS`). */
+export type BankLineRow = {
   id: string;
   date: string;
   description: string | null;
   counterparty: string | null;
   base_amount: string;
   category: string | null;
+};
+export const BANK_LINE_COLUMNS = sql`id, date::text as date, description, counterparty, base_amount::text as base_amount, category`;
+
+type Target = BankLineRow & {
   /** The description normalized: the merchant. */
   normalized: string;
 };
@@ -163,9 +168,9 @@ export async function categorize(
   await useEmbedder(tx, businessId, embedder);
   await embedExamples(tx, businessId, embedder);
   const targets = (
-    await queryRows<Omit<Target, 'normalized'>>(
+    await queryRows<BankLineRow>(
       tx,
-      sql`select id, date::text as date, description, counterparty, base_amount::text as base_amount, category
+      sql`select ${BANK_LINE_COLUMNS}
           from transactions
           where business_id = ${businessId} and deleted_at is null and ${selected}
           order by date, id

@@ -24,8 +24,9 @@ export interface XeroEventsResult {
 
 export async function processXeroEvents(deps: SyncDeps, businessId: string): Promise<XeroEventsResult> {
   const { db } = deps.database;
-  const pending = await withBusiness(db, businessId, (tx) =>
-    tx
+  // The pending events and the organisations they may belong to, read together.
+  const { pending, connections } = await withBusiness(db, businessId, async (tx) => ({
+    pending: await tx
       .select({ id: inboundEvents.id, payload: inboundEvents.payload })
       .from(inboundEvents)
       .where(
@@ -37,9 +38,7 @@ export async function processXeroEvents(deps: SyncDeps, businessId: string): Pro
       )
       .orderBy(inboundEvents.receivedAt)
       .limit(5_000),
-  );
-  const connections = await withBusiness(db, businessId, (tx) =>
-    tx
+    connections: await tx
       .select({ id: integrationAccounts.id, tenant: integrationAccounts.externalId })
       .from(integrationAccounts)
       .where(
@@ -49,7 +48,7 @@ export async function processXeroEvents(deps: SyncDeps, businessId: string): Pro
           eq(integrationAccounts.status, 'active'),
         ),
       ),
-  );
+  }));
   const byTenant = new Map<string, { eventIds: string[]; Invoices: string[]; Contacts: string[] }>();
   const ignored: string[] = [];
   for (const e of pending) {

@@ -28,7 +28,7 @@ import { resolveIds, type SourceTable } from '../../db/upsert';
 import { DomainError, ReauthRequiredError } from '../../errors';
 import type { Logger } from '../../logger';
 import { finishRun, heartbeat, type RunOutcome, startRun } from '../sync-runs';
-import { callXero, createXeroClient, type XeroSettings } from './client';
+import { type CallHooks, callXero, createXeroClient, type XeroSettings } from './client';
 import { xeroConnection } from './connect';
 import { ingestXero, parseXeroDate, xeroDay } from './mappers';
 import { orgLimiter, type RateLimiter } from './rate-limit';
@@ -211,6 +211,30 @@ export function limiterFor(tenantId: string): RateLimiter {
   return l;
 }
 
+/**
+ * A connection's Xero client and call hooks: its calls go under the organisation's limiter, and a 401
+ * refreshes the token once (single-flight, tokens.ts). `authorize()` fetches the token to start with.
+ */
+export function xeroSession(deps: SyncDeps, conn: Connection, extra: Pick<CallHooks, 'onWait' | 'onRetry'> = {}) {
+  const client = createXeroClient(deps.settings);
+  const tokenDeps = { db: deps.database.db, settings: deps.settings, keys: deps.keys };
+  // The SDK's accessToken is write-only: keep our own copy to tell the refresh which token failed.
+  let token: string | undefined;
+  const hooks: CallHooks = {
+    ...extra,
+    limiter: deps.limiter ?? limiterFor(conn.tenantId),
+    onUnauthorized: async () => {
+      token = await xeroAccessToken(tokenDeps, conn.grantId, token);
+      return token;
+    },
+  };
+  const authorize = async () => {
+    token = await xeroAccessToken(tokenDeps, conn.grantId);
+    client.accountingApi.accessToken = token;
+  };
+  return { client, hooks, authorize };
+}
+
 export interface Connection {
   id: string;
   businessId: string;
@@ -366,23 +390,12 @@ async function runSync(
   const conn = await loadConnection(db, businessId, connectionId);
   const runId = await startRun(db, { ...conn, provider: 'xero' }, mode);
   const started = performance.now();
-  const limiter = deps.limiter ?? limiterFor(conn.tenantId);
   const pageSize = Math.min(deps.pageSize ?? XERO_MAX_PAGE_SIZE, XERO_MAX_PAGE_SIZE);
   const log = deps.logger.child({ component: 'xero-sync', businessId, connectionId, runId });
-  const client = createXeroClient(deps.settings);
-  const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
-  // The SDK's accessToken is write-only: keep our own copy to tell Xero's refresh which token failed.
-  let token: string | undefined;
-
   const stats = { calls: 0, waits: 0, waitedMs: 0, retries: 0 };
   let current = { entity: 'Organisation', page: 0, records: 0, written: 0 };
   const progress = () => deps.onProgress?.({ ...current, waits: stats.waits, waitedMs: stats.waitedMs });
-  const hooks = {
-    limiter,
-    onUnauthorized: async () => {
-      token = await xeroAccessToken(tokenDeps, conn.grantId, token);
-      return token;
-    },
+  const { client, hooks, authorize } = xeroSession(deps, conn, {
     onWait: (ms: number) => {
       stats.waits++;
       stats.waitedMs += ms;
@@ -392,7 +405,7 @@ async function runSync(
       stats.retries++;
       log.warn({ reason }, 'retrying a Xero call');
     },
-  };
+  });
   const call = (fn: () => ReturnType<Fetch>) => {
     stats.calls++;
     return callXero(client, hooks, fn);
@@ -420,8 +433,7 @@ async function runSync(
 
   let error: unknown;
   try {
-    token = await xeroAccessToken(tokenDeps, conn.grantId);
-    client.accountingApi.accessToken = token;
+    await authorize();
     await work(run);
   } catch (err) {
     error = err;

@@ -15,10 +15,9 @@ import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, isUuid, pgArray, queryRows, withBusiness } from '../../db/client';
 import { syncConflicts, syncMappings, transactions } from '../../db/schema';
 import { InvalidInputError, NotFoundError } from '../../errors';
-import { callXero, createXeroClient } from './client';
+import { callXero } from './client';
 import { parseXeroDate } from './mappers';
-import { limiterFor, loadConnection, type SyncDeps } from './sync';
-import { xeroAccessToken } from './tokens';
+import { loadConnection, type SyncDeps, xeroSession } from './sync';
 
 export interface PushItem {
   transactionId: string;
@@ -64,21 +63,11 @@ export async function planCategoryPush(tx: Db, businessId: string, transactionId
   );
 }
 
-/** An authorized client for one connection, its calls under the organisation's limiter. */
+/** An authorized client for one connection (sync.ts's session). */
 async function session(deps: SyncDeps, businessId: string, connectionId: string) {
-  const { db } = deps.database;
-  const conn = await loadConnection(db, businessId, connectionId);
-  const client = createXeroClient(deps.settings);
-  const tokenDeps = { db, settings: deps.settings, keys: deps.keys };
-  let token = await xeroAccessToken(tokenDeps, conn.grantId);
-  client.accountingApi.accessToken = token;
-  const hooks = {
-    limiter: deps.limiter ?? limiterFor(conn.tenantId),
-    onUnauthorized: async () => {
-      token = await xeroAccessToken(tokenDeps, conn.grantId, token);
-      return token;
-    },
-  };
+  const conn = await loadConnection(deps.database.db, businessId, connectionId);
+  const { client, hooks, authorize } = xeroSession(deps, conn);
+  await authorize();
   return { conn, client, hooks };
 }
 
