@@ -15,7 +15,7 @@ import { refreshAfterChange } from '../domain/insights';
 import { DomainError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { importStatement } from '../integrations/csv/import';
 import { handleMcpRequest } from '../mcp/http';
-import type { AppDeps, AppEnv } from './app';
+import { type AppDeps, type AppEnv, realToday } from './app';
 import { registerCategorizationRoutes } from './categorization';
 import { registerChatRoutes } from './chat';
 import { optional, registerConnectionApiRoutes, toolCategoryPusher, toolSyncStarter } from './connections';
@@ -48,7 +48,7 @@ export function registerApiRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       business: { id: business.id, name: business.name, baseCurrency: business.baseCurrency },
       caller: { type: 'api_key', id: key.keyId, scopes: key.scopes },
       channel,
-      today: () => new Date().toISOString().slice(0, 10),
+      today: deps.today ?? realToday,
       logger,
       startSync: toolSyncStarter(deps, business.id),
       ...optional('categoryModel', categoryModel),

@@ -24,7 +24,11 @@ export interface AppDeps {
   model?: Model;
   /** The job queue, once started; until then (and in tests without one) work that would be queued runs inline. */
   jobs?: JobsHolder;
+  /** "Today" for the tools and the agent (YYYY-MM-DD); default the real date. Tests pin it. */
+  today?: () => string;
 }
+
+export const realToday = () => new Date().toISOString().slice(0, 10);
 
 export interface JobsHolder {
   current?: Jobs;

@@ -17,7 +17,7 @@ import { withBusiness } from '../db/client';
 import { createEmbedder } from '../domain/categorize/embed';
 import { DomainError, InvalidInputError } from '../errors';
 import type { Logger } from '../logger';
-import type { AppDeps } from './app';
+import { type AppDeps, realToday } from './app';
 import { optional, toolCategoryPusher, toolSyncStarter } from './connections';
 
 const Message = z
@@ -85,7 +85,7 @@ export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
         channel,
         caller: { type: 'api_key', id: key.keyId, scopes: key.scopes },
         logger: logger as Logger,
-        today: () => new Date().toISOString().slice(0, 10),
+        today: deps.today ?? realToday,
         startSync: toolSyncStarter(deps, business.id),
         ...optional('categoryModel', categoryModel),
         embedder,

@@ -91,8 +91,14 @@ function parseXeroMs(value: unknown): number {
   return m ? Number(m[1]) : Date.parse(String(value));
 }
 
+/** The day the fake organisations' books end on: fixed, so what they hold does not depend on the calendar. */
+export const FAKE_ORG_TODAY = new Date('2026-11-22T09:00:00Z');
+
 /** An organisation filled from the demo generator (real API shapes), `seed` making each one different. */
-export function demoOrg(seed: number, opts: { months?: number; scale?: number; name?: string } = {}): FakeOrg {
+export function demoOrg(
+  seed: number,
+  opts: { months?: number; scale?: number; name?: string; today?: Date } = {},
+): FakeOrg {
   const merged: Required<Omit<XeroBatch, 'organisation'>> = {
     accounts: [],
     contacts: [],
@@ -103,7 +109,12 @@ export function demoOrg(seed: number, opts: { months?: number; scale?: number; n
     bankTransfers: [],
   };
   let organisation: XeroOrganisation | undefined;
-  for (const batch of generateDemo({ seed, months: opts.months ?? 6, scale: opts.scale ?? 0.05 })) {
+  for (const batch of generateDemo({
+    seed,
+    months: opts.months ?? 6,
+    scale: opts.scale ?? 0.05,
+    today: opts.today ?? FAKE_ORG_TODAY,
+  })) {
     organisation ??= batch.xero.organisation;
     for (const k of Object.keys(merged) as (keyof typeof merged)[]) {
       (merged[k] as unknown[]).push(...((batch.xero[k] as unknown[] | undefined) ?? []));

@@ -20,7 +20,7 @@ let writeOnlyKey = '';
 let otherKey = '';
 
 beforeAll(async () => {
-  app = createApp({ config, database: t.database, logger: createLogger('silent') });
+  app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => '2026-11-22' });
   const demo = await createDemoCompany(t.database, { today: new Date('2026-11-22T09:00:00Z') });
   demoId = demo.businessId;
   readKey = (await createApiKey(t.db, { businessId: demoId, name: 'reader', scopes: ['read'] })).key;
