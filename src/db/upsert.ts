@@ -6,7 +6,7 @@
  */
 import { and, eq, getTableColumns, getTableName, inArray, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from './client';
+import { type Db, queryRows } from './client';
 import { type accounts, type contacts, type invoices, type subscriptions, transactions } from './schema';
 
 export type SourceTable =
@@ -21,9 +21,6 @@ const CATEGORY_COLUMNS = ['category', 'accountCode', 'categorySource', 'category
 /** Keys of `transactions.metadata` this service writes (not upstream): a sync keeps them. */
 const LOCAL_METADATA_KEYS = ['pushedAccountCode'] as const;
 const NEVER_UPDATED = new Set(['id', 'businessId', 'source', 'externalId', 'createdAt', 'updatedAt', 'embedding']);
-
-// Postgres allows 65,535 bind parameters per statement.
-const MAX_PARAMS = 60_000;
 
 export interface UpsertResult {
   /** Rows inserted or changed. */
@@ -67,19 +64,66 @@ export async function upsertBySourceKey<T extends SourceTable>(
   )})`;
   set.updatedAt = sql`now()`;
 
-  const t = table as unknown as { businessId: PgColumn; source: PgColumn; externalId: PgColumn };
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / (keys.length + 4)));
   const ids: string[] = [];
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const chunk = rows.slice(i, i + perStatement);
-    const result = await (tx as Db)
-      .insert(table as PgTable)
-      .values(chunk as never)
-      .onConflictDoUpdate({ target: [t.businessId, t.source, t.externalId], set, setWhere: changed })
-      .returning({ id: sql<string>`id` });
-    for (const r of result) ids.push(r.id);
+  const assignments = sql.join(
+    Object.entries(set).map(([k, v]) => sql`${sql.raw(`"${columns[k]!.name}"`)} = ${v}`),
+    sql`, `,
+  );
+  // One parameter per statement: the rows as JSON, turned back into the table's row type by Postgres.
+  // Binding every value separately costs more than the insert itself (drizzle and the driver each touch
+  // every value), and JSON carries decimals as the exact strings they are. Rows are grouped by the
+  // columns they set, so a column a row leaves out keeps its default, as in an ordinary insert.
+  for (const [setKeys, group] of byColumnsSet(rows as Record<string, unknown>[], columns)) {
+    const cols = sql.raw(setKeys.map((k) => `"${columns[k]!.name}"`).join(', '));
+    for (let i = 0; i < group.length; i += JSON_ROWS_PER_STATEMENT) {
+      const json = JSON.stringify(
+        group.slice(i, i + JSON_ROWS_PER_STATEMENT).map((r) => driverRow(r, setKeys, columns)),
+      );
+      const result = await queryRows<{ id: string }>(
+        tx,
+        sql`insert into ${tableName} (${cols})
+            select ${cols} from jsonb_populate_recordset(null::${tableName}, ${json}::jsonb)
+            on conflict ("business_id", "source", "external_id") do update set ${assignments} where ${changed}
+            returning id`,
+      );
+      for (const r of result) ids.push(r.id);
+    }
   }
   return { written: ids.length, ids };
+}
+
+const JSON_ROWS_PER_STATEMENT = 5_000;
+
+/** Rows grouped by the columns they set (undefined counts as unset), in first-seen order. */
+function byColumnsSet(
+  rows: Record<string, unknown>[],
+  columns: Record<string, PgColumn>,
+): Map<string[], Record<string, unknown>[]> {
+  const groups = new Map<string, { keys: string[]; rows: Record<string, unknown>[] }>();
+  for (const r of rows) {
+    const keys = Object.keys(r).filter((k) => r[k] !== undefined && columns[k]);
+    const signature = keys.join('\0');
+    const g = groups.get(signature) ?? { keys, rows: [] };
+    groups.set(signature, g);
+    g.rows.push(r);
+  }
+  return new Map([...groups.values()].map((g) => [g.keys, g.rows]));
+}
+
+/** A row as JSON that `jsonb_populate_recordset` reads back exactly: snake_case names, driver values. */
+function driverRow(row: Record<string, unknown>, keys: string[], columns: Record<string, PgColumn>) {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const column = columns[k]!;
+    const v = row[k];
+    if (v === null) out[column.name] = null;
+    // JSON and array columns travel as JSON values; the driver's own text forms would arrive as strings.
+    else if (column.columnType === 'PgJsonb' || column.columnType === 'PgJson' || column.columnType === 'PgArray')
+      out[column.name] = v;
+    else if (v instanceof Date) out[column.name] = v.toISOString();
+    else out[column.name] = column.mapToDriverValue(v);
+  }
+  return out;
 }
 
 /** external id → local id for one source's records of a business. */
