@@ -18,6 +18,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { ConfigError, InvalidInputError } from '../errors';
+import { isFreshDataDir, readTemplate, templatePath, writeTemplate } from './pglite-template';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -60,9 +61,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
+  // A new database starts from the migrated template when there is one, and leaves one when there is not.
+  const template =
+    !opts.loadDataDir && opts.migrate !== false && isFreshDataDir(opts.dataDir)
+      ? templatePath(MIGRATIONS_FOLDER)
+      : undefined;
+  const load = opts.loadDataDir ?? (template ? readTemplate(template) : undefined);
   const pg = await PGlite.create({
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    ...(load ? { loadDataDir: load } : {}),
     extensions: { vector },
   });
   try {
@@ -72,6 +79,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     await pg.exec('RESET ROLE');
     if (opts.migrate !== false)
       await migratePglite(drizzlePglite(pg, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    if (template && !load) writeTemplate(template, await (await pg.dumpDataDir('gzip')).arrayBuffer());
     // Embedded mode is one process on one machine: let the runtime role create pg-boss's schema.
     await pg.exec(
       `DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO ${RUNTIME_ROLE}', current_database()); END $$;`,
