@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { BusinessSummary } from '../../src/db/businesses';
 import { FAKE_ANTHROPIC_KEY, startFakeAnthropic } from '../fakes/anthropic';
 import { cfo, npmStart, target } from '../helpers/cli';
-import { openTestDatabase, useTestDatabase } from '../helpers/db';
+import { useTestDatabase } from '../helpers/db';
 import { MIGRATION_COUNT } from '../helpers/migrations';
 
 const t = useTestDatabase();
@@ -126,33 +126,7 @@ describe('cfo command', () => {
   });
 });
 
-describe('npm start on an empty database', () => {
-  it('is ready within 15 s with Demo Co (≥ 5,000 transactions); a second start reuses it; SIGTERM stops it cleanly', async () => {
-    const fresh = t.url ? await openTestDatabase() : undefined;
-    try {
-      const where = target(fresh?.url);
-      const first = await npmStart(where);
-      expect(first.readyAfterMs).toBeLessThan(15_000);
-      const stopped = await first.stop();
-      expect(stopped.code).toBe(0);
-      expect(stopped.ms).toBeLessThan(10_000);
-
-      const list = async () =>
-        JSON.parse((await cfo(['business', 'list', '--json'], where)).stdout) as BusinessSummary[];
-      const afterFirst = await list();
-      expect(afterFirst).toHaveLength(1);
-      expect(afterFirst[0]).toMatchObject({ name: 'Demo Co', isDemo: true });
-      expect(afterFirst[0]!.counts.transactions).toBeGreaterThanOrEqual(5_000);
-
-      const second = await npmStart(where);
-      expect(second.output()).not.toContain('creating the demo company');
-      expect((await second.stop()).code).toBe(0);
-      expect(await list()).toEqual(afterFirst);
-    } finally {
-      await fresh?.close();
-    }
-  });
-
+describe('npm start on an embedded data directory', () => {
   it('a second process cannot open the same embedded data directory', async () => {
     if (t.url) return; // PostgreSQL is shared by design
     const where = target();
