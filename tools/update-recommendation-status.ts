@@ -1,9 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { actorLabel, audit } from '../src/db/audit';
-import { isUuid } from '../src/db/client';
-import { recommendations } from '../src/db/schema';
-import { NotFoundError } from '../src/errors';
+import { setRecommendationStatus } from '../src/domain/recommendations';
 import { Apply, actorOf, defineTool, WRITE_ANNOTATIONS } from './define';
 
 export default defineTool({
@@ -25,35 +21,8 @@ export default defineTool({
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: 'write',
+  permission: 'recommendations',
   async run({ id, status, apply }, ctx) {
-    const where = and(eq(recommendations.businessId, ctx.business.id), eq(recommendations.id, id));
-    const [rec] = isUuid(id)
-      ? await ctx.db
-          .select({ id: recommendations.id, title: recommendations.title, status: recommendations.status })
-          .from(recommendations)
-          .where(where)
-      : [];
-    if (!rec) throw new NotFoundError(`No recommendation ${id}.`);
-    const result = { id: rec.id, title: rec.title, from: rec.status, to: status, applied: false };
-    if (!apply || rec.status === status) return { ...result, applied: Boolean(apply) };
-    const actor = actorOf(ctx);
-    await ctx.db
-      .update(recommendations)
-      .set({
-        status,
-        statusChangedBy: actorLabel(actor),
-        statusChangedAt: sql`now()`,
-        resolvedAt: status === 'resolved' ? sql`now()` : null,
-        updatedAt: sql`now()`,
-      })
-      .where(where);
-    await audit(ctx.db, ctx.business.id, actor, {
-      action: 'update_status',
-      entityType: 'recommendation',
-      entityId: rec.id,
-      oldValues: { status: rec.status },
-      newValues: { status },
-    });
-    return { ...result, applied: true };
+    return setRecommendationStatus(ctx.db, ctx.business.id, { id, status, apply }, actorOf(ctx));
   },
 });

@@ -111,7 +111,21 @@ export const REPORT_KINDS = [
   'aged_payables',
   'kpi',
 ] as const;
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'abandoned'] as const;
+/** An attempt is pending, being sent (leased until `next_attempt_at`), or done one way or the other. */
+export const DELIVERY_STATUSES = ['pending', 'sending', 'succeeded', 'failed', 'abandoned'] as const;
+export const WEB_SESSION_KINDS = ['login_link', 'dashboard'] as const;
+export const ALERT_METRICS = [
+  'runway_months',
+  'cash_balance',
+  'net_burn',
+  'mrr',
+  'revenue',
+  'dso',
+  'chargeback_ratio',
+  'dispute_status',
+] as const;
+export const ALERT_OPERATORS = ['lt', 'lte', 'gt', 'gte', 'eq', 'ne'] as const;
+export const ALERT_STATES = ['ok', 'triggered'] as const;
 export const CHANNELS = ['web', 'widget', 'mcp', 'http', 'n8n', 'cli', 'eval', 'system'] as const;
 export const MESSAGE_ROLES = ['user', 'assistant'] as const;
 export const ACTOR_TYPES = ['user', 'api_key', 'agent', 'system'] as const;
@@ -204,6 +218,35 @@ export const apiKeys = pgTable(
       'api_keys_scopes_known',
       sql`${t.scopes} <@ array['read','write','admin']::text[] and cardinality(${t.scopes}) > 0`,
     ),
+    tenantPolicy(),
+  ],
+);
+
+/**
+ * Browser sessions of the built-in dashboard (an HttpOnly cookie holds the token; only its SHA-256 is
+ * stored), and the one-time login links that start them (`cfo open`): a link's nonce is recorded when it
+ * is used, and the unique hash refuses it a second time.
+ */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    id: id(),
+    businessId: businessRef(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: tstz('expires_at').notNull(),
+    revokedAt: tstz('revoked_at'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('web_sessions_token_hash_key').on(t.tokenHash),
+    index('web_sessions_business_user_idx').on(t.businessId, t.userId),
+    check('web_sessions_kind_known', inList('kind', WEB_SESSION_KINDS)),
     tenantPolicy(),
   ],
 );
@@ -882,8 +925,44 @@ export const webhookDeliveries = pgTable(
   (t) => [
     uniqueIndex('webhook_deliveries_attempt_key').on(t.businessId, t.subscriptionId, t.eventId, t.attempt),
     index('webhook_deliveries_business_created_idx').on(t.businessId, t.createdAt),
+    // The dispatcher's question: which attempts are due, across businesses.
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'sending')`),
     check('webhook_deliveries_status_known', inList('status', DELIVERY_STATUSES)),
     check('webhook_deliveries_attempt_positive', sql`${t.attempt} >= 1`),
+    tenantPolicy(),
+  ],
+);
+
+/**
+ * A person's threshold on a figure ("runway below 6 months", "dispute status at_risk"), checked after every
+ * refresh of the figures; `alert.triggered` goes to the webhooks when it starts to hold, once until it
+ * stops holding again.
+ */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    id: id(),
+    businessId: businessRef(),
+    name: text('name').notNull(),
+    metric: text('metric').notNull(),
+    operator: text('operator').notNull(),
+    /** A decimal for figures, a status word for dispute_status. */
+    threshold: text('threshold').notNull(),
+    active: boolean('active').notNull().default(true),
+    state: text('state').notNull().default('ok'),
+    lastValue: text('last_value'),
+    lastEvaluatedAt: tstz('last_evaluated_at'),
+    lastTriggeredAt: tstz('last_triggered_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: tstz('deleted_at'),
+  },
+  (t) => [
+    index('alert_rules_business_idx').on(t.businessId, t.active),
+    check('alert_rules_metric_known', inList('metric', ALERT_METRICS)),
+    check('alert_rules_operator_known', inList('operator', ALERT_OPERATORS)),
+    check('alert_rules_state_known', inList('state', ALERT_STATES)),
+    check('alert_rules_name_not_blank', sql`length(trim(${t.name})) > 0`),
     tenantPolicy(),
   ],
 );
@@ -1037,6 +1116,8 @@ export const TENANT_TABLES = [
   'reports',
   'webhook_subscriptions',
   'webhook_deliveries',
+  'web_sessions',
+  'alert_rules',
   'agent_conversations',
   'agent_messages',
   'tool_calls',

@@ -1,8 +1,10 @@
 /**
  * Everything derived from the books, in dependency order: metric snapshots, then the funding-readiness
- * score, each customer's payment behaviour, and the recommendations that read them. Run inside `withBusiness`.
+ * score, each customer's payment behaviour, the recommendations that read them, and the person-set alerts.
+ * Run inside `withBusiness`; the events they raise (new recommendations, triggered alerts) commit with it.
  */
 import type { Db } from '../db/client';
+import { evaluateAlerts } from './alerts';
 import { type RefreshResult, refreshChangedPeriods, refreshSnapshots } from './metrics/snapshots';
 import { updateContactPaymentBehaviour } from './payment-health';
 import { periodsBetween } from './periods';
@@ -60,6 +62,7 @@ async function afterSnapshots(
   const readiness = snapshots.from ? await computeReadiness(tx, business.id, asOf) : null;
   await updateContactPaymentBehaviour(tx, business.id, asOf);
   const recommendations = await runRecommendations(tx, business, asOf);
+  await evaluateAlerts(tx, business.id, asOf);
   return {
     snapshots,
     readiness: readiness ? { score: readiness.score, tier: readiness.tier } : null,

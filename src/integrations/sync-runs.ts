@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { and, eq } from 'drizzle-orm';
 import { type Db, withBusiness } from '../db/client';
 import { integrationAccounts, syncRuns } from '../db/schema';
+import { emitEvent } from '../domain/events';
 import { ConflictError } from '../errors';
 
 const STALE_MS = 2 * 60_000;
@@ -100,7 +101,7 @@ export async function finishRun(
   details: Record<string, unknown>,
 ): Promise<void> {
   await withBusiness(db, at.businessId, async (tx) => {
-    await tx
+    const [run] = await tx
       .update(syncRuns)
       .set({
         status: r.status,
@@ -113,7 +114,24 @@ export async function finishRun(
         details: { owner: owner(), ...details },
         error: r.error ?? null,
       })
-      .where(eq(syncRuns.id, at.runId));
+      .where(eq(syncRuns.id, at.runId))
+      .returning({ provider: syncRuns.provider, mode: syncRuns.mode, startedAt: syncRuns.startedAt });
+    // Subscribers (n8n…) hear of it in the same transaction that records it.
+    await emitEvent(tx, at.businessId, r.status === 'succeeded' ? 'sync.completed' : 'sync.failed', {
+      run: {
+        id: at.runId,
+        connectionId: at.connectionId,
+        provider: run?.provider ?? null,
+        mode: run?.mode ?? null,
+        status: r.status,
+        processed: r.processed,
+        succeeded: r.succeeded,
+        failed: r.failed,
+        skipped: r.skipped,
+        durationMs: r.durationMs,
+        error: r.error ?? null,
+      },
+    });
     if (r.status === 'succeeded')
       await tx
         .update(integrationAccounts)

@@ -11,6 +11,8 @@
  *     `{ businessId, connectionId, mode }`; one pending per connection.
  *   - `xero.events`: re-fetch what a business's stored Xero webhook events name — `{ businessId }`.
  *   - `sync.schedule`: every `intervalMinutes` (cron), an incremental sync of each active connection.
+ *   - `webhooks.deliver`: send the outbound webhook attempts that are due (the outbox `emitEvent` fills).
+ *     A light timer asks every second whether any are due and queues one run; the run sends until none are.
  */
 
 import { and, eq, inArray } from 'drizzle-orm';
@@ -21,6 +23,7 @@ import { integrationAccounts } from '../db/schema';
 import { refreshAfterChange } from '../domain/insights';
 import { ConfigError, ConflictError, ReauthRequiredError } from '../errors';
 import { type SyncServices, syncConnection } from '../integrations/connections';
+import { type DeliveryOptions, deliverDue, deliveriesDue } from '../integrations/outbound-webhooks';
 import { processStripeEvents } from '../integrations/stripe/events';
 import { processXeroEvents } from '../integrations/xero/events';
 import type { Logger } from '../logger';
@@ -31,6 +34,7 @@ export const XERO_SYNC_QUEUE = 'xero.sync';
 export const XERO_EVENTS_QUEUE = 'xero.events';
 export const STRIPE_SYNC_QUEUE = 'stripe.sync';
 export const SYNC_SCHEDULE_QUEUE = 'sync.schedule';
+export const WEBHOOKS_QUEUE = 'webhooks.deliver';
 
 export interface SyncJob {
   businessId: string;
@@ -52,6 +56,8 @@ export interface Jobs {
   enqueueXeroEvents(businessId: string): Promise<string | null>;
   /** What the schedule does every interval, now: an incremental sync of every active connection. */
   enqueueScheduledSyncs(): Promise<string | null>;
+  /** Queue a delivery run now (after an event was recorded), instead of at the next tick. */
+  kickWebhooks(): Promise<string | null>;
   /** Waits for a job to finish (tests, `cfo` commands that want the result); false on failure or timeout. */
   waitFor(id: string, timeoutMs?: number, queue?: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -65,6 +71,8 @@ export interface JobOptions {
   today?: () => string;
   /** What syncs need (Xero only when configured); without it the sync queues exist but nothing runs them. */
   sync?: { services: SyncServices; intervalMinutes: number };
+  /** Outbound webhook delivery: the keys that open subscription secrets, and timings (tests shorten them). */
+  webhooks?: Omit<DeliveryOptions, 'logger'> & { pollMs?: number };
 }
 
 function bossFor(database: Database): PgBoss {
@@ -94,7 +102,7 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
   await boss.start();
   await boss.createQueue(REFRESH_QUEUE);
   await boss.createQueue(STRIPE_EVENTS_QUEUE);
-  for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE])
+  for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE, WEBHOOKS_QUEUE])
     await boss.createQueue(q);
   log.info({ ms: Math.round(performance.now() - started), work: Boolean(opts.work) }, 'job queue started');
 
@@ -194,7 +202,34 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
     await boss.schedule(SYNC_SCHEDULE_QUEUE, cronEvery(intervalMinutes));
   }
 
+  const kickWebhooks = () => boss.send(WEBHOOKS_QUEUE, {}, { singletonKey: 'deliver', retryLimit: 0 });
+  let ticker: NodeJS.Timeout | undefined;
+  if (opts.work && opts.webhooks) {
+    const delivery: DeliveryOptions = { ...opts.webhooks, logger: log };
+    await boss.work(WEBHOOKS_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1 }, async () => {
+      // Until nothing is due (bounded, so one run cannot hold the worker forever).
+      for (let round = 0; round < 20; round++) {
+        const r = await deliverDue(database.db, delivery);
+        if (r.sent) log.info(r, 'webhooks delivered');
+        if (!r.sent) break;
+      }
+    });
+    let checking = false;
+    ticker = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      deliveriesDue(database.db)
+        .then((due) => (due ? kickWebhooks() : null))
+        .catch((err) => log.warn({ err }, 'could not check for due webhooks'))
+        .finally(() => {
+          checking = false;
+        });
+    }, opts.webhooks.pollMs ?? 1000);
+    ticker.unref();
+  }
+
   return {
+    kickWebhooks,
     enqueueSync: sendSync,
     enqueueScheduledSyncs: () => boss.send(SYNC_SCHEDULE_QUEUE, {}),
     enqueueXeroEvents: (businessId) =>
@@ -214,7 +249,10 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
       }
       return false;
     },
-    stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
+    stop: async () => {
+      if (ticker) clearInterval(ticker);
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
   };
 }
 

@@ -4,9 +4,12 @@
  * row resolved; a person's accept or dismiss is kept. Run inside `withBusiness` after snapshots.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../../db/client';
-import { recommendations } from '../../db/schema';
+import { type Actor, actorLabel, audit } from '../../db/audit';
+import { type Db, isUuid, queryRows } from '../../db/client';
+import { type REC_STATUSES, recommendations } from '../../db/schema';
+import { NotFoundError } from '../../errors';
 import { disputeMonitoring } from '../disputes';
+import { emitEvent } from '../events';
 import { latestCompleteMonths } from '../metrics/read';
 import { addDays, periodOf, periodsBetween } from '../periods';
 import { type MonthView, type Recommendation, RULES, type RuleContext } from './rules';
@@ -199,9 +202,13 @@ export async function runRecommendations(
     };
     const old = existing.get(p.dedupeKey);
     if (!old) {
-      await tx
+      const [row] = await tx
         .insert(recommendations)
-        .values({ businessId: business.id, dedupeKey: p.dedupeKey, status: 'pending', ...fields });
+        .values({ businessId: business.id, dedupeKey: p.dedupeKey, status: 'pending', ...fields })
+        .returning({ id: recommendations.id });
+      await emitEvent(tx, business.id, 'recommendation.created', {
+        recommendation: eventView({ id: row!.id, ...fields, status: 'pending' }),
+      });
       result.created += 1;
     } else if (old.status === 'resolved') {
       await tx
@@ -225,7 +232,81 @@ export async function runRecommendations(
       .update(recommendations)
       .set({ status: 'resolved', resolvedAt: now, updatedAt: now })
       .where(and(eq(recommendations.businessId, business.id), eq(recommendations.id, old.id)));
+    await emitEvent(tx, business.id, 'recommendation.resolved', {
+      recommendation: eventView({ ...old, status: 'resolved' }),
+      resolvedBy: 'system',
+      reason: 'The figures no longer call for it.',
+    });
     result.resolved += 1;
   }
   return result;
+}
+
+/** A recommendation as events and the status route show it. */
+function eventView(r: {
+  id: string;
+  title: string;
+  description: string;
+  priority: string;
+  category: string;
+  status: string;
+  estimatedImpact: string | null;
+}) {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    priority: r.priority,
+    category: r.category,
+    status: r.status,
+    estimatedImpact: r.estimatedImpact,
+  };
+}
+
+export interface StatusChange {
+  id: string;
+  title: string;
+  from: string;
+  to: string;
+  applied: boolean;
+}
+
+/**
+ * A person's decision on a recommendation: accepted, dismissed, resolved, or back to pending. Previews
+ * unless `apply`; applied changes are audited, and resolving one tells the webhooks.
+ */
+export async function setRecommendationStatus(
+  tx: Db,
+  businessId: string,
+  input: { id: string; status: (typeof REC_STATUSES)[number]; apply: boolean },
+  actor: Actor,
+): Promise<StatusChange> {
+  const where = and(eq(recommendations.businessId, businessId), eq(recommendations.id, input.id));
+  const [rec] = isUuid(input.id) ? await tx.select().from(recommendations).where(where) : [];
+  if (!rec) throw new NotFoundError(`No recommendation ${input.id}.`);
+  const result = { id: rec.id, title: rec.title, from: rec.status, to: input.status, applied: false };
+  if (!input.apply || rec.status === input.status) return { ...result, applied: input.apply };
+  await tx
+    .update(recommendations)
+    .set({
+      status: input.status,
+      statusChangedBy: actorLabel(actor),
+      statusChangedAt: sql`now()`,
+      resolvedAt: input.status === 'resolved' ? sql`now()` : null,
+      updatedAt: sql`now()`,
+    })
+    .where(where);
+  await audit(tx, businessId, actor, {
+    action: 'update_status',
+    entityType: 'recommendation',
+    entityId: rec.id,
+    oldValues: { status: rec.status },
+    newValues: { status: input.status },
+  });
+  if (input.status === 'resolved')
+    await emitEvent(tx, businessId, 'recommendation.resolved', {
+      recommendation: eventView({ ...rec, status: 'resolved' }),
+      resolvedBy: actorLabel(actor),
+    });
+  return { ...result, applied: true };
 }
