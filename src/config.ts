@@ -57,6 +57,23 @@ export const EnvSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_WEBHOOK_SECRET: optionalString,
   STRIPE_API_BASE_URL: optionalUrl,
+  PUBLIC_URL: optionalUrl,
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+  RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number of requests per minute (1–1000000)' })
+    .int({ error: 'must be a whole number of requests per minute (1–1000000)' })
+    .min(1)
+    .max(1_000_000)
+    .default(600),
+  SESSION_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number of requests per minute (1–1000000)' })
+    .int({ error: 'must be a whole number of requests per minute (1–1000000)' })
+    .min(1)
+    .max(1_000_000)
+    .default(120),
   EMBEDDINGS_URL: optionalUrl,
   EMBEDDINGS_API_KEY: optionalString,
   EMBEDDINGS_MODEL: optionalString,
@@ -87,6 +104,15 @@ export interface Config {
     syncIntervalMinutes: number;
   };
   stripe: { secretKey: string | undefined; webhookSecret: string | undefined; apiBaseUrl: string | undefined };
+  http: {
+    /** Where people reach the service (links printed by `cfo open`); default http://localhost:PORT. */
+    publicUrl: string;
+    /** Believe X-Forwarded-For for the client's address (behind a reverse proxy). */
+    trustProxy: boolean;
+    /** Requests per minute for each API key, and for each browser session (widget or dashboard). */
+    rateLimitPerMinute: number;
+    sessionRateLimitPerMinute: number;
+  };
 }
 
 export interface LoadConfigOptions {
@@ -154,6 +180,12 @@ export function loadConfig(
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBaseUrl: e.STRIPE_API_BASE_URL,
+    },
+    http: {
+      publicUrl: stripSlash(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`),
+      trustProxy: e.TRUST_PROXY,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      sessionRateLimitPerMinute: e.SESSION_RATE_LIMIT_PER_MINUTE,
     },
   };
 }

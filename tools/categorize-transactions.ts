@@ -37,6 +37,7 @@ export default defineTool({
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: 'write',
+  permission: 'categorize',
   async run({ transactionIds, threshold, limit, apply }, ctx) {
     const r = await categorize(
       ctx.db,

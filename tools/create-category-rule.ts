@@ -41,6 +41,7 @@ export default defineTool({
   }),
   annotations: { ...WRITE_ANNOTATIONS, idempotentHint: false },
   scope: 'write',
+  permission: 'categorize',
   async run({ apply, ...input }, ctx) {
     return createCategoryRule(ctx.db, { id: ctx.business.id }, input, actorOf(ctx), { apply });
   },

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { can, type Permission, type Role, type Scope } from '../src/auth/permissions';
 import type { Actor } from '../src/db/audit';
 import { type Db, withBusiness } from '../src/db/client';
 import { toolCalls } from '../src/db/schema';
@@ -14,13 +15,25 @@ import type { CategoryModel } from '../src/domain/categorize/model';
 import { DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
 import type { Logger } from '../src/logger';
 
-export type Scope = 'read' | 'write' | 'admin';
+export type { Permission, Scope };
 export type Channel = 'web' | 'widget' | 'mcp' | 'http' | 'n8n' | 'cli' | 'eval' | 'system';
 
 export interface ToolContext {
   db: Db;
   business: { id: string; name: string; baseCurrency: string };
-  caller: { type: 'user' | 'api_key' | 'agent' | 'system'; id?: string; scopes: Scope[] };
+  /**
+   * Who is calling: key scopes, and for a person (or a key or session acting for one) their role; `cap`
+   * bounds a session to what the key that minted it could do. `can()` in src/auth/permissions decides.
+   */
+  caller: {
+    type: 'user' | 'api_key' | 'agent' | 'system';
+    id?: string;
+    scopes: Scope[];
+    role?: Role;
+    cap?: readonly Permission[];
+  };
+  /** Where an HTTP caller came from, for the audit log. */
+  request?: { ip?: string | undefined; userAgent?: string | undefined };
   channel: Channel;
   /** "Today" for the business; tests and evals pin it. */
   today: () => string;
@@ -57,7 +70,10 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /** The key scope a key needs (read tools: read; write tools: write), for listings. */
   scope: Scope;
+  /** What the caller must be allowed (src/auth/permissions); read tools default to `read`. */
+  permission?: Permission;
   run(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>>;
 }
 
@@ -87,14 +103,22 @@ const bounded = (value: unknown): unknown => {
     : { truncated: true, bytes: text.length, preview: text.slice(0, 2000) };
 };
 
+export const permissionOf = (tool: Tool): Permission => tool.permission ?? 'read';
+
+/** Whether this caller may call the tool: the one rule for invokeTool, tool listings and MCP. */
+export const mayUse = (caller: ToolContext['caller'], tool: Tool): boolean => can(caller, permissionOf(tool));
+
 export async function invokeTool(tool: Tool, rawInput: unknown, ctx: ToolContext): Promise<ToolResult> {
   const started = performance.now();
   let input: unknown = rawInput;
   let result: ToolResult;
   try {
-    if (!ctx.caller.scopes.includes(tool.scope) && !ctx.caller.scopes.includes('admin')) {
+    if (!mayUse(ctx.caller, tool)) {
+      const who = ctx.caller.role
+        ? `a ${ctx.caller.role}`
+        : `a caller with ${ctx.caller.scopes.join(', ') || 'no'} scope`;
       throw new ForbiddenError(
-        `${tool.name} needs the "${tool.scope}" scope; this caller has ${ctx.caller.scopes.join(', ') || 'none'}.`,
+        `${tool.name} needs the "${permissionOf(tool)}" permission (a key with the "${tool.scope}" scope, or a member whose role allows it); this is ${who}.`,
       );
     }
     const parsed = tool.input.safeParse(rawInput ?? {});
@@ -171,6 +195,8 @@ export const actorOf = (ctx: ToolContext): Actor => ({
   type: ctx.caller.type,
   id: ctx.caller.id,
   channel: ctx.channel,
+  ip: ctx.request?.ip,
+  userAgent: ctx.request?.userAgent,
 });
 
 export const WRITE_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true };

@@ -35,6 +35,7 @@ export default defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   scope: 'write',
+  permission: 'categorize',
   async run({ transactionIds, apply }, ctx) {
     const plan = await planCategoryPush(ctx.db, ctx.business.id, transactionIds);
     if (transactionIds && plan.length === 0)

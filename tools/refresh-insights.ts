@@ -31,6 +31,7 @@ export default defineTool({
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: 'write',
+  permission: 'recommendations',
   async run({ from, apply }, ctx) {
     const to = ctx.today();
     if (!apply)

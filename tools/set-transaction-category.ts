@@ -40,6 +40,7 @@ export default defineTool({
   }),
   annotations: WRITE_ANNOTATIONS,
   scope: 'write',
+  permission: 'categorize',
   async run({ apply, ...input }, ctx) {
     return setTransactionCategory(ctx.db, { id: ctx.business.id }, input, actorOf(ctx), {
       apply,

@@ -33,6 +33,7 @@ export default defineTool({
   output: z.object({ applied: z.boolean(), mode: z.string(), connections: z.array(Connection) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   scope: 'write',
+  permission: 'sync',
   async run({ connectionId, mode, apply }, ctx) {
     const all = await listConnections(ctx.db, ctx.business.id);
     const chosen = connectionId ? all.filter((c) => c.id === connectionId) : all.filter((c) => c.provider !== 'csv');

@@ -31,11 +31,18 @@ export async function openConversation(
 ): Promise<Conversation> {
   if (ref.id) {
     // A malformed or foreign id is "not found", never a database error.
+    // A person sees only their own conversations; a key sees the business's.
     const [row] = isUuid(ref.id)
       ? await tx
           .select({ id: agentConversations.id, summary: agentConversations.summary })
           .from(agentConversations)
-          .where(and(eq(agentConversations.businessId, businessId), eq(agentConversations.id, ref.id)))
+          .where(
+            and(
+              eq(agentConversations.businessId, businessId),
+              eq(agentConversations.id, ref.id),
+              ref.userId ? eq(agentConversations.userId, ref.userId) : undefined,
+            ),
+          )
       : [];
     if (!row) throw new NotFoundError(`No conversation ${ref.id}.`);
     return row;
@@ -180,8 +187,13 @@ export interface ConversationSummary {
   updatedAt: string;
 }
 
-/** The business's conversations, most recently active first. */
-export async function listConversations(tx: Db, businessId: string, limit = 50): Promise<ConversationSummary[]> {
+/** The business's conversations (a person's own, with `userId`), most recently active first. */
+export async function listConversations(
+  tx: Db,
+  businessId: string,
+  limit = 50,
+  opts: { userId?: string | undefined } = {},
+): Promise<ConversationSummary[]> {
   const rows = await tx
     .select({
       id: agentConversations.id,
@@ -192,15 +204,25 @@ export async function listConversations(tx: Db, businessId: string, limit = 50):
       updatedAt: agentConversations.updatedAt,
     })
     .from(agentConversations)
-    .where(eq(agentConversations.businessId, businessId))
+    .where(
+      and(
+        eq(agentConversations.businessId, businessId),
+        opts.userId ? eq(agentConversations.userId, opts.userId) : undefined,
+      ),
+    )
     .orderBy(desc(agentConversations.updatedAt), desc(agentConversations.id))
     .limit(limit);
   return rows.map((r) => ({ ...r, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) }));
 }
 
-/** One conversation's messages in order; a foreign or unknown id is "not found". */
-export async function listMessages(tx: Db, businessId: string, conversationId: string) {
-  const conversation = await openConversation(tx, businessId, '', { id: conversationId }, '');
+/** One conversation's messages in order; a foreign or unknown id (or another person's) is "not found". */
+export async function listMessages(
+  tx: Db,
+  businessId: string,
+  conversationId: string,
+  opts: { userId?: string | undefined } = {},
+) {
+  const conversation = await openConversation(tx, businessId, '', { id: conversationId, userId: opts.userId }, '');
   const rows = await tx
     .select({
       id: agentMessages.id,

@@ -5,7 +5,7 @@
  * `tool_result`, so history never holds a dangling call. Clients get a stream of events as it goes.
  */
 import { z } from 'zod';
-import { type Channel, invokeTool, type Scope, TOOLS, type Tool, type ToolContext } from '../../tools';
+import { type Channel, invokeTool, mayUse, TOOLS, type Tool, type ToolContext } from '../../tools';
 import { type Db, withBusiness } from '../db/client';
 import { DomainError, InvalidInputError } from '../errors';
 import type { Logger } from '../logger';
@@ -18,7 +18,16 @@ export type AgentEvent =
   | { type: 'start'; conversationId: string }
   | { type: 'text'; delta: string }
   | { type: 'tool_started'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_finished'; id: string; name: string; ok: boolean; ms: number; summary: string }
+  | {
+      type: 'tool_finished';
+      id: string;
+      name: string;
+      ok: boolean;
+      ms: number;
+      summary: string;
+      /** The tool's result (bounded like every result), for clients that show tables and charts. */
+      output?: Record<string, unknown>;
+    }
   | ({ type: 'end' } & AgentResult)
   | { type: 'error'; code: string; message: string };
 
@@ -48,7 +57,9 @@ export interface AgentOptions {
   business: { id: string; name: string; baseCurrency: string; fyEndMonth?: number };
   model: Model;
   channel: Channel;
-  caller: { type: 'user' | 'api_key' | 'agent' | 'system'; id?: string; scopes: Scope[] };
+  caller: ToolContext['caller'];
+  /** Where an HTTP caller came from (audit rows of the write tools). */
+  request?: ToolContext['request'];
   logger: Logger;
   today: () => string;
   /** Passed to the tools (start_sync, push_categories_to_xero). */
@@ -81,8 +92,8 @@ function specOf(tool: Tool): ToolSpec {
 }
 
 /** The tools a caller may use, as the model sees them. */
-export function toolsFor(scopes: Scope[]): Tool[] {
-  return TOOLS.filter((t) => scopes.includes(t.scope) || scopes.includes('admin'));
+export function toolsFor(caller: ToolContext['caller']): Tool[] {
+  return TOOLS.filter((t) => mayUse(caller, t));
 }
 
 /** "total: 439803.38, asOf: 2026-11-22" — the scalar fields of a result, for progress displays. */
@@ -115,7 +126,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
   });
   emit({ type: 'start', conversationId: conversation.id });
 
-  const tools = toolsFor(opts.caller.scopes);
+  const tools = toolsFor(opts.caller);
   const system =
     loadPrompt('system', { business_name: business.name, currency: business.baseCurrency, today: opts.today() }) +
     (history.summary ? `\n\n${history.summary}` : '');
@@ -233,6 +244,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
               db,
               business: { id: business.id, name: business.name, baseCurrency: business.baseCurrency },
               caller: opts.caller,
+              ...(opts.request ? { request: opts.request } : {}),
               channel: opts.channel,
               today: opts.today,
               logger: opts.logger,
@@ -256,6 +268,7 @@ export async function runAgent(opts: AgentOptions, emit: (e: AgentEvent) => void
           ok: r.ok,
           ms: r.ms,
           summary: r.ok ? summarize(r.output) : r.error.message,
+          ...(r.ok ? { output: r.output } : {}),
         });
         const block: ToolResultBlock = r.ok
           ? { type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(r.output) }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { audit } from '../db/audit';
+import { type Actor, audit } from '../db/audit';
 import { type Db, isUuid, withBusiness, withSystem } from '../db/client';
 import { apiKeys } from '../db/schema';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../errors';
@@ -38,7 +38,15 @@ export function parseExpiry(text: string | undefined, now = new Date()): Date | 
 
 export async function createApiKey(
   db: Db,
-  input: { businessId: string; name: string; scopes: KeyScope[]; expiresAt?: Date | null; actor?: string },
+  input: {
+    businessId: string;
+    name: string;
+    scopes: KeyScope[];
+    expiresAt?: Date | null;
+    /** A person creating it through the API: the key then acts within their role. */
+    createdByUserId?: string | null;
+    actor?: Actor;
+  },
 ): Promise<CreatedKey> {
   const scopes = [...new Set(input.scopes)];
   if (scopes.length === 0) throw new InvalidInputError('scopes: give at least one of read, write, admin.');
@@ -59,19 +67,15 @@ export async function createApiKey(
         hash: hashOf(key),
         scopes,
         expiresAt: input.expiresAt ?? null,
+        createdByUserId: input.createdByUserId ?? null,
       })
       .returning();
-    await audit(
-      tx,
-      input.businessId,
-      { type: 'system', id: input.actor ?? 'cli', channel: 'cli' },
-      {
-        action: 'api_key.created',
-        entityType: 'api_key',
-        entityId: row!.id,
-        newValues: { name, prefix, scopes, expiresAt: row!.expiresAt?.toISOString() ?? null },
-      },
-    );
+    await audit(tx, input.businessId, input.actor ?? { type: 'system', id: 'cli', channel: 'cli' }, {
+      action: 'api_key.created',
+      entityType: 'api_key',
+      entityId: row!.id,
+      newValues: { name, prefix, scopes, expiresAt: row!.expiresAt?.toISOString() ?? null },
+    });
     return { id: row!.id, key, prefix, scopes, expiresAt: row!.expiresAt };
   });
 }
@@ -81,6 +85,8 @@ export interface VerifiedKey {
   businessId: string;
   scopes: KeyScope[];
   name: string;
+  /** The person who created the key through the API: it acts within their role. */
+  userId: string | null;
 }
 
 /**
@@ -106,7 +112,13 @@ export async function verifyApiKey(db: Db, presented: string | undefined, now = 
         .where(and(eq(apiKeys.businessId, row.businessId), eq(apiKeys.id, row.id))),
     );
   }
-  return { keyId: row.id, businessId: row.businessId, scopes: row.scopes as KeyScope[], name: row.name };
+  return {
+    keyId: row.id,
+    businessId: row.businessId,
+    scopes: row.scopes as KeyScope[],
+    name: row.name,
+    userId: row.createdByUserId,
+  };
 }
 
 export async function listApiKeys(db: Db, businessId: string) {
@@ -125,7 +137,12 @@ export async function listApiKeys(db: Db, businessId: string) {
   }));
 }
 
-export async function revokeApiKey(db: Db, businessId: string, keyId: string, actor = 'cli'): Promise<void> {
+export async function revokeApiKey(
+  db: Db,
+  businessId: string,
+  keyId: string,
+  actor: Actor = { type: 'system', id: 'cli', channel: 'cli' },
+): Promise<void> {
   if (!isUuid(keyId)) throw new InvalidInputError(`"${keyId}" is not a key id (see \`cfo keys list\`).`);
   await withBusiness(db, businessId, async (tx) => {
     const [row] = await tx
@@ -134,17 +151,12 @@ export async function revokeApiKey(db: Db, businessId: string, keyId: string, ac
       .where(and(eq(apiKeys.businessId, businessId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
       .returning();
     if (!row) throw new NotFoundError(`No active key ${keyId} for this business.`);
-    await audit(
-      tx,
-      businessId,
-      { type: 'system', id: actor, channel: 'cli' },
-      {
-        action: 'api_key.revoked',
-        entityType: 'api_key',
-        entityId: keyId,
-        oldValues: { revokedAt: null },
-        newValues: { revokedAt: row.revokedAt!.toISOString() },
-      },
-    );
+    await audit(tx, businessId, actor, {
+      action: 'api_key.revoked',
+      entityType: 'api_key',
+      entityId: keyId,
+      oldValues: { revokedAt: null },
+      newValues: { revokedAt: row.revokedAt!.toISOString() },
+    });
   });
 }

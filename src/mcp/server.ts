@@ -5,7 +5,7 @@
  * Every call goes through `invokeTool`; this file only adapts.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { findTool, invokeTool, TOOLS, type ToolContext } from '../../tools';
+import { findTool, invokeTool, mayUse, TOOLS, type ToolContext } from '../../tools';
 import { METRIC_DEFINITIONS } from '../domain/metrics/definitions';
 import { loadPrompt, TASK_PROMPTS } from '../prompts';
 
@@ -23,7 +23,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
       instructions: `Financial tools for ${base.business.name} (amounts in ${base.business.baseCurrency}). Every figure comes from the business's synced books; state the period of each figure you quote.`,
     },
   );
-  const allowed = TOOLS.filter((t) => base.caller.scopes.includes(t.scope) || base.caller.scopes.includes('admin'));
+  const allowed = TOOLS.filter((t) => mayUse(base.caller, t));
   for (const tool of allowed) {
     server.registerTool(
       tool.name,

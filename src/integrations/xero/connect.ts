@@ -6,9 +6,9 @@
  * organisation connected before keeps its business; the named business takes the first new one; any
  * other new organisation gets a business of its own, named after it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import type { SealingKey } from '../../auth/secrets';
+import { type SignedClaims, SignedTokenError, signToken, verifyToken } from '../../auth/signed';
 import { type Actor, audit } from '../../db/audit';
 import { type Db, isUuid, withBusiness, withNewBusiness, withSystem } from '../../db/client';
 import { businesses, integrationAccounts } from '../../db/schema';
@@ -20,60 +20,46 @@ import type { XeroOrganisation } from './types';
 
 const STATE_TTL_MS = 15 * 60_000;
 
-function stateKey(key: SealingKey): Buffer {
-  return createHmac('sha256', key.key).update('cfo-agent xero oauth state v1').digest();
-}
-
 /**
  * `state` rides the OAuth round trip; a `ticket` is the link `cfo connect xero` prints, which lets a
  * browser without an API key start the round trip. Neither passes for the other.
  */
 export type StatePurpose = 'state' | 'ticket';
 
-export interface StateClaims {
+export interface StateClaims extends SignedClaims {
   businessId?: string;
-  purpose: StatePurpose;
-  nonce: string;
-  exp: number;
 }
+
+const purposeName = (p: StatePurpose) => `xero oauth ${p}`;
 
 export function signState(
   key: SealingKey,
   claims: { businessId?: string; purpose?: StatePurpose },
   ttlMs = STATE_TTL_MS,
 ): string {
-  const body = Buffer.from(
-    JSON.stringify({
-      ...claims,
-      purpose: claims.purpose ?? 'state',
-      nonce: randomBytes(9).toString('base64url'),
-      exp: Date.now() + ttlMs,
-    }),
-  ).toString('base64url');
-  const sig = createHmac('sha256', stateKey(key)).update(body).digest('base64url');
-  return `${body}.${sig}`;
+  const { purpose = 'state', ...rest } = claims;
+  return signToken(key, purposeName(purpose), rest, ttlMs);
 }
 
 export function verifyState(key: SealingKey, state: string | undefined, purpose: StatePurpose = 'state'): StateClaims {
-  const [body, sig] = (state ?? '').split('.');
-  if (!body || !sig)
-    throw new InvalidInputError('The Xero callback has no valid state; start again from /connect/xero.');
-  const expected = createHmac('sha256', stateKey(key)).update(body).digest();
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+  try {
+    return verifyToken<StateClaims>(key, purposeName(purpose), state);
+  } catch (err) {
+    if (!(err instanceof SignedTokenError)) throw err;
+    if (err.reason === 'malformed')
+      throw new InvalidInputError('The Xero callback has no valid state; start again from /connect/xero.');
+    if (err.reason === 'purpose')
+      throw new InvalidInputError(`This ${purpose === 'ticket' ? 'link' : 'state'} was issued for something else.`);
+    if (err.reason === 'expired')
+      throw new InvalidInputError(
+        purpose === 'ticket'
+          ? 'This connect link has expired (15 minutes); run `cfo connect xero` again.'
+          : 'The Xero sign-in took too long (over 15 minutes); start again.',
+      );
     throw new InvalidInputError(
       'The Xero callback state was not issued by this service; start again from /connect/xero.',
     );
-  const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StateClaims;
-  if (claims.purpose !== purpose)
-    throw new InvalidInputError(`This ${purpose === 'ticket' ? 'link' : 'state'} was issued for something else.`);
-  if (claims.exp < Date.now())
-    throw new InvalidInputError(
-      purpose === 'ticket'
-        ? 'This connect link has expired (15 minutes); run `cfo connect xero` again.'
-        : 'The Xero sign-in took too long (over 15 minutes); start again.',
-    );
-  return claims;
+  }
 }
 
 export async function consentUrl(settings: XeroSettings, key: SealingKey, businessId?: string): Promise<string> {
