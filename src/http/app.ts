@@ -1,10 +1,15 @@
 /**
- * The Hono application. Channels add their routes here; errors are mapped once, in `onError`:
- * a DomainError becomes `{ error: { code, message } }` with its status, anything else a 500 with
- * a reference id that is also in the log next to the real cause.
+ * The Hono application (an OpenAPIHono: documented routes validate their input with zod). Channels add
+ * their routes here; errors are mapped once, in `onError`: a DomainError becomes `{ error: { code, message } }`
+ * with its status, a framework refusal (bad JSON, wrong media type) the same shape, and anything else a 500
+ * with a reference id that is also in the log next to the real cause.
+ *
+ * Public: `/healthz`, `/readyz`, `/openapi.json`, `/docs`, the dashboard and widget assets, `/login`,
+ * inbound webhooks and the OAuth callback. Everything under `/v1` and `/mcp` needs credentials.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Model } from '../agent/model';
 import type { Config } from '../config';
@@ -13,7 +18,10 @@ import { DomainError, RateLimitedError } from '../errors';
 import type { Jobs } from '../jobs';
 import type { Logger } from '../logger';
 import { registerApiRoutes } from './api';
+import type { ApiEnv } from './auth';
 import { registerConnectRoutes } from './connections';
+import { OPENAPI_INFO, validationHook } from './openapi';
+import { registerWebRoutes } from './web';
 import { registerWebhookRoutes } from './webhooks';
 
 export interface AppDeps {
@@ -34,11 +42,28 @@ export interface JobsHolder {
   current?: Jobs;
 }
 
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = ApiEnv;
+export type App = OpenAPIHono<ApiEnv>;
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+/** Framework refusals, in our error shape. */
+function httpExceptionBody(err: HTTPException): { code: string; message: string } {
+  if (err.status === 400)
+    return {
+      code: 'invalid_input',
+      message: /json/i.test(err.message) ? 'The body is not valid JSON.' : err.message || 'Invalid request.',
+    };
+  if (err.status === 415)
+    return {
+      code: 'unsupported_media_type',
+      message: 'Send the body as JSON, with Content-Type: application/json.',
+    };
+  if (err.status === 413) return { code: 'payload_too_large', message: 'The request body is too large.' };
+  return { code: `http_${err.status}`, message: err.message || 'Request refused.' };
+}
+
+export function createApp(deps: AppDeps): App {
   const { database, logger } = deps;
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook as never });
 
   app.use('*', async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
@@ -78,6 +103,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerWebhookRoutes(app, deps);
   registerConnectRoutes(app, deps);
   registerApiRoutes(app, deps);
+  registerWebRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (cfo_…) or a widget session token (cfows_…)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'cfo_session',
+    description: 'The dashboard’s session (sign in with the link `cfo open` prints)',
+  });
+  app.doc('/openapi.json', (c) => ({ ...OPENAPI_INFO, servers: [{ url: new URL(c.req.url).origin }] }));
 
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
@@ -89,6 +133,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (err.status >= 500) logger.error({ err, requestId: c.get('requestId') }, err.message);
       return c.json({ error: { code: err.code, message: err.message } }, err.status as ContentfulStatusCode);
     }
+    if (err instanceof HTTPException && err.status < 500)
+      return c.json({ error: httpExceptionBody(err) }, err.status as ContentfulStatusCode);
     const ref = c.get('requestId') ?? randomUUID();
     logger.error({ err, requestId: ref, path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: `internal error (ref ${ref})` } }, 500);

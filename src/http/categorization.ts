@@ -1,65 +1,105 @@
 /**
  * The review queue over HTTP: proposals that were not confident enough to apply wait for a person.
  * `GET /v1/categorization/reviews` lists them; `POST /v1/categorization/reviews/{transactionId}` accepts
- * the proposal, or corrects it with `{ "category" }` (a `write` key). Both are the domain functions the
- * tools use.
+ * the proposal, or corrects it with `{ "category" }` (`categorize` permission: accountants and up). Both are
+ * the domain functions the tools use.
  */
-import type { Hono } from 'hono';
-import { z } from 'zod';
-import { describeZodError } from '../../tools/define';
-import type { VerifiedKey } from '../auth/api-keys';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { withBusiness } from '../db/client';
 import { listReviews, openReview, setTransactionCategory } from '../domain/categorize/corrections';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import type { AppDeps } from './app';
-
-type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
+import { type ApiEnv, actorOf, need } from './auth';
+import { bodyOf, errors, json, jsonBody, SECURITY } from './openapi';
 
 const Decision = z.object({
   category: z.string().trim().min(1).max(100).optional().describe('omit to accept the proposal'),
   accountCode: z.string().max(20).optional(),
 });
 
-export function registerCategorizationRoutes(api: Hono<KeyEnv>, deps: AppDeps): void {
+const ReviewList = z.object({
+  items: z.array(
+    z.object({
+      transactionId: z.string(),
+      date: z.string(),
+      description: z.string().nullable(),
+      amount: z.string(),
+      category: z.string(),
+      accountCode: z.string().nullable(),
+      source: z.string(),
+      confidence: z.number(),
+    }),
+  ),
+  total: z.number().int(),
+});
+
+const Correction = z.object({
+  transaction: z.object({ id: z.string(), date: z.string(), description: z.string().nullable(), amount: z.string() }),
+  old: z.object({ category: z.string().nullable(), accountCode: z.string().nullable(), source: z.string().nullable() }),
+  new: z.object({ category: z.string(), accountCode: z.string().nullable(), source: z.literal('user') }),
+  applied: z.boolean(),
+  suggestedRule: z
+    .object({ matchType: z.literal('equals'), pattern: z.string(), category: z.string(), corrections: z.number() })
+    .nullable(),
+});
+
+export function registerCategorizationRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): void {
   const { database } = deps;
 
-  api.get('/v1/categorization/reviews', async (c) => {
-    const key = c.get('key');
-    const limit = Math.min(200, Math.max(1, Number(c.req.query('limit') ?? 50) || 50));
-    return c.json(await withBusiness(database.db, key.businessId, (tx) => listReviews(tx, key.businessId, limit)));
-  });
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/categorization/reviews',
+      tags: ['Categorization'],
+      summary: 'Lines waiting for a person’s decision, least confident first',
+      security: SECURITY,
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+      responses: { 200: json(ReviewList, 'The open reviews'), ...errors() },
+    }),
+    async (c) => {
+      const business = c.get('business');
+      const { limit } = c.req.valid('query');
+      return c.json(await withBusiness(database.db, business.id, (tx) => listReviews(tx, business.id, limit)), 200);
+    },
+  );
 
-  api.post('/v1/categorization/reviews/:transactionId', async (c) => {
-    const key = c.get('key');
-    if (!key.scopes.includes('write') && !key.scopes.includes('admin'))
-      throw new ForbiddenError('Deciding a review needs the "write" scope.');
-    let raw: unknown = {};
-    const text = await c.req.text();
-    if (text.trim()) {
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw new InvalidInputError('The body is not valid JSON.');
-      }
-    }
-    const body = Decision.safeParse(raw);
-    if (!body.success) throw new InvalidInputError(describeZodError(body.error));
-    const transactionId = c.req.param('transactionId');
-    const result = await withBusiness(database.db, key.businessId, async (tx) => {
-      const open = await openReview(tx, key.businessId, transactionId);
-      if (!open && !body.data.category) throw new NotFoundError(`No open review for transaction ${transactionId}.`);
-      return setTransactionCategory(
-        tx,
-        { id: key.businessId },
-        {
-          transactionId,
-          category: body.data.category ?? open!.category,
-          accountCode: body.data.accountCode ?? (body.data.category ? undefined : (open!.accountCode ?? undefined)),
-        },
-        { type: 'api_key', id: key.keyId, channel: 'http' },
-        { apply: true },
-      );
-    });
-    return c.json(result);
-  });
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/categorization/reviews/{transactionId}',
+      tags: ['Categorization'],
+      summary: 'Accept a proposal, or correct it',
+      description:
+        'An empty body accepts the proposed category; `{ "category" }` sets another. Either way the line becomes an example the categorizer learns from, and the change is audited.',
+      security: SECURITY,
+      request: {
+        params: z.object({ transactionId: z.string().min(1).max(100) }),
+        body: jsonBody(Decision, false),
+      },
+      responses: { 200: json(Correction, 'The decision'), ...errors(404) },
+    }),
+    async (c) => {
+      need(c, 'categorize', 'Deciding a review');
+      const body = bodyOf(c, Decision);
+      const { transactionId } = c.req.valid('param');
+      const business = c.get('business');
+      const actor = actorOf(c, deps);
+      const result = await withBusiness(database.db, business.id, async (tx) => {
+        const open = await openReview(tx, business.id, transactionId);
+        if (!open && !body.category) throw new NotFoundError(`No open review for transaction ${transactionId}.`);
+        return setTransactionCategory(
+          tx,
+          { id: business.id },
+          {
+            transactionId,
+            category: body.category ?? open!.category,
+            accountCode: body.accountCode ?? (body.category ? undefined : (open!.accountCode ?? undefined)),
+          },
+          actor,
+          { apply: true },
+        );
+      });
+      return c.json(result, 200);
+    },
+  );
 }

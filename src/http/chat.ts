@@ -1,24 +1,21 @@
 /**
  * Chat over HTTP: `POST /v1/chat` (JSON, or Server-Sent Events of the agent's events when the caller
  * accepts text/event-stream), n8n's chat shape at `POST /v1/n8n/chat` (JSON, or n8n's newline-delimited
- * chunks with `?stream=true`), and the conversation history. All of it is the one agent loop.
+ * chunks with `?stream=true`), and the conversation history. All of it is the one agent loop. A person (a
+ * widget or dashboard session) has conversations of their own; a key sees the business's.
  */
-import type { Context, Hono } from 'hono';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { stream as honoStream, streamSSE } from 'hono/streaming';
-import { z } from 'zod';
-import { describeZodError } from '../../tools/define';
-import { type AgentEvent, type AgentResult, createCategoryModel, runAgent } from '../agent';
+import { type AgentEvent, type AgentResult, runAgent } from '../agent';
 import { listConversations, listMessages } from '../agent/conversations';
 import { MAX_MESSAGE_CHARS } from '../agent/loop';
 import type { Model } from '../agent/model';
-import type { VerifiedKey } from '../auth/api-keys';
-import { getBusiness } from '../db/businesses';
 import { withBusiness } from '../db/client';
-import { createEmbedder } from '../domain/categorize/embed';
-import { DomainError, InvalidInputError } from '../errors';
-import type { Logger } from '../logger';
-import { type AppDeps, realToday } from './app';
-import { optional, toolCategoryPusher, toolSyncStarter } from './connections';
+import { DomainError } from '../errors';
+import type { AppDeps } from './app';
+import { type ApiEnv, toolContexts } from './auth';
+import { errors, json, jsonBody, SECURITY } from './openapi';
 
 const Message = z
   .string({ error: 'expected the question as a string' })
@@ -40,161 +37,290 @@ const N8nBody = z.object({
   chatInput: Message,
 });
 
-async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new InvalidInputError('The body is not valid JSON.');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new InvalidInputError(describeZodError(parsed.error));
-  return parsed.data;
-}
+const ToolCall = z.object({
+  name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  ok: z.boolean(),
+  ms: z.number(),
+});
+const Usage = z.object({ inputTokens: z.number(), outputTokens: z.number() });
+
+const Answer = z
+  .object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    answer: z.string(),
+    model: z.string(),
+    stopReason: z.string(),
+    toolCalls: z.array(ToolCall),
+    usage: Usage,
+    latencyMs: z.number(),
+    unmatchedFigures: z.array(z.string()).describe('figures in the answer no tool result supports'),
+  })
+  .openapi('ChatAnswer');
+
+const N8nAnswer = z.object({
+  output: z.string(),
+  sessionId: z.string(),
+  conversationId: z.string(),
+  toolCalls: z.array(ToolCall),
+  usage: Usage,
+});
+
+const ConversationList = z.object({
+  conversations: z.array(
+    z.object({
+      id: z.string(),
+      channel: z.string(),
+      sessionId: z.string().nullable(),
+      title: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+});
+
+const MessageList = z.object({
+  conversationId: z.string(),
+  messages: z.array(
+    z.object({
+      id: z.string(),
+      seq: z.number().int(),
+      role: z.string(),
+      content: z.unknown().describe('Messages API content blocks: text, tool_use, tool_result'),
+      model: z.string().nullable(),
+      inputTokens: z.number().nullable(),
+      outputTokens: z.number().nullable(),
+      latencyMs: z.number().nullable(),
+      unmatchedFigures: z.unknown(),
+      createdAt: z.string(),
+    }),
+  ),
+});
 
 export interface ChatDeps extends AppDeps {
   model: Model;
 }
 
-type KeyEnv = { Variables: { requestId: string; key: VerifiedKey } };
+const answer = (r: AgentResult) => ({
+  conversationId: r.conversationId,
+  messageId: r.messageId,
+  answer: r.text,
+  model: r.model,
+  stopReason: r.stopReason,
+  toolCalls: r.toolCalls,
+  usage: r.usage,
+  latencyMs: r.latencyMs,
+  unmatchedFigures: r.unmatchedFigures,
+});
 
-export function registerChatRoutes(api: Hono<KeyEnv>, deps: ChatDeps): void {
+export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): void {
   const { database, logger, model } = deps;
-  const categoryModel = createCategoryModel(deps.config.anthropic);
-  const embedder = createEmbedder(deps.config.embeddings);
+  const contextOf = toolContexts(deps);
 
-  const run = async (
-    key: VerifiedKey,
-    channel: 'http' | 'n8n',
+  /** The person behind a session, whose conversations are their own. */
+  const personOf = (c: Context<ApiEnv>) => {
+    const p = c.get('principal');
+    return p.via === 'api_key' ? undefined : (p.userId ?? undefined);
+  };
+
+  const run = (
+    c: Context<ApiEnv>,
+    channel: 'http' | 'n8n' | 'widget' | 'web',
     message: string,
     conversation: { id?: string | undefined; sessionId?: string | undefined },
-    signal: AbortSignal,
     emit?: (e: AgentEvent) => void,
   ): Promise<AgentResult> => {
-    const business = await getBusiness(database.db, key.businessId);
+    const ctx = contextOf(c, channel);
+    const business = c.get('business');
+    const principal = c.get('principal');
+    const userId = personOf(c);
     return runAgent(
       {
-        db: database.db,
-        business: {
-          id: business.id,
-          name: business.name,
-          baseCurrency: business.baseCurrency,
-          fyEndMonth: business.fyEndMonth,
-        },
+        ...ctx,
+        business: { ...ctx.business, fyEndMonth: business.fyEndMonth },
         model,
         channel,
-        caller: { type: 'api_key', id: key.keyId, scopes: key.scopes },
-        logger: logger as Logger,
-        today: deps.today ?? realToday,
-        startSync: toolSyncStarter(deps, business.id),
-        ...optional('categoryModel', categoryModel),
-        embedder,
-        ...optional('pushCategories', toolCategoryPusher(deps, business.id, { type: 'agent', id: key.keyId, channel })),
-        conversation: { ...conversation, apiKeyId: key.keyId },
+        conversation: {
+          ...conversation,
+          // A person's session ids are theirs alone: two people may both say "default".
+          ...(conversation.sessionId && userId ? { sessionId: `${userId}:${conversation.sessionId}` } : {}),
+          ...(userId ? { userId } : {}),
+          ...(principal.keyId ? { apiKeyId: principal.keyId } : {}),
+        },
         message,
-        signal,
+        signal: c.req.raw.signal,
       },
       emit,
     );
   };
 
-  const answer = (r: AgentResult) => ({
-    conversationId: r.conversationId,
-    messageId: r.messageId,
-    answer: r.text,
-    model: r.model,
-    stopReason: r.stopReason,
-    toolCalls: r.toolCalls,
-    usage: r.usage,
-    latencyMs: r.latencyMs,
-    unmatchedFigures: r.unmatchedFigures,
-  });
+  const channelOf = (c: Context<ApiEnv>) => {
+    const via = c.get('principal').via;
+    return via === 'widget' ? 'widget' : via === 'dashboard' ? 'web' : 'http';
+  };
 
-  api.post('/v1/chat', async (c) => {
-    const body = await jsonBody(c, ChatBody);
-    const key = c.get('key');
-    const conversation = { id: body.conversationId, sessionId: body.sessionId };
-    if (!c.req.header('accept')?.includes('text/event-stream'))
-      return c.json(answer(await run(key, 'http', body.message, conversation, c.req.raw.signal)));
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/chat',
+      tags: ['Chat'],
+      summary: 'Ask the CFO',
+      description:
+        'Runs the agent: it picks tools, reads the books and answers. JSON by default; with `Accept: text/event-stream`, Server-Sent Events: `start`, `text` (deltas), `tool_started`, `tool_finished` (with the tool’s result), `end` (the whole answer as in the JSON response), `error`.',
+      security: SECURITY,
+      request: { body: jsonBody(ChatBody) },
+      responses: {
+        200: {
+          description: 'The answer',
+          content: { 'application/json': { schema: Answer }, 'text/event-stream': { schema: z.string() } },
+        },
+        ...errors(404),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const conversation = { id: body.conversationId, sessionId: body.sessionId };
+      const channel = channelOf(c);
+      if (!c.req.header('accept')?.includes('text/event-stream'))
+        return c.json(answer(await run(c, channel, body.message, conversation)), 200);
 
-    return streamSSE(c, async (sse) => {
-      // Events arrive synchronously from the loop; writes are chained so they keep their order.
-      let chain = Promise.resolve();
-      const send = (event: string, data: unknown) => {
-        chain = chain.then(() => sse.writeSSE({ event, data: JSON.stringify(data) })).catch(() => {});
-      };
-      try {
-        await run(key, 'http', body.message, conversation, c.req.raw.signal, (e) => {
-          const { type, ...data } = e;
-          send(type, type === 'end' ? answer(e as AgentResult) : data);
-        });
-      } catch (err) {
-        const e = err instanceof DomainError ? err : new DomainError('internal', 500, 'The answer failed.');
-        if (!(err instanceof DomainError)) logger.error({ err }, 'chat stream failed');
-        send('error', { code: e.code, message: e.message });
-      }
-      await chain;
-    });
-  });
-
-  api.post('/v1/n8n/chat', async (c) => {
-    const body = await jsonBody(c, N8nBody);
-    const key = c.get('key');
-    if (body.action === 'loadPreviousSession') return c.json({ data: [] });
-    const conversation = { sessionId: body.sessionId };
-    if (c.req.query('stream') !== 'true') {
-      const r = await run(key, 'n8n', body.chatInput, conversation, c.req.raw.signal);
-      return c.json({
-        output: r.text,
-        sessionId: body.sessionId,
-        conversationId: r.conversationId,
-        toolCalls: r.toolCalls,
-        usage: r.usage,
+      return streamSSE(c, async (sse) => {
+        // Events arrive synchronously from the loop; writes are chained so they keep their order.
+        let chain = Promise.resolve();
+        const send = (event: string, data: unknown) => {
+          chain = chain.then(() => sse.writeSSE({ event, data: JSON.stringify(data) })).catch(() => {});
+        };
+        try {
+          await run(c, channel, body.message, conversation, (e) => {
+            const { type, ...data } = e;
+            send(type, type === 'end' ? answer(e as AgentResult) : data);
+          });
+        } catch (err) {
+          const e = err instanceof DomainError ? err : new DomainError('internal', 500, 'The answer failed.');
+          if (!(err instanceof DomainError)) logger.error({ err }, 'chat stream failed');
+          send('error', { code: e.code, message: e.message });
+        }
+        await chain;
       });
-    }
-    c.header('content-type', 'application/json; charset=utf-8');
-    return honoStream(c, async (out) => {
-      let chain = Promise.resolve();
-      const meta = (extra: Record<string, unknown> = {}) => ({
-        sessionId: body.sessionId,
-        timestamp: Date.now(),
-        ...extra,
-      });
-      const send = (chunk: Record<string, unknown>) => {
-        chain = chain
-          .then(() => out.write(`${JSON.stringify(chunk)}\n`))
-          .then(() => {})
-          .catch(() => {});
-      };
-      send({ type: 'begin', metadata: meta() });
-      try {
-        const r = await run(key, 'n8n', body.chatInput, conversation, c.req.raw.signal, (e) => {
-          if (e.type === 'text') send({ type: 'item', content: e.delta, metadata: meta() });
-        });
-        send({ type: 'end', metadata: meta({ conversationId: r.conversationId, usage: r.usage }) });
-      } catch (err) {
-        const message = err instanceof DomainError ? err.message : 'The answer failed.';
-        if (!(err instanceof DomainError)) logger.error({ err }, 'n8n stream failed');
-        send({ type: 'error', content: message, metadata: meta() });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/n8n/chat',
+      tags: ['Chat'],
+      summary: 'n8n chat (Chat Trigger, chat widget, HTTP Request node)',
+      description:
+        'n8n’s shape: `{ sessionId, chatInput }` (the n8n chat widget adds `action: "sendMessage"`). One sessionId is one conversation. `?stream=true` answers with n8n’s newline-delimited JSON chunks: `begin`, `item` (content), `end`, or `error`.',
+      security: SECURITY,
+      request: {
+        query: z.object({ stream: z.enum(['true', 'false']).optional() }),
+        body: jsonBody(N8nBody),
+      },
+      responses: {
+        200: {
+          description: 'The answer',
+          content: {
+            'application/json': {
+              schema: z.union([
+                N8nAnswer,
+                z
+                  .object({ data: z.array(z.unknown()) })
+                  .describe('loadPreviousSession: history is kept here, not in n8n'),
+              ]),
+            },
+            'application/x-ndjson': { schema: z.string() },
+          },
+        },
+        ...errors(),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      if (body.action === 'loadPreviousSession') return c.json({ data: [] }, 200);
+      const conversation = { sessionId: body.sessionId };
+      if (c.req.valid('query').stream !== 'true') {
+        const r = await run(c, 'n8n', body.chatInput, conversation);
+        return c.json(
+          {
+            output: r.text,
+            sessionId: body.sessionId,
+            conversationId: r.conversationId,
+            toolCalls: r.toolCalls,
+            usage: r.usage,
+          },
+          200,
+        );
       }
-      await chain;
-    });
-  });
+      c.header('content-type', 'application/json; charset=utf-8');
+      // A stream is a plain Response, which the route's typed JSON responses do not describe.
+      return honoStream(c, async (out) => {
+        let chain = Promise.resolve();
+        const meta = (extra: Record<string, unknown> = {}) => ({
+          sessionId: body.sessionId,
+          timestamp: Date.now(),
+          ...extra,
+        });
+        const send = (chunk: Record<string, unknown>) => {
+          chain = chain
+            .then(() => out.write(`${JSON.stringify(chunk)}\n`))
+            .then(() => {})
+            .catch(() => {});
+        };
+        send({ type: 'begin', metadata: meta() });
+        try {
+          const r = await run(c, 'n8n', body.chatInput, conversation, (e) => {
+            if (e.type === 'text') send({ type: 'item', content: e.delta, metadata: meta() });
+          });
+          send({ type: 'end', metadata: meta({ conversationId: r.conversationId, usage: r.usage }) });
+        } catch (err) {
+          const message = err instanceof DomainError ? err.message : 'The answer failed.';
+          if (!(err instanceof DomainError)) logger.error({ err }, 'n8n stream failed');
+          send({ type: 'error', content: message, metadata: meta() });
+        }
+        await chain;
+      }) as never;
+    },
+  );
 
-  api.get('/v1/conversations', async (c) => {
-    const key = c.get('key');
-    const limit = Math.min(200, Math.max(1, Number(c.req.query('limit') ?? 50) || 50));
-    const conversations = await withBusiness(database.db, key.businessId, (tx) =>
-      listConversations(tx, key.businessId, limit),
-    );
-    return c.json({ conversations });
-  });
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/conversations',
+      tags: ['Chat'],
+      summary: 'Conversations, most recent first',
+      security: SECURITY,
+      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+      responses: { 200: json(ConversationList, 'Conversations'), ...errors() },
+    }),
+    async (c) => {
+      const business = c.get('business');
+      const conversations = await withBusiness(database.db, business.id, (tx) =>
+        listConversations(tx, business.id, c.req.valid('query').limit, { userId: personOf(c) }),
+      );
+      return c.json({ conversations }, 200);
+    },
+  );
 
-  api.get('/v1/conversations/:id/messages', async (c) => {
-    const key = c.get('key');
-    const messages = await withBusiness(database.db, key.businessId, (tx) =>
-      listMessages(tx, key.businessId, c.req.param('id')),
-    );
-    return c.json({ conversationId: c.req.param('id'), messages });
-  });
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/conversations/{id}/messages',
+      tags: ['Chat'],
+      summary: 'A conversation’s messages, in order',
+      security: SECURITY,
+      request: { params: z.object({ id: z.string().min(1).max(100) }) },
+      responses: { 200: json(MessageList, 'Messages'), ...errors(404) },
+    }),
+    async (c) => {
+      const business = c.get('business');
+      const { id } = c.req.valid('param');
+      const messages = await withBusiness(database.db, business.id, (tx) =>
+        listMessages(tx, business.id, id, { userId: personOf(c) }),
+      );
+      return c.json({ conversationId: id, messages }, 200);
+    },
+  );
 }

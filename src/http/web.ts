@@ -1,0 +1,163 @@
+/**
+ * What a browser loads: the dashboard at `/` (signed in with the one-time link `cfo open` prints, which sets
+ * an HttpOnly, SameSite=Strict session cookie), `/widget.js` for any page that embeds the chat, and the
+ * interactive API docs at `/docs` (Swagger UI, served from this service: no CDN). Pages carry a strict
+ * Content-Security-Policy: scripts and data from this origin only.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { html, raw } from 'hono/html';
+import {
+  DASHBOARD_SESSION_MS,
+  endDashboardSession,
+  redeemLoginTicket,
+  SESSION_COOKIE,
+  verifyDashboardSession,
+} from '../auth/sessions';
+import { DomainError } from '../errors';
+import type { AppDeps } from './app';
+import { asset } from './assets';
+import { type ApiEnv, requestMeta } from './auth';
+
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
+function page(title: string, body: unknown, head: unknown = '') {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · cfo-agent</title>
+        ${head}
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html>`;
+}
+
+const SIGN_IN_STYLE = raw(`<style>
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; color: #1d2430; }
+  code { background: #f2f4f7; padding: 0.1rem 0.3rem; border-radius: 4px; }
+</style>`);
+
+async function serveAsset(c: Context, name: string, extra: Record<string, string> = {}) {
+  const a = asset(name);
+  if (!a) return c.json({ error: { code: 'not_found', message: `No asset ${name}.` } }, 404);
+  const got = await a;
+  if (c.req.header('if-none-match') === got.etag) return c.body(null, 304);
+  return c.body(got.body, 200, {
+    'content-type': got.type,
+    etag: got.etag,
+    'cache-control': 'public, max-age=300',
+    'x-content-type-options': 'nosniff',
+    ...extra,
+  });
+}
+
+export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void {
+  const { database, config } = deps;
+  const sealing = { key: config.encryption.key, keyId: config.encryption.keyId };
+
+  app.get('/', async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const signedIn = token ? await verifyDashboardSession(database.db, token).catch(() => null) : null;
+    if (!signedIn)
+      return c.html(
+        page(
+          'Sign in',
+          html`<h1>cfo-agent</h1>
+            <p>Sign in with the one-time link that <code>cfo open</code> prints (in demo mode, <code>npm start</code> prints one when it starts).</p>
+            <p>API: <a href="/docs">/docs</a> · <a href="/openapi.json">/openapi.json</a></p>`,
+          SIGN_IN_STYLE,
+        ),
+        200,
+        PAGE_HEADERS,
+      );
+    return c.html(
+      page(
+        'Dashboard',
+        html`<div id="app" aria-busy="true"></div>
+          <script src="/assets/dashboard.js" defer></script>
+          <script src="/widget.js" data-token-url="/v1/widget-sessions" data-title="Ask the CFO" defer></script>`,
+        html`<link rel="stylesheet" href="/assets/dashboard.css" />`,
+      ),
+      200,
+      PAGE_HEADERS,
+    );
+  });
+
+  app.get('/login', async (c) => {
+    try {
+      const s = await redeemLoginTicket(
+        database.db,
+        sealing,
+        c.req.query('ticket'),
+        requestMeta(c, config.http.trustProxy),
+      );
+      setCookie(c, SESSION_COOKIE, s.token, {
+        httpOnly: true,
+        sameSite: 'Strict',
+        secure: new URL(c.req.url).protocol === 'https:',
+        path: '/',
+        maxAge: Math.floor(DASHBOARD_SESSION_MS / 1000),
+      });
+      return c.redirect('/', 302);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return c.html(
+        page('Not signed in', html`<h1>Not signed in</h1><p>${err.message}</p>`, SIGN_IN_STYLE),
+        err.status as 401,
+        PAGE_HEADERS,
+      );
+    }
+  });
+
+  app.post('/logout', async (c) => {
+    const origin = c.req.header('origin');
+    if (origin && origin !== new URL(c.req.url).origin)
+      throw new DomainError('origin_not_allowed', 403, 'Sign out from the dashboard itself.');
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) await endDashboardSession(database.db, token);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.redirect('/', 303);
+  });
+
+  // Any page may load the widget (a script tag needs no CORS); what it may then do is the token's business.
+  app.get('/widget.js', (c) => serveAsset(c, 'widget.js', { 'access-control-allow-origin': '*' }));
+  app.get('/assets/:name', (c) => {
+    const name = c.req.param('name');
+    return name.startsWith('dashboard.') ? serveAsset(c, name) : c.notFound();
+  });
+
+  app.get('/docs', (c) =>
+    c.html(
+      page(
+        'API',
+        html`<div id="swagger"></div>
+          <script src="/docs/swagger-ui-bundle.js"></script>
+          <script src="/docs/init.js"></script>`,
+        html`<link rel="stylesheet" href="/docs/swagger-ui.css" />`,
+      ),
+      200,
+      PAGE_HEADERS,
+    ),
+  );
+  app.get('/docs/init.js', (c) =>
+    c.body(
+      "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger', deepLinking: true, persistAuthorization: true });",
+      200,
+      { 'content-type': 'text/javascript; charset=utf-8' },
+    ),
+  );
+  app.get('/docs/:name', (c) => {
+    const name = c.req.param('name');
+    return name.startsWith('swagger-ui') ? serveAsset(c, name) : c.notFound();
+  });
+}
