@@ -11,10 +11,12 @@ import { pino } from 'pino';
 import { findTool, invokeTool, TOOLS, type ToolContext } from '../tools';
 import { createCategoryModel, createModel, runAgent } from './agent';
 import { createApiKey, type KeyScope, listApiKeys, parseExpiry, revokeApiKey } from './auth/api-keys';
+import { addMember, listMembers, memberByEmail, removeMember } from './auth/members';
+import { loginLink } from './auth/sessions';
 import { loadConfig } from './config';
 import { backupDatabase, pgliteRestoreSource, restorePostgres } from './db/backup';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
-import { migrationStatus, openDatabase, withBusiness } from './db/client';
+import { isUuid, migrationStatus, openDatabase, withBusiness } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
 import { createEmbedder } from './domain/categorize/embed';
 import { refreshAfterChange, refreshInsights } from './domain/insights';
@@ -64,6 +66,9 @@ function runtime(cmd: Command, opts: { toStderr?: boolean } = {}): Promise<Runti
     ...(opts.toStderr ? { logDestination: pino.destination(2) } : {}),
   });
 }
+
+/** How audit rows name what the operator does at the command line. */
+const CLI_ACTOR = { type: 'system' as const, id: 'cli', channel: 'cli' };
 
 const positiveInt = (max: number) => (v: string) => {
   const n = Number(v.replace(/[_,]/g, ''));
@@ -118,12 +123,18 @@ program
       { url: server.url, database: database.kind, role: database.role, pid: process.pid },
       `cfo-agent listening on ${server.url}`,
     );
+    // Demo mode on this machine: the dashboard's sign-in link, so a newcomer sees it at once.
+    if (opts.demo && ['0.0.0.0', '::', '127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      const link = loginLink({ key: config.encryption.key, keyId: config.encryption.keyId }, server.url);
+      process.stderr.write(`\nDashboard: ${link}\n(one-time link, 15 minutes; \`cfo open\` prints another)\n\n`);
+    }
 
     // The job queue starts after the service answers (its first start creates pg-boss's schema); until
     // then, imports refresh their figures inline.
     startJobs(database, logger, {
       work: true,
       sync: { services: syncServices(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes },
+      webhooks: { keys: [{ key: config.encryption.key, keyId: config.encryption.keyId }] },
     })
       .then((started) => {
         jobs.current = started;
@@ -460,24 +471,45 @@ keys
   .option('--scopes <list>', 'comma-separated: read, write, admin', 'read')
   .option('--name <name>', 'a label to recognise the key by', 'API key')
   .option('--expires <duration>', 'e.g. 90d, 12h; default never')
-  .action(async (opts: { business?: string; scopes: string; name: string; expires?: string }, cmd: Command) => {
-    const expiresAt = parseExpiry(opts.expires);
-    const rt = await runtime(cmd, { toStderr: true });
-    try {
-      const business = await pickBusiness(rt, opts.business);
-      const scopes = opts.scopes
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean) as KeyScope[];
-      const k = await createApiKey(rt.database.db, { businessId: business.id, name: opts.name, scopes, expiresAt });
-      process.stdout.write(`${k.key}\n`);
-      process.stderr.write(
-        `Key ${k.prefix}… for ${business.name} (${k.scopes.join(', ')}${k.expiresAt ? `, expires ${k.expiresAt.toISOString()}` : ''}). It is shown only now: store it safely.\n`,
-      );
-    } finally {
-      await rt.close();
-    }
-  });
+  .option('--user <email>', 'a member the key acts for: it never does more than their role allows')
+  .action(
+    async (
+      opts: { business?: string; scopes: string; name: string; expires?: string; user?: string },
+      cmd: Command,
+    ) => {
+      const expiresAt = parseExpiry(opts.expires);
+      const rt = await runtime(cmd, { toStderr: true });
+      try {
+        const business = await pickBusiness(rt, opts.business);
+        const scopes = opts.scopes
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean) as KeyScope[];
+        let createdByUserId: string | null = null;
+        if (opts.user) {
+          const m = await withBusiness(rt.database.db, business.id, (tx) => memberByEmail(tx, business.id, opts.user!));
+          if (!m)
+            throw new NotFoundError(
+              `${opts.user} is not a member of ${business.name}; add them with \`cfo users add\`.`,
+            );
+          createdByUserId = m.userId;
+        }
+        const k = await createApiKey(rt.database.db, {
+          businessId: business.id,
+          name: opts.name,
+          scopes,
+          expiresAt,
+          createdByUserId,
+        });
+        process.stdout.write(`${k.key}\n`);
+        process.stderr.write(
+          `Key ${k.prefix}… for ${business.name} (${k.scopes.join(', ')}${opts.user ? `, acting for ${opts.user}` : ''}${k.expiresAt ? `, expires ${k.expiresAt.toISOString()}` : ''}). It is shown only now: store it safely.\n`,
+        );
+      } finally {
+        await rt.close();
+      }
+    },
+  );
 
 keys
   .command('list')
@@ -507,6 +539,86 @@ keys
     } finally {
       await rt.close();
     }
+  });
+
+const users = program.command('users').description('people in a business and their roles');
+
+users
+  .command('add')
+  .description('add a person with a role (or change the role of one already in): viewer, accountant, admin, owner')
+  .argument('<email>', 'their email address')
+  .requiredOption('--role <role>', 'viewer, accountant, admin or owner')
+  .option('--name <name>', 'their name')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (email: string, opts: { role: string; name?: string; business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const m = await addMember(rt.database.db, business.id, { email, name: opts.name, role: opts.role }, CLI_ACTOR);
+      process.stdout.write(`${m.userId}\n`);
+      process.stderr.write(`${m.email} is ${m.role} of ${business.name}.\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+users
+  .command('list')
+  .description('the members of a business')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      const members = await withBusiness(rt.database.db, business.id, (tx) => listMembers(tx, business.id));
+      process.stdout.write(`${JSON.stringify(members, null, 2)}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+users
+  .command('remove')
+  .description('remove a person from a business (their sessions and keys stop working)')
+  .argument('<email>', 'their email address')
+  .option('--business <id>', 'business id (default: the only one)')
+  .action(async (email: string, opts: { business?: string }, cmd: Command) => {
+    const rt = await runtime(cmd, { toStderr: true });
+    try {
+      const business = await pickBusiness(rt, opts.business);
+      await withBusiness(rt.database.db, business.id, async (tx) => {
+        const m = await memberByEmail(tx, business.id, email);
+        if (!m) throw new NotFoundError(`${email} is not a member of ${business.name}.`);
+        await removeMember(tx, business.id, m.userId, CLI_ACTOR);
+      });
+      process.stdout.write(`removed ${email}\n`);
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('open')
+  .description('print a one-time link (15 minutes) that signs you in to the dashboard of the running service')
+  .option('--business <id>', 'business id (default: the only one)')
+  .option('--user <email>', 'sign in as this member (default: the first owner)')
+  .option('--url <url>', 'where the service is reached (default PUBLIC_URL, or http://localhost:PORT)')
+  .action((opts: { business?: string; user?: string; url?: string }, cmd: Command) => {
+    // Only the configuration: the running service holds the embedded database, and the link needs none.
+    const g = cmd.optsWithGlobals<GlobalOpts>();
+    const config = loadConfig(undefined, { overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl } });
+    if (opts.business && !isUuid(opts.business))
+      throw new InvalidInputError(`--business: "${opts.business}" is not a business id (see \`cfo business list\`).`);
+    const link = loginLink(
+      { key: config.encryption.key, keyId: config.encryption.keyId },
+      opts.url ?? config.http.publicUrl,
+      {
+        ...(opts.business ? { businessId: opts.business } : {}),
+        ...(opts.user ? { email: opts.user } : {}),
+      },
+    );
+    process.stdout.write(`${link}\n`);
+    process.stderr.write('Open it within 15 minutes, with the service running; it works once.\n');
   });
 
 const importCmd = program.command('import').description('bring data in from files');

@@ -19,7 +19,7 @@ import { audit } from '../db/audit';
 import { withBusiness } from '../db/client';
 import { businesses } from '../db/schema';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
-import type { AppDeps } from './app';
+import { type AppDeps, realToday } from './app';
 import { type ApiEnv, actorOf, need } from './auth';
 import { errors, json, jsonBody, SECURITY } from './openapi';
 
@@ -97,6 +97,7 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
             key: z.object({ id: z.string(), scopes: z.array(z.string()) }).nullable(),
             role: Role.nullable(),
             permissions: z.array(z.string()),
+            today: z.string().describe('the date the figures are as of (YYYY-MM-DD)'),
           }),
           'The caller',
         ),
@@ -117,6 +118,7 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
           key: p.via === 'api_key' && p.keyId ? { id: p.keyId, scopes: p.caller.scopes } : null,
           role: p.caller.role ?? null,
           permissions: [...permissionsOf(p.caller)],
+          today: (deps.today ?? realToday)(),
         },
         200,
       );

@@ -129,6 +129,14 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void
     return c.redirect('/', 303);
   });
 
+  app.get('/favicon.ico', (c) =>
+    c.body(
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f4fd1"/><text x="16" y="22" font-size="16" text-anchor="middle" fill="#fff" font-family="sans-serif">$</text></svg>',
+      200,
+      { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' },
+    ),
+  );
+
   // Any page may load the widget (a script tag needs no CORS); what it may then do is the token's business.
   app.get('/widget.js', (c) => serveAsset(c, 'widget.js', { 'access-control-allow-origin': '*' }));
   app.get('/assets/:name', (c) => {
