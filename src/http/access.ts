@@ -21,7 +21,7 @@ import { businesses } from '../db/schema';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { type AppDeps, realToday } from './app';
 import { type ApiEnv, actorOf, need } from './auth';
-import { errors, json, jsonBody, SECURITY } from './openapi';
+import { bodyOf, errors, json, jsonBody, SECURITY } from './openapi';
 
 const Role = z.enum(ROLES);
 const Origin = z
@@ -67,6 +67,12 @@ const MemberView = z.object({
 });
 
 const UserParam = z.object({ userId: z.string().min(1).max(100) });
+
+const WidgetSessionBody = z.object({
+  email: z.string().trim().max(254).optional().describe('the member the session is for'),
+  userId: z.string().trim().max(100).optional().describe('or their user id'),
+  ttlSeconds: z.number().int().min(60).max(MAX_WIDGET_SESSION_SECONDS).default(MAX_WIDGET_SESSION_SECONDS),
+});
 
 export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): void {
   const { database, config } = deps;
@@ -134,7 +140,10 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
       security: SECURITY,
       responses: { 200: json(BusinessView, 'The business'), ...errors() },
     }),
-    (c) => c.json(businessView(c.get('business')), 200),
+    (c) => {
+      need(c, 'read', 'Reading the business');
+      return c.json(businessView(c.get('business')), 200);
+    },
   );
 
   api.openapi(
@@ -365,16 +374,7 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
       summary: 'A short-lived token for the chat widget',
       description: `For a named member of the business (by email or user id), at most ${MAX_WIDGET_SESSION_SECONDS} s. Call it from your backend with an API key and hand the token to the page that embeds /widget.js; the widget never sees the key. The token can do no more than the member's role and the key allow. A dashboard session may mint one for itself.`,
       security: SECURITY,
-      request: {
-        body: jsonBody(
-          z.object({
-            email: z.string().trim().max(254).optional(),
-            userId: z.string().trim().max(100).optional(),
-            ttlSeconds: z.number().int().min(60).max(MAX_WIDGET_SESSION_SECONDS).default(MAX_WIDGET_SESSION_SECONDS),
-          }),
-          false,
-        ),
-      },
+      request: { body: jsonBody(WidgetSessionBody, false) },
       responses: {
         201: json(
           z.object({ token: z.string(), expiresAt: z.string(), user: MemberView }),
@@ -385,7 +385,7 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
     }),
     async (c) => {
       const p = c.get('principal');
-      const raw = (c.req.valid('json') ?? {}) as { email?: string; userId?: string; ttlSeconds?: number };
+      const raw = bodyOf(c, WidgetSessionBody);
       const business = c.get('business');
       if (p.via === 'widget') throw new ForbiddenError('A widget session cannot make further sessions.');
       const member = await withBusiness(database.db, business.id, async (tx) => {
@@ -407,7 +407,7 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
         userId: member.userId,
         keyId: p.keyId,
         cap: [...permissionsOf(p.caller)],
-        ttlSeconds: raw.ttlSeconds ?? MAX_WIDGET_SESSION_SECONDS,
+        ttlSeconds: raw.ttlSeconds,
       });
       return c.json({ token: minted.token, expiresAt: minted.expiresAt.toISOString(), user: member }, 201);
     },

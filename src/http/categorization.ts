@@ -57,6 +57,7 @@ export function registerCategorizationRoutes(api: OpenAPIHono<ApiEnv>, deps: App
       responses: { 200: json(ReviewList, 'The open reviews'), ...errors() },
     }),
     async (c) => {
+      need(c, 'read', 'Reading the review queue');
       const business = c.get('business');
       const { limit } = c.req.valid('query');
       return c.json(await withBusiness(database.db, business.id, (tx) => listReviews(tx, business.id, limit)), 200);

@@ -14,7 +14,7 @@ import type { Model } from '../agent/model';
 import { withBusiness } from '../db/client';
 import { DomainError } from '../errors';
 import type { AppDeps } from './app';
-import { type ApiEnv, toolContexts } from './auth';
+import { type ApiEnv, need, toolContexts } from './auth';
 import { errors, json, jsonBody, SECURITY } from './openapi';
 
 const Message = z
@@ -179,6 +179,7 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
       },
     }),
     async (c) => {
+      need(c, 'read', 'Chatting with the CFO');
       const body = c.req.valid('json');
       const conversation = { id: body.conversationId, sessionId: body.sessionId };
       const channel = channelOf(c);
@@ -238,6 +239,7 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
       },
     }),
     async (c) => {
+      need(c, 'read', 'Chatting with the CFO');
       const body = c.req.valid('json');
       if (body.action === 'loadPreviousSession') return c.json({ data: [] }, 200);
       const conversation = { sessionId: body.sessionId };
@@ -296,6 +298,7 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
       responses: { 200: json(ConversationList, 'Conversations'), ...errors() },
     }),
     async (c) => {
+      need(c, 'read', 'Reading conversations');
       const business = c.get('business');
       const conversations = await withBusiness(database.db, business.id, (tx) =>
         listConversations(tx, business.id, c.req.valid('query').limit, { userId: personOf(c) }),
@@ -315,6 +318,7 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
       responses: { 200: json(MessageList, 'Messages'), ...errors(404) },
     }),
     async (c) => {
+      need(c, 'read', 'Reading conversations');
       const business = c.get('business');
       const { id } = c.req.valid('param');
       const messages = await withBusiness(database.db, business.id, (tx) =>

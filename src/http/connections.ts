@@ -227,6 +227,7 @@ export function registerConnectionApiRoutes(api: OpenAPIHono<ApiEnv>, deps: AppD
       responses: { 200: json(z.object({ connections: z.array(Connection) }), 'Connections'), ...errors() },
     }),
     async (c) => {
+      need(c, 'read', 'Listing connections');
       const rows = await listConnections(database.db, c.get('business').id);
       return c.json({ connections: rows.map((r) => ({ ...r, lastSyncedAt: iso(r.lastSyncedAt) })) }, 200);
     },
@@ -349,6 +350,7 @@ export function registerConnectionApiRoutes(api: OpenAPIHono<ApiEnv>, deps: AppD
       responses: { 200: json(z.object({ conflicts: z.array(Conflict) }), 'Open conflicts'), ...errors() },
     }),
     async (c) => {
+      need(c, 'read', 'Listing conflicts');
       const businessId = c.get('business').id;
       return c.json(
         { conflicts: await withBusiness(database.db, businessId, (tx) => listConflicts(tx, businessId)) },
@@ -399,6 +401,7 @@ export function registerConnectionApiRoutes(api: OpenAPIHono<ApiEnv>, deps: AppD
       responses: { 200: json(z.object({ runs: z.array(SyncRun) }), 'Runs, newest first'), ...errors() },
     }),
     async (c) => {
+      need(c, 'read', 'Listing sync runs');
       const businessId = c.get('business').id;
       const runs = await withBusiness(database.db, businessId, (tx) =>
         tx

@@ -258,6 +258,7 @@ export function registerNotificationRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDe
       responses: { 200: json(z.object({ alerts: z.array(Alert) }), 'Alerts'), ...errors() },
     }),
     async (c) => {
+      need(c, 'read', 'Reading alerts');
       const id = c.get('business').id;
       return c.json({ alerts: await inBusiness(c, (tx) => listAlerts(tx, id)) }, 200);
     },
