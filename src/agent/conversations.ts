@@ -215,6 +215,26 @@ export async function listConversations(
   return rows.map((r) => ({ ...r, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt) }));
 }
 
+/** The conversation a channel's session id names, if there is one (never creates it). */
+export async function conversationBySession(
+  tx: Db,
+  businessId: string,
+  channel: string,
+  sessionId: string,
+): Promise<string | null> {
+  const [row] = await tx
+    .select({ id: agentConversations.id })
+    .from(agentConversations)
+    .where(
+      and(
+        eq(agentConversations.businessId, businessId),
+        eq(agentConversations.channel, channel),
+        eq(agentConversations.sessionId, sessionId),
+      ),
+    );
+  return row?.id ?? null;
+}
+
 /** One conversation's messages in order; a foreign or unknown id (or another person's) is "not found". */
 export async function listMessages(
   tx: Db,

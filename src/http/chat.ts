@@ -8,7 +8,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { stream as honoStream, streamSSE } from 'hono/streaming';
 import { type AgentEvent, type AgentResult, runAgent } from '../agent';
-import { listConversations, listMessages } from '../agent/conversations';
+import { conversationBySession, listConversations, listMessages } from '../agent/conversations';
 import { MAX_MESSAGE_CHARS } from '../agent/loop';
 import type { Model } from '../agent/model';
 import { withBusiness } from '../db/client';
@@ -30,11 +30,28 @@ const ChatBody = z.object({
   sessionId: SessionId.optional().describe('your own id for the conversation; the same id continues it'),
 });
 
-/** n8n's Chat Trigger and chat widget send `{ sessionId, chatInput }`, the widget with `action: "sendMessage"`. */
-const N8nBody = z.object({
-  action: z.enum(['sendMessage', 'loadPreviousSession']).optional(),
-  sessionId: SessionId,
-  chatInput: Message,
+/**
+ * n8n's Chat Trigger and chat widget send `{ sessionId, chatInput }`, the widget with `action: "sendMessage"`
+ * (and `metadata` when configured); on opening it asks `{ action: "loadPreviousSession", sessionId }`.
+ */
+const N8nBody = z
+  .object({
+    action: z.enum(['sendMessage', 'loadPreviousSession']).optional(),
+    sessionId: SessionId,
+    chatInput: Message.optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.action !== 'loadPreviousSession' && b.chatInput === undefined)
+      ctx.addIssue({ code: 'custom', path: ['chatInput'], message: 'ask a question' });
+  });
+
+/** A stored message as n8n's chat widget reads history: LangChain's serialized Human/AI messages. */
+const langchainMessage = (role: string, content: string) => ({
+  lc: 1,
+  type: 'constructor',
+  id: ['langchain_core', 'messages', role === 'user' ? 'HumanMessage' : 'AIMessage'],
+  kwargs: { content, additional_kwargs: {} },
 });
 
 const ToolCall = z.object({
@@ -214,7 +231,7 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
       tags: ['Chat'],
       summary: 'n8n chat (Chat Trigger, chat widget, HTTP Request node)',
       description:
-        'n8n’s shape: `{ sessionId, chatInput }` (the n8n chat widget adds `action: "sendMessage"`). One sessionId is one conversation. `?stream=true` answers with n8n’s newline-delimited JSON chunks: `begin`, `item` (content), `end`, or `error`.',
+        'n8n’s shape: `{ sessionId, chatInput }` (the n8n chat widget adds `action: "sendMessage"`, and asks `loadPreviousSession` on opening). One sessionId is one conversation. `?stream=true` (or `Accept: text/plain`, as the chat widget streams) answers with n8n’s newline-delimited JSON chunks: `begin`, `item` (content), `end`, or `error`.',
       security: SECURITY,
       request: {
         query: z.object({ stream: z.enum(['true', 'false']).optional() }),
@@ -241,10 +258,34 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
     async (c) => {
       need(c, 'read', 'Chatting with the CFO');
       const body = c.req.valid('json');
-      if (body.action === 'loadPreviousSession') return c.json({ data: [] }, 200);
+      const business = c.get('business');
+      const userId = personOf(c);
+      const sessionId = userId ? `${userId}:${body.sessionId}` : body.sessionId;
+      if (body.action === 'loadPreviousSession') {
+        const data = await withBusiness(database.db, business.id, async (tx) => {
+          const id = await conversationBySession(tx, business.id, 'n8n', sessionId);
+          if (!id) return [];
+          return (await listMessages(tx, business.id, id, { userId }))
+            .map((m) => ({
+              role: m.role,
+              text: (m.content as { type: string; text?: string }[])
+                .filter((b) => b.type === 'text')
+                .map((b) => b.text ?? '')
+                .join(''),
+            }))
+            .filter((m) => m.text)
+            .map((m) => langchainMessage(m.role, m.text));
+        });
+        return c.json({ data }, 200);
+      }
+      const chatInput = body.chatInput!;
       const conversation = { sessionId: body.sessionId };
-      if (c.req.valid('query').stream !== 'true') {
-        const r = await run(c, 'n8n', body.chatInput, conversation);
+      // n8n's chat widget asks for its stream with Accept: text/plain; others say ?stream=true.
+      const preferred = (c.req.header('accept') ?? '').split(',')[0]!.split(';')[0]!.trim().toLowerCase();
+      const streaming =
+        c.req.valid('query').stream === 'true' || preferred === 'text/plain' || preferred === 'application/x-ndjson';
+      if (!streaming) {
+        const r = await run(c, 'n8n', chatInput, conversation);
         return c.json(
           {
             output: r.text,
@@ -261,6 +302,10 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
       return honoStream(c, async (out) => {
         let chain = Promise.resolve();
         const meta = (extra: Record<string, unknown> = {}) => ({
+          nodeId: 'cfo-agent',
+          nodeName: 'CFO',
+          runIndex: 0,
+          itemIndex: 0,
           sessionId: body.sessionId,
           timestamp: Date.now(),
           ...extra,
@@ -273,7 +318,7 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
         };
         send({ type: 'begin', metadata: meta() });
         try {
-          const r = await run(c, 'n8n', body.chatInput, conversation, (e) => {
+          const r = await run(c, 'n8n', chatInput, conversation, (e) => {
             if (e.type === 'text') send({ type: 'item', content: e.delta, metadata: meta() });
           });
           send({ type: 'end', metadata: meta({ conversationId: r.conversationId, usage: r.usage }) });

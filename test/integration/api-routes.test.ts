@@ -135,15 +135,13 @@ beforeAll(async () => {
       sql`select id::text from transactions where business_id = ${A.id} and kind in ('SPEND', 'RECEIVE') and id <> ${bank!.id}::uuid order by date limit 1`,
     );
     A.reviewTxn = other!.id;
-    await tx
-      .insert(categoryReviews)
-      .values({
-        businessId: A.id,
-        transactionId: A.reviewTxn,
-        category: 'Software',
-        source: 'similar',
-        confidence: 0.6,
-      });
+    await tx.insert(categoryReviews).values({
+      businessId: A.id,
+      transactionId: A.reviewTxn,
+      category: 'Software',
+      source: 'similar',
+      confidence: 0.6,
+    });
     const [c] = await tx
       .insert(syncConflicts)
       .values({
@@ -195,15 +193,13 @@ beforeAll(async () => {
       sql`select t.id::text from transactions t where t.business_id = ${B.id} limit 1`,
     );
     B.transaction = txn!.id;
-    await tx
-      .insert(categoryReviews)
-      .values({
-        businessId: B.id,
-        transactionId: B.transaction,
-        category: 'Coffee',
-        source: 'similar',
-        confidence: 0.5,
-      });
+    await tx.insert(categoryReviews).values({
+      businessId: B.id,
+      transactionId: B.transaction,
+      category: 'Coffee',
+      source: 'similar',
+      confidence: 0.5,
+    });
     const [c] = await tx
       .insert(syncConflicts)
       .values({
