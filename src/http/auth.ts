@@ -79,7 +79,7 @@ export function authenticate(deps: AppDeps, limiter: RateLimiter): MiddlewareHan
         throw new DomainError(
           'origin_not_allowed',
           403,
-          `This site (${origin}) may not use ${business.name}'s CFO: an admin adds it to the allowed origins (PATCH /v1/business).`,
+          `This site (${origin}) is not one of the origins allowed to use this CFO: an admin adds it to the allowed origins (PATCH /v1/business).`,
         );
       c.set('corsOrigin', origin);
     }
