@@ -84,13 +84,25 @@ export function activityOf(tool: string): string {
   return `${TOOL_ACTIVITY[tool] ?? tool.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())}…`;
 }
 
+const LABELS: Record<string, string> = {
+  d1_30: '1–30 days',
+  d31_60: '31–60 days',
+  d61_90: '61–90 days',
+  d90_plus: '90+ days',
+  mrr: 'MRR',
+  arr: 'ARR',
+  dso: 'DSO',
+  dpo: 'DPO',
+};
+
 /** "grossBurn" → "Gross burn" */
 export function labelOf(key: string): string {
+  if (LABELS[key]) return LABELS[key]!;
   const words = key
     .replace(/_/g, ' ')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase();
-  return words.replace(/^./, (c) => c.toUpperCase()).replace(/\bd(\d)/g, '$1');
+  return words.replace(/^./, (c) => c.toUpperCase());
 }
 
 export const isDecimal = (v: unknown): v is string => typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v);

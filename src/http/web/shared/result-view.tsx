@@ -8,6 +8,7 @@ type Row = Record<string, unknown>;
 
 const DATE_KEYS = ['month', 'start', 'weekStart', 'week', 'date', 'period'];
 const VALUE_KEYS = ['revenue', 'closingCash', 'cashBalance', 'total', 'mrr', 'amount', 'netIncome', 'balance', 'net'];
+const PRIMARY_KEYS = ['total', 'amount', 'balance', 'outstanding', 'revenue', 'net'];
 const LABEL_KEYS = ['name', 'customer', 'title', 'category', 'program', 'label', 'counterparty', 'description'];
 const MONEY_HINT = /amount|revenue|expense|cash|mrr|arr|total|balance|burn|income|net|owed|paid|due|current|d\d|plus/i;
 
@@ -82,7 +83,10 @@ export function MiniTable({ rows, currency, caption }: { rows: Row[]; currency: 
   const label =
     LABEL_KEYS.find((k) => keys.includes(k)) ??
     keys.find((k) => typeof sample[k] === 'string' && !isDecimal(sample[k]));
-  const values = keys.filter((k) => k !== label && (isDecimal(sample[k]) || typeof sample[k] === 'number')).slice(0, 3);
+  // The headline figure of a row first (its total or amount), then the next two.
+  const numeric = keys.filter((k) => k !== label && (isDecimal(sample[k]) || typeof sample[k] === 'number'));
+  const lead = numeric.filter((k) => PRIMARY_KEYS.includes(k));
+  const values = [...lead, ...numeric.filter((k) => !lead.includes(k))].slice(0, 3);
   const cols = [...(label ? [label] : []), ...values];
   if (!cols.length) return null;
   const shown = rows.slice(0, 6);

@@ -354,7 +354,8 @@ function Widget({ session, title, startOpen }: { session: Session; title: string
 /** Mounts the widget; returns a function that removes it. */
 export function mount(options: WidgetOptions): () => void {
   const apiBase = (options.apiBase ?? (SCRIPT?.src ? new URL(SCRIPT.src).origin : location.origin)).replace(/\/+$/, '');
-  const host = options.target ?? document.body.appendChild(document.createElement('div'));
+  // A custom element: the host page's `div { … }` rules do not match it.
+  const host = options.target ?? document.body.appendChild(document.createElement('cfo-widget'));
   host.setAttribute('data-cfo-widget', '');
   const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
   const style = document.createElement('style');

@@ -1,6 +1,6 @@
 /** The widget's CSS, inside its shadow root: the host page's styles cannot reach it, nor it theirs. */
 export const WIDGET_CSS = `
-:host { all: initial; }
+:host { all: initial !important; display: block !important; }
 * { box-sizing: border-box; }
 .root { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #17202e; }
 .launcher { all: unset; cursor: pointer; display: flex; align-items: center; gap: 8px; background: #1f4fd1; color: #fff; padding: 12px 18px; border-radius: 999px; box-shadow: 0 6px 20px rgba(16,32,80,.25); font-weight: 600; }

@@ -1,0 +1,252 @@
+/**
+ * What people see, in real Chromium (Debian's, driven by playwright-core): the dashboard draws its charts;
+ * a question typed into the widget streams an answer whose figure is the tool's; the widget embedded in a
+ * plain page on another origin works with its token, survives the host page's CSS and a reload, and is
+ * refused on an origin the business has not allowed; keyboard and phone-sized use. Screenshots go to
+ * test/e2e/screenshots/ (not committed). Run with `npm run test:e2e` (CI does, after installing chromium).
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys';
+import { addMember } from '../../src/auth/members';
+import { loginLink } from '../../src/auth/sessions';
+import { loadConfig } from '../../src/config';
+import { withBusiness } from '../../src/db/client';
+import { businesses } from '../../src/db/schema';
+import { createDemoCompany } from '../../src/demo/load';
+import { createApp } from '../../src/http/app';
+import { listen, type RunningServer } from '../../src/http/server';
+import { createLogger } from '../../src/logger';
+import { useTestDatabase } from '../helpers/db';
+
+const t = useTestDatabase();
+const SHOTS = new URL('./screenshots/', import.meta.url);
+const TODAY = '2026-11-22';
+const config = loadConfig({
+  DATA_DIR: '/tmp/cfo-e2e',
+  ENCRYPTION_KEY: '8b'.repeat(32),
+  SESSION_RATE_LIMIT_PER_MINUTE: '10000',
+});
+const sealing = { key: config.encryption.key, keyId: config.encryption.keyId };
+
+let browser: Browser;
+let cfo: RunningServer;
+let businessId = '';
+let hostKey = '';
+let cashTotal = '';
+const hosts: { server: Server; origin: string }[] = [];
+
+/** A plain page on its own origin that embeds the widget with a token (and CSS that tries to break it). */
+function hostPage(token: string, cfoUrl: string) {
+  return `<!doctype html><html><head><title>Shop admin</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <style>* { color: #f0f !important; font-size: 31px !important; font-family: serif !important; }
+      button { display: none !important; } div { border: 9px dashed orange !important; }</style></head>
+    <body><h1>Shop admin</h1><p>Our own page, our own styles.</p>
+    <script src="${cfoUrl}/widget.js" data-token="${token}" data-title="Ask the CFO"></script></body></html>`;
+}
+
+async function startHost(html: () => string): Promise<string> {
+  const server = createServer((req, res) => {
+    if (req.url === '/favicon.ico') return res.writeHead(204).end();
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  hosts.push({ server, origin });
+  return origin;
+}
+
+async function widgetToken(email: string): Promise<string> {
+  const res = await fetch(`${cfo.url}/v1/widget-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hostKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()).token;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: false });
+/** "$439,803.38" → "439803.38" */
+const plain = (shown: string) => shown.replace(/[$,]/g, '');
+
+async function ask(page: Page, question: string) {
+  const input = page.getByLabel('Ask the CFO a question');
+  await input.fill(question);
+  await input.press('Enter');
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`) });
+  businessId = demo.businessId;
+  await addMember(
+    t.db,
+    businessId,
+    { email: 'owner@demo.example', name: 'Olive Owner', role: 'owner' },
+    { type: 'system' },
+  );
+  await addMember(
+    t.db,
+    businessId,
+    { email: 'viewer@demo.example', name: 'Vic Viewer', role: 'viewer' },
+    { type: 'system' },
+  );
+  hostKey = (await createApiKey(t.db, { businessId, name: 'shop backend', scopes: ['read'] })).key;
+  const app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => TODAY });
+  cfo = await listen(app, 0, '127.0.0.1');
+  const tool = await fetch(`${cfo.url}/v1/tools/get_cash_position`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hostKey}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  cashTotal = (await tool.json()).result.total;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const h of hosts) await new Promise<void>((r) => h.server.close(() => r()));
+  await cfo?.close(1000);
+});
+
+describe('the dashboard', () => {
+  it('signs in with the one-time link and draws its figures and charts', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    await page.waitForSelector('[data-chart] canvas', { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-chart] canvas').length === 3);
+    // Every chart has drawn something: non-blank pixels on each canvas.
+    const painted = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLCanvasElement>('[data-chart] canvas')].map((c) => {
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+        return { title: c.closest('[data-chart]')!.getAttribute('data-chart'), pixels: n };
+      }),
+    );
+    expect(painted.map((p) => p.title)).toEqual(['Revenue and expenses', 'Cash at month end', 'MRR']);
+    for (const p of painted) expect(p.pixels, p.title!).toBeGreaterThan(1000);
+    // The headline cash is the tool's figure.
+    const cash = await page.locator('.figure', { hasText: 'Cash' }).first().locator('.value').innerText();
+    expect(plain(cash)).toBe(cashTotal);
+    await expect.poll(() => page.locator('.gauge').count()).toBe(1);
+    await expect.poll(() => page.locator('#recommendations .rec').count()).toBeGreaterThan(0);
+    await shot(page, 'dashboard');
+    expect(errors).toEqual([]);
+
+    // The widget on the dashboard: the answer streams in and its figure is the tool's.
+    await page.getByRole('button', { name: 'Ask the CFO' }).click();
+    const stream = page.waitForResponse((r) => r.url().endsWith('/v1/chat'));
+    await ask(page, 'How much cash do we have?');
+    const res = await stream;
+    expect(res.headers()['content-type']).toMatch(/^text\/event-stream/);
+    const answer = page.locator('[data-cfo-widget] .msg.assistant').last();
+    await expect.poll(() => answer.innerText(), { timeout: 15_000 }).toMatch(/you have \$[\d,]+\.\d{2}/);
+    const shown = /you have (\$[\d,]+\.\d{2})/.exec(await answer.innerText())![1]!;
+    expect(plain(shown)).toBe(cashTotal);
+    // What it did, shown while it did it, then the result as a table.
+    await expect
+      .poll(() => page.locator('[data-cfo-widget] .activity.done', { hasText: 'Checking cash position' }).count())
+      .toBe(1);
+    await expect.poll(() => page.locator('[data-cfo-widget] .result table').count()).toBe(1);
+    await shot(page, 'dashboard-widget');
+    await page.close();
+  });
+});
+
+describe('the widget embedded on another site', () => {
+  it('works on an allowed origin, unbroken by the page’s CSS, and keeps the conversation across a reload', async () => {
+    const token = await widgetToken('viewer@demo.example');
+    const origin = await startHost(() => hostPage(token, cfo.url));
+    await withBusiness(t.db, businessId, (tx) => tx.update(businesses).set({ allowedOrigins: [origin] }));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(origin);
+    const launcher = page.getByRole('button', { name: 'Ask the CFO' });
+    await expect.poll(() => launcher.isVisible()).toBe(true); // the host's `button { display: none }` did not reach it
+    const style = await launcher.evaluate((el) => getComputedStyle(el).fontSize);
+    expect(style).not.toBe('31px');
+    await launcher.click();
+    await ask(page, 'How much cash do we have?');
+    const answer = page.locator('[data-cfo-widget] .msg.assistant').last();
+    await expect.poll(() => answer.innerText(), { timeout: 15_000 }).toMatch(/you have \$/);
+    expect(plain(/you have (\$[\d,]+\.\d{2})/.exec(await answer.innerText())![1]!)).toBe(cashTotal);
+    await shot(page, 'embedded-allowed');
+
+    await page.reload();
+    const restored = page.locator('[data-cfo-widget] .msg');
+    await expect.poll(() => restored.count(), { timeout: 10_000 }).toBe(2);
+    expect(await restored.first().innerText()).toBe('How much cash do we have?');
+    await page.close();
+  });
+
+  it('is refused on an origin the business has not allowed, and says why', async () => {
+    const token = await widgetToken('viewer@demo.example');
+    const origin = await startHost(() => hostPage(token, cfo.url));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(origin);
+    await page.getByRole('button', { name: 'Ask the CFO' }).click();
+    await ask(page, 'How much cash do we have?');
+    const alert = page.locator('[data-cfo-widget] [role="alert"]');
+    await expect
+      .poll(() => alert.innerText(), { timeout: 10_000 })
+      .toMatch(new RegExp(`${origin.replace(/[.:/]/g, '\\$&')}.*not one of the origins allowed`));
+    await expect.poll(() => page.locator('[data-cfo-widget] .msg.assistant').count()).toBe(0);
+    await shot(page, 'embedded-refused');
+    await page.close();
+  });
+
+  it('is usable from the keyboard, with ARIA roles, and on a phone-sized screen', async () => {
+    const token = await widgetToken('viewer@demo.example');
+    const origin = await startHost(() => hostPage(token, cfo.url));
+    await withBusiness(t.db, businessId, (tx) =>
+      tx.update(businesses).set({ allowedOrigins: hosts.map((h) => h.origin) }),
+    );
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(origin);
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(
+      () => document.querySelector('[data-cfo-widget]')?.shadowRoot?.activeElement?.textContent,
+    );
+    expect(focused).toContain('Ask the CFO');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('dialog', { name: 'Ask the CFO' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole('log').count()).toBe(1);
+    // The open panel fills the phone's screen.
+    const box = await page.getByRole('dialog').boundingBox();
+    expect(box!.width).toBeGreaterThanOrEqual(388);
+    expect(box!.height).toBeGreaterThanOrEqual(800);
+    await page.keyboard.type('Who owes us money?');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.locator('[data-cfo-widget] .msg.assistant').last().innerText(), { timeout: 15_000 })
+      .toMatch(/owe/);
+    await shot(page, 'phone-widget');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    const back = await page.evaluate(
+      () => document.querySelector('[data-cfo-widget]')?.shadowRoot?.activeElement?.textContent,
+    );
+    expect(back).toContain('Ask the CFO');
+    await page.close();
+  });
+});
