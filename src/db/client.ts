@@ -11,7 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { type SQL, sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, type PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -159,9 +159,15 @@ export function pgArray(values: readonly string[]): string {
 /**
  * Run `fn` in a transaction that row-level security confines to one business. Every read and
  * write for a business goes through here (the application's own `business_id` filters stay too).
+ *
+ * Nested inside a transaction it becomes a savepoint of it, and it never moves that transaction's
+ * confinement: a transaction confined to one business refuses to switch to another, or to the system
+ * bypass (`set_config(…, true)` inside a savepoint would otherwise hold for the rest of the transaction, so
+ * a helper called with the wrong id could widen what a tool's transaction sees).
  */
 export async function withBusiness<T>(db: Db, businessId: string, fn: (tx: Db) => Promise<T>): Promise<T> {
   if (!isUuid(businessId)) throw new InvalidInputError(`"${businessId}" is not a business id.`);
+  await keepConfinement(db, businessId);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select set_config('app.business_id', ${businessId}, true)`);
     return fn(tx as unknown as Db);
@@ -170,13 +176,28 @@ export async function withBusiness<T>(db: Db, businessId: string, fn: (tx: Db) =
 
 /**
  * Run `fn` across businesses: creating or listing businesses, resolving an API key or a webhook's
- * tenant before the business is known. Keep its callers few and obvious.
+ * tenant before the business is known. Keep its callers few and obvious; never inside a business's
+ * transaction (refused).
  */
 export async function withSystem<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  await keepConfinement(db, 'system');
   return db.transaction(async (tx) => {
     await tx.execute(sql`select set_config('app.rls_bypass', 'on', true)`);
     return fn(tx as unknown as Db);
   });
+}
+
+/** Inside a transaction already confined to a business, only that business may follow. */
+async function keepConfinement(db: Db, next: string): Promise<void> {
+  if (!((db as unknown) instanceof PgTransaction)) return;
+  const [current] = await queryRows<{ business: string | null }>(
+    db,
+    sql`select nullif(current_setting('app.business_id', true), '') as business`,
+  );
+  if (current?.business && current.business !== next)
+    throw new Error(
+      `A transaction confined to business ${current.business} may not switch to ${next === 'system' ? 'the system bypass' : `business ${next}`}.`,
+    );
 }
 
 let expectedMigrations: number | undefined;

@@ -164,6 +164,24 @@ describe('row-level security', () => {
     expect(ids.map((r) => r.id)).toEqual(expect.arrayContaining([a.id, b.id]));
   });
 
+  it('a transaction confined to one business cannot be switched to another, or to the system bypass', async () => {
+    const { a, b } = await seedTwo();
+    const seen = await withBusiness(t.db, a.id, async (tx) => {
+      // The same business nests (a savepoint) and still sees only its own rows.
+      const inner = await withBusiness(tx, a.id, (t2) =>
+        queryRows<{ n: number }>(t2, sql`select count(*)::int as n from transactions`),
+      );
+      await expect(withBusiness(tx, b.id, async () => 'switched')).rejects.toThrow(/may not switch to business/);
+      await expect(withSystem(tx, async () => 'bypassed')).rejects.toThrow(/may not switch to the system bypass/);
+      const after = await queryRows<{ n: number; biz: string }>(
+        tx,
+        sql`select count(*)::int as n, current_setting('app.business_id', true) as biz from transactions`,
+      );
+      return { inner: inner[0]!.n, after: after[0]! };
+    });
+    expect(seen).toEqual({ inner: 3, after: { n: 3, biz: a.id } });
+  });
+
   it('rejects a business id that is not a UUID before touching the database', async () => {
     await expect(withBusiness(t.db, "x' or '1'='1", async () => 1)).rejects.toThrow(/not a business id/);
   });

@@ -1,7 +1,9 @@
 /**
  * Tenant isolation across every tool: two businesses with the same merchants, customers and account names
  * (the demo generator with different seeds). Called as business B with business A's ids and cursors, no
- * tool returns or changes anything of A's.
+ * tool returns or changes anything of A's. And with row-level security alone: each tool runs believing it
+ * serves A (its own `business_id` filters say A) inside a transaction confined to B — the application filter
+ * defeated, as a bug would — and still sees and changes nothing of A's.
  */
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +85,7 @@ describe('tenant isolation across every tool', () => {
     for (const tool of TOOLS) {
       const r = await invokeTool(tool, inputs[tool.name] ?? {}, ctxFor(b, 'Acme B'));
       const text = JSON.stringify(r.ok ? r.output : r.error);
+      if (leakedIds(text, inputs[tool.name], aIds).length) console.log('LEAK', tool.name, text.slice(0, 1500));
       expect(leakedIds(text, inputs[tool.name], aIds), tool.name).toEqual([]);
       expect(text, tool.name).not.toContain('Acme A');
     }
@@ -106,4 +109,27 @@ describe('tenant isolation across every tool', () => {
     const page = await call('list_transactions', { cursor: aCursor });
     if (page.ok) for (const row of page.output.transactions as { id: string }[]) expect(aIds.has(row.id)).toBe(false);
   });
+
+  it('with row-level security alone (every tool’s own filter says A, the database session says B), nothing of A', async () => {
+    const before = await fingerprint(a);
+    const inputs = hostile();
+    const believesA = ctxFor(a, 'Acme A');
+    let refused = 0;
+    for (const tool of TOOLS) {
+      const input = tool.input.parse(inputs[tool.name] ?? {});
+      let text: string;
+      try {
+        const out = await withBusiness(t.db, b, (tx) => tool.run(input, { ...believesA, db: tx }));
+        text = JSON.stringify(out);
+      } catch (err) {
+        // Refused (not found, not synced, or a write the policy's WITH CHECK stopped): also nothing of A.
+        refused++;
+        text = String((err as Error).message);
+      }
+      expect(leakedIds(text, inputs[tool.name], aIds), tool.name).toEqual([]);
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(await fingerprint(a)).toBe(before);
+    expect(started).toEqual([]);
+  }, 120_000);
 });
