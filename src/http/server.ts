@@ -32,6 +32,11 @@ export function listen(app: Hono<AppEnv>, port: number, hostname: string): Promi
           }),
       });
     });
+    // Idle keep-alive connections outlive the clients' own pools (undici closes them after 4 s, load
+    // balancers after 60 s): the server closing first races a request reusing the socket (ECONNRESET).
+    const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
+    http.keepAliveTimeout = 65_000;
+    http.headersTimeout = 66_000;
     server.once('error', reject);
   });
 }

@@ -16,7 +16,7 @@
  */
 
 import { and, eq, inArray } from 'drizzle-orm';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import { getBusiness } from '../db/businesses';
 import { type Database, withBusiness, withSystem } from '../db/client';
 import { integrationAccounts } from '../db/schema';
@@ -75,7 +75,9 @@ export interface JobOptions {
   webhooks?: Omit<DeliveryOptions, 'logger'> & { pollMs?: number };
 }
 
-function bossFor(database: Database): PgBoss {
+async function bossFor(database: Database): Promise<PgBoss> {
+  // Loaded when a queue starts: one-shot commands never need it, and it costs their start-up.
+  const { default: PgBoss } = await import('pg-boss');
   if (database.kind === 'postgres') {
     if (!database.url) throw new Error('pg-boss needs the PostgreSQL URL');
     return new PgBoss({ connectionString: database.url, max: 3, schema: 'pgboss' });
@@ -96,7 +98,7 @@ function bossFor(database: Database): PgBoss {
 
 export async function startJobs(database: Database, logger: Logger, opts: JobOptions = {}): Promise<Jobs> {
   const log = logger.child({ component: 'jobs' });
-  const boss = bossFor(database);
+  const boss = await bossFor(database);
   boss.on('error', (err) => log.error({ err }, 'job queue error'));
   const started = performance.now();
   await boss.start();

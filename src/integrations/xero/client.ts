@@ -4,8 +4,8 @@
  * hosts; so the issuer is built here from XERO_IDENTITY_BASE_URL, the accounting API's base path comes
  * from XERO_API_BASE_URL, and `/connections` is called directly. Everything else is the SDK.
  */
-import { Issuer, type TokenSet } from 'openid-client';
-import { XeroClient } from 'xero-node';
+import type { TokenSet } from 'openid-client';
+import type { XeroClient } from 'xero-node';
 import type { Config } from '../../config';
 import { ConfigError, ReauthRequiredError, UpstreamError } from '../../errors';
 import type { RateLimiter } from './rate-limit';
@@ -57,7 +57,18 @@ function authorizationEndpoint(identityBaseUrl: string): string {
     : `${identityBaseUrl}/connect/authorize`;
 }
 
-export function createXeroClient(s: XeroSettings, state?: string): XeroClient {
+/**
+ * The SDKs load on first use: xero-node with its openid-client and axios is over a second of every process's
+ * start-up here, and most commands never talk to Xero.
+ */
+let sdk: Promise<[typeof import('xero-node'), typeof import('openid-client')]> | undefined;
+const loadSdk = () => {
+  sdk ??= Promise.all([import('xero-node'), import('openid-client')]);
+  return sdk;
+};
+
+export async function createXeroClient(s: XeroSettings, state?: string): Promise<XeroClient> {
+  const [{ XeroClient }, { Issuer }] = await loadSdk();
   const client = new XeroClient({
     clientId: s.clientId,
     clientSecret: s.clientSecret,

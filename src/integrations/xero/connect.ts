@@ -63,7 +63,7 @@ export function verifyState(key: SealingKey, state: string | undefined, purpose:
 }
 
 export async function consentUrl(settings: XeroSettings, key: SealingKey, businessId?: string): Promise<string> {
-  return createXeroClient(settings, signState(key, businessId ? { businessId } : {})).buildConsentUrl();
+  return (await createXeroClient(settings, signState(key, businessId ? { businessId } : {}))).buildConsentUrl();
 }
 
 export interface ConnectedOrganisation {
@@ -92,7 +92,7 @@ export async function completeXeroConnection(
     throw new InvalidInputError(`Xero did not grant access: ${url.searchParams.get('error')}.`);
   const state = url.searchParams.get('state') ?? undefined;
   const claims = verifyState(deps.keys[0]!, state);
-  const client = createXeroClient(deps.settings, state);
+  const client = await createXeroClient(deps.settings, state);
   const tokens = await client.apiCallback(callbackUrl).then(tokensFrom, (err: Error) => {
     throw new UpstreamError('Xero', `exchanging the sign-in code failed: ${err.message}`);
   });
@@ -239,7 +239,7 @@ export async function disconnectXero(deps: ConnectDeps, businessId: string, conn
       if (xeroConnectionId) await deleteConnection(deps.settings, access, xeroConnectionId);
       if (others.length === 0) {
         const tokens = await grantTokens(deps, grantId);
-        await createXeroClient(deps.settings).openIdClient.revoke(tokens.refreshToken, 'refresh_token');
+        await (await createXeroClient(deps.settings)).openIdClient.revoke(tokens.refreshToken, 'refresh_token');
       }
     } catch {
       // A grant that is already dead upstream is as disconnected as it gets; forget it locally anyway.

@@ -215,8 +215,8 @@ export function limiterFor(tenantId: string): RateLimiter {
  * A connection's Xero client and call hooks: its calls go under the organisation's limiter, and a 401
  * refreshes the token once (single-flight, tokens.ts). `authorize()` fetches the token to start with.
  */
-export function xeroSession(deps: SyncDeps, conn: Connection, extra: Pick<CallHooks, 'onWait' | 'onRetry'> = {}) {
-  const client = createXeroClient(deps.settings);
+export async function xeroSession(deps: SyncDeps, conn: Connection, extra: Pick<CallHooks, 'onWait' | 'onRetry'> = {}) {
+  const client = await createXeroClient(deps.settings);
   const tokenDeps = { db: deps.database.db, settings: deps.settings, keys: deps.keys };
   // The SDK's accessToken is write-only: keep our own copy to tell the refresh which token failed.
   let token: string | undefined;
@@ -395,7 +395,7 @@ async function runSync(
   const stats = { calls: 0, waits: 0, waitedMs: 0, retries: 0 };
   let current = { entity: 'Organisation', page: 0, records: 0, written: 0 };
   const progress = () => deps.onProgress?.({ ...current, waits: stats.waits, waitedMs: stats.waitedMs });
-  const { client, hooks, authorize } = xeroSession(deps, conn, {
+  const { client, hooks, authorize } = await xeroSession(deps, conn, {
     onWait: (ms: number) => {
       stats.waits++;
       stats.waitedMs += ms;

@@ -92,7 +92,7 @@ export async function refreshGrant(deps: TokenDeps, grantId: string, stale: stri
     // Someone refreshed while we waited for the lock: theirs is the one to use.
     if (tokens.accessToken !== stale && tokens.expiresAt - Date.now() > REFRESH_MARGIN_MS) return tokens.accessToken;
     try {
-      const client = createXeroClient(deps.settings);
+      const client = await createXeroClient(deps.settings);
       const next = tokensFrom(await client.openIdClient.refresh(tokens.refreshToken));
       await storeTokens(tx, key, grantId, next);
       return next.accessToken;

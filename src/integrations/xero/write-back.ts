@@ -66,7 +66,7 @@ export async function planCategoryPush(tx: Db, businessId: string, transactionId
 /** An authorized client for one connection (sync.ts's session). */
 async function session(deps: SyncDeps, businessId: string, connectionId: string) {
   const conn = await loadConnection(deps.database.db, businessId, connectionId);
-  const { client, hooks, authorize } = xeroSession(deps, conn);
+  const { client, hooks, authorize } = await xeroSession(deps, conn);
   await authorize();
   return { conn, client, hooks };
 }
