@@ -84,6 +84,8 @@ beforeAll(async () => {
   key = (await createApiKey(t.db, { businessId, name: 'fuzz', scopes: ['read', 'write', 'admin'] })).key;
   const config = loadConfig({
     DATA_DIR: '/tmp/cfo-fuzz',
+    // Thousands of requests from one key: the limiter would answer 429 to most of them.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ENCRYPTION_KEY: '4f'.repeat(32),
     XERO_CLIENT_ID: FAKE_XERO_CLIENT.clientId,
     XERO_CLIENT_SECRET: FAKE_XERO_CLIENT.clientSecret,
@@ -184,6 +186,135 @@ describe('fuzzing', () => {
     }
     expect([...statuses.keys()].filter((x) => x < 300).length, JSON.stringify([...statuses])).toBeGreaterThan(0);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(20);
+  }, 240_000);
+
+  it('every route in the OpenAPI document, and the browser routes: generated bodies, paths and queries never give a 5xx', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => [m.toUpperCase(), path] as const),
+    );
+    expect(documented.length).toBeGreaterThan(50);
+    const segment = fc.oneof(
+      fc.uuid(),
+      fc.constantFrom(
+        '00000000-0000-4000-8000-000000000000',
+        '%00',
+        '%E2%80%AE',
+        '..%2F..',
+        'x'.repeat(300),
+        '-1',
+        'NaN',
+      ),
+      fc.string({ minLength: 1, maxLength: 40 }).map((x) => encodeURIComponent(x)),
+    );
+    const query = fc.oneof(
+      fc.constant(''),
+      fc
+        .dictionary(
+          fc.constantFrom('limit', 'before', 'account', 'dateFormat', 'stream', 'entityType'),
+          fc.string({ maxLength: 30 }),
+          {
+            maxKeys: 3,
+          },
+        )
+        .map((q) => `?${new URLSearchParams(q).toString()}`),
+    );
+    const seen = new Map<number, number>();
+    for (const [method, template] of documented) {
+      await fc.assert(
+        fc.asyncProperty(segment, query, bodies, async (seg, q, body) => {
+          const path = template.replace(/\{[^}]+\}/g, seg) + q;
+          const r = await app.request(path, {
+            method,
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            ...(method === 'GET' || method === 'DELETE' ? {} : { body }),
+          });
+          const text = await r.text();
+          seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+          expect(r.status, `${method} ${path} → ${r.status} ${text.slice(0, 200)}`).toBeLessThan(500);
+          expect(noStack(text), text.slice(0, 300)).toBe(true);
+        }),
+        { numRuns: 6, seed: 20261202 },
+      );
+    }
+    // The web pages a browser reaches without an API key.
+    for (const path of [
+      '/',
+      '/login',
+      '/login?ticket=%00',
+      '/widget.js',
+      '/assets/..%2Fetc',
+      '/docs',
+      '/docs/%E2%80%AE',
+    ]) {
+      const r = await app.request(path);
+      expect(r.status, path).toBeLessThan(500);
+    }
+    expect((await app.request('/logout', { method: 'POST', headers: { origin: 'https://evil.example' } })).status).toBe(
+      403,
+    );
+    expect(seen.get(400) ?? 0, JSON.stringify([...seen])).toBeGreaterThan(30);
+  }, 300_000);
+
+  it('CSV statements: generated files are imported whole or refused whole, never a 5xx, nothing half-written', async () => {
+    const cell = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom(
+        '2026-01-05',
+        '05/01/2026',
+        '1.234,56',
+        '-12.00',
+        '(9.99)',
+        '€3',
+        '"',
+        '""',
+        ';',
+        '\t',
+        '\r',
+        '\uFEFF',
+      ),
+      fc.double().map(String),
+    );
+    const csv = fc.oneof(
+      fc
+        .array(fc.array(cell, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 })
+        .map((rows) => ['Date,Description,Amount', ...rows.map((r) => r.join(','))].join('\n')),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.constantFrom('', '\n\n', 'Date;Description;Amount\n', '\uFEFFDate,Description,Amount\n2026-01-05,Ok,1.00'),
+    );
+    const count = async () => {
+      const r = await app.request('/v1/tools/list_transactions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return (await r.json()).result.total.count as number;
+    };
+    let imported = 0;
+    await fc.assert(
+      fc.asyncProperty(csv, async (text) => {
+        const before = await count();
+        const r = await app.request('/v1/imports/csv?account=Fuzzed%20bank', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+          body: text,
+        });
+        const body = await r.text();
+        expect(r.status, body.slice(0, 200)).toBeLessThan(500);
+        const after = await count();
+        if (r.status === 201) {
+          imported++;
+          expect(after - before).toBe(JSON.parse(body).import.added);
+        } else {
+          expect(after, 'a refused statement wrote nothing').toBe(before);
+          expect(JSON.parse(body).error.message.length).toBeGreaterThan(5);
+        }
+      }),
+      { numRuns: 40, seed: 20261202 },
+    );
+    expect(imported).toBeGreaterThan(0);
   }, 240_000);
 
   it('a body over 1 MiB is refused with 413 before it is read', async () => {

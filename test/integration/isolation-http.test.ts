@@ -56,7 +56,11 @@ beforeAll(async () => {
   b = (await createDemoCompany(t.database, { today: TODAY, name: 'Acme B', seed: 2, transactions: 2500 })).businessId;
   keyA = (await createApiKey(t.db, { businessId: a, name: 'a', scopes: ['read', 'write', 'admin'] })).key;
   keyB = (await createApiKey(t.db, { businessId: b, name: 'b', scopes: ['read', 'write', 'admin'] })).key;
-  const config = loadConfig({ DATA_DIR: '/tmp/cfo-isolation-http', ENCRYPTION_KEY: '3c'.repeat(32) });
+  const config = loadConfig({
+    DATA_DIR: '/tmp/cfo-isolation-http',
+    ENCRYPTION_KEY: '3c'.repeat(32),
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
   app = createApp({ config, database: t.database, logger: createLogger('silent') });
 
   const chat = (await (await post('/v1/chat', keyA, { message: 'What is our runway?' })).json()) as {
