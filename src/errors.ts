@@ -69,6 +69,14 @@ export class UpstreamError extends DomainError {
   }
 }
 
+/** The database cannot be reached (restarting, down, or the network): try again shortly. */
+export class DatabaseUnavailableError extends DomainError {
+  readonly retryAfterSeconds = 5;
+  constructor() {
+    super('database_unavailable', 503, 'The database is not reachable at the moment; try again in a few seconds.');
+  }
+}
+
 /** Bad configuration: stops start-up with exit code 1, naming the variable. */
 export class ConfigError extends DomainError {
   readonly variable: string;

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { can, type Permission, type Role, type Scope } from '../src/auth/permissions';
 import type { Actor } from '../src/db/audit';
-import { type Db, withBusiness } from '../src/db/client';
+import { type Db, isDatabaseUnavailable, withBusiness } from '../src/db/client';
 import { toolCalls } from '../src/db/schema';
 import type { Embedder } from '../src/domain/categorize/embed';
 import type { CategoryModel } from '../src/domain/categorize/model';
-import { DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
+import { DatabaseUnavailableError, DomainError, ForbiddenError, InvalidInputError } from '../src/errors';
 import type { Logger } from '../src/logger';
 
 export type { Permission, Scope };
@@ -144,6 +144,9 @@ export async function invokeTool(tool: Tool, rawInput: unknown, ctx: ToolContext
     const ms = Math.round(performance.now() - started);
     if (err instanceof DomainError) {
       result = { ok: false, error: { code: err.code, message: err.message, status: err.status }, ms };
+    } else if (isDatabaseUnavailable(err)) {
+      const e = new DatabaseUnavailableError();
+      result = { ok: false, error: { code: e.code, message: e.message, status: e.status }, ms };
     } else {
       const ref = randomUUID().slice(0, 8);
       ctx.logger.error({ err, tool: tool.name, ref }, 'tool failed');

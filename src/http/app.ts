@@ -13,8 +13,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Model } from '../agent/model';
 import type { Config } from '../config';
-import { type Database, migrationStatus } from '../db/client';
-import { DomainError, RateLimitedError } from '../errors';
+import { type Database, isDatabaseUnavailable, migrationStatus } from '../db/client';
+import { DatabaseUnavailableError, DomainError, RateLimitedError } from '../errors';
 import type { Jobs } from '../jobs';
 import type { Logger } from '../logger';
 import { registerApiRoutes } from './api';
@@ -89,7 +89,13 @@ export function createApp(deps: AppDeps): App {
   /** Readiness: the database answers and every migration has been applied. */
   app.get('/readyz', async (c) => {
     try {
-      const { applied, expected } = await migrationStatus(database.db);
+      // A probe wants an answer within its own timeout, not whenever the pool next reconnects.
+      const { applied, expected } = await Promise.race([
+        migrationStatus(database.db),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('readiness check timed out')), 2000).unref(),
+        ),
+      ]);
       if (applied < expected) {
         return c.json({ status: 'migrating', database: database.kind, migrations: { applied, expected } }, 503);
       }
@@ -130,11 +136,19 @@ export function createApp(deps: AppDeps): App {
   app.onError((err, c) => {
     if (err instanceof DomainError) {
       if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
+      if (err.code === 'database_unavailable') c.header('Retry-After', '5');
       if (err.status >= 500) logger.error({ err, requestId: c.get('requestId') }, err.message);
       return c.json({ error: { code: err.code, message: err.message } }, err.status as ContentfulStatusCode);
     }
     if (err instanceof HTTPException && err.status < 500)
       return c.json({ error: httpExceptionBody(err) }, err.status as ContentfulStatusCode);
+    if (isDatabaseUnavailable(err)) {
+      // A restart or a network blip: say so, and when to try again; the pool reconnects by itself.
+      logger.warn({ requestId: c.get('requestId'), path: c.req.path }, 'database unavailable');
+      const e = new DatabaseUnavailableError();
+      c.header('Retry-After', String(e.retryAfterSeconds));
+      return c.json({ error: { code: e.code, message: e.message } }, 503);
+    }
     const ref = c.get('requestId') ?? randomUUID();
     logger.error({ err, requestId: ref, path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: `internal error (ref ${ref})` } }, 500);

@@ -1,0 +1,159 @@
+/**
+ * The database restarted under load (PostgreSQL runs only; a server of the test's own, stopped and started
+ * with pg_ctl): while it is down every request gets a clean 503 with Retry-After — JSON, no stack — and
+ * /readyz says so; once it is back the same process answers again, without a restart. Conversations that were
+ * cut off keep a valid history: every stored tool call has its result.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys';
+import { loadConfig } from '../../src/config';
+import { type Database, openDatabase, queryRows, withBusiness } from '../../src/db/client';
+import { createDemoCompany } from '../../src/demo/load';
+import { createApp } from '../../src/http/app';
+import { listen, type RunningServer } from '../../src/http/server';
+import { createLogger } from '../../src/logger';
+import { onPostgres } from '../helpers/db';
+import { canRunOwnPostgres, type OwnPostgres, startOwnPostgres } from '../helpers/own-postgres';
+
+const TODAY = '2026-11-22';
+
+describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under load', () => {
+  let pg: OwnPostgres;
+  let database: Database;
+  let server: RunningServer;
+  let key = '';
+  let businessId = '';
+
+  beforeAll(async () => {
+    pg = await startOwnPostgres();
+    database = await openDatabase({ databaseUrl: pg.url, poolSize: 4 });
+    businessId = (await createDemoCompany(database, { today: new Date(`${TODAY}T09:00:00Z`), transactions: 2000 }))
+      .businessId;
+    key = (await createApiKey(database.db, { businessId, name: 'load', scopes: ['read'] })).key;
+    const config = loadConfig({
+      DATA_DIR: '/tmp/cfo-faults-db',
+      ENCRYPTION_KEY: '1e'.repeat(32),
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    });
+    server = await listen(
+      createApp({ config, database, logger: createLogger('silent'), today: () => TODAY }),
+      0,
+      '127.0.0.1',
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.close(1000);
+    await database?.close();
+    pg?.close();
+  });
+
+  it('fails cleanly while it is down and recovers by itself when it is back', async () => {
+    const outcomes: {
+      at: number;
+      status: number;
+      code?: string;
+      json: boolean;
+      retryAfter: string | null;
+      ms?: number;
+    }[] = [];
+    let running = true;
+    const t0 = Date.now();
+    const worker = async (i: number) => {
+      while (running) {
+        const began = Date.now();
+        const chat = i % 4 === 0;
+        const res = await fetch(`${server.url}${chat ? '/v1/chat' : '/v1/tools/get_cash_position'}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(chat ? { message: 'How much cash do we have?' } : {}),
+        }).catch(() => null);
+        if (!res) {
+          outcomes.push({ at: Date.now() - t0, status: 0, json: false, retryAfter: null });
+          continue;
+        }
+        const text = await res.text();
+        let code: string | undefined;
+        let json = true;
+        try {
+          code = (JSON.parse(text) as { error?: { code: string } }).error?.code;
+        } catch {
+          json = false;
+        }
+        outcomes.push({
+          at: Date.now() - t0,
+          status: res.status,
+          code,
+          json,
+          retryAfter: res.headers.get('retry-after'),
+          ms: Date.now() - began,
+        });
+        if (res.status !== 200) await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const workers = Array.from({ length: 12 }, (_, i) => worker(i));
+
+    await new Promise((r) => setTimeout(r, 1500));
+    pg.stop();
+    const downAt = Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 1500));
+    const r0 = Date.now();
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(Date.now() - r0, 'a readiness probe answers promptly').toBeLessThan(4000);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).status).toBe('unavailable');
+    pg.start();
+    const upAt = Date.now() - t0;
+    // Back: answers come again without restarting anything.
+    const until = Date.now() + 20_000;
+    let recoveredAt = -1;
+    while (Date.now() < until) {
+      const last = outcomes.slice(-12);
+      if (last.length === 12 && last.every((o) => o.at > upAt && o.status === 200)) {
+        recoveredAt = Date.now() - t0;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    running = false;
+    await Promise.all(workers);
+
+    const during = outcomes.filter((o) => o.at > downAt + 300 && o.at < upAt);
+    expect(during.length).toBeGreaterThan(10);
+    for (const o of during) {
+      expect(o.json, JSON.stringify(o)).toBe(true);
+      expect([200, 503], JSON.stringify(o)).toContain(o.status);
+      if (o.status === 503) {
+        expect(o.code).toBe('database_unavailable');
+        expect(o.retryAfter).toBe('5');
+        // Fails fast: the pool retries every second instead of queueing behind a growing backoff.
+        expect(o.ms, 'a request during the outage is refused within seconds').toBeLessThan(6000);
+      }
+    }
+    expect(during.filter((o) => o.status === 503).length).toBeGreaterThan(5);
+    expect(
+      outcomes.some((o) => o.status >= 500 && o.status !== 503),
+      'no 500s: a down database is a 503',
+    ).toBe(false);
+    expect(recoveredAt, 'recovered within 20 s of the restart').toBeGreaterThan(0);
+    expect(recoveredAt - upAt, 'back within 5 s of the restart').toBeLessThan(5000);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+
+    // Cut-off conversations: no assistant tool call without its result, and every question stored once.
+    const messages = await withBusiness(database.db, businessId, (tx) =>
+      queryRows<{ conversation_id: string; seq: number; role: string; content: { type: string }[] }>(
+        tx,
+        sql`select conversation_id::text, seq, role, content from agent_messages order by conversation_id, seq`,
+      ),
+    );
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.role === 'assistant' && m.content.some((b) => b.type === 'tool_use')) {
+        const next = messages[i + 1];
+        expect(next?.conversation_id).toBe(m.conversation_id);
+        expect(next?.content.every((b) => b.type === 'tool_result')).toBe(true);
+      }
+    }
+  }, 120_000);
+});
