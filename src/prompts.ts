@@ -8,14 +8,19 @@ import { NotFoundError } from './errors';
 
 const DIR = fileURLToPath(new URL('../prompts/', import.meta.url));
 const NAME = /^[a-z0-9-]+$/;
+/** Read once per process: every chat turn fills the system prompt, and the files do not change under it. */
+const files = new Map<string, string>();
 
 export function loadPrompt(name: string, values: Record<string, string> = {}): string {
   if (!NAME.test(name)) throw new NotFoundError(`No prompt called "${name}".`);
-  let text: string;
-  try {
-    text = readFileSync(`${DIR}${name}.md`, 'utf8');
-  } catch {
-    throw new NotFoundError(`No prompt called "${name}" (prompts/${name}.md).`);
+  let text = files.get(name);
+  if (text === undefined) {
+    try {
+      text = readFileSync(`${DIR}${name}.md`, 'utf8');
+    } catch {
+      throw new NotFoundError(`No prompt called "${name}" (prompts/${name}.md).`);
+    }
+    files.set(name, text);
   }
   const filled = text.replace(/\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g, (_m, slot: string) => {
     const v = values[slot];
