@@ -16,13 +16,12 @@ import { loginLink } from '../../src/auth/sessions';
 import { loadConfig } from '../../src/config';
 import { withBusiness } from '../../src/db/client';
 import { businesses } from '../../src/db/schema';
-import { createDemoCompany } from '../../src/demo/load';
 import { createApp } from '../../src/http/app';
 import { listen, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const SHOTS = new URL('./screenshots/', import.meta.url);
 const TODAY = '2026-11-22';
 const config = loadConfig({
@@ -83,7 +82,7 @@ async function ask(page: Page, question: string) {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`) });
+  const demo = { businessId: t.demoId };
   businessId = demo.businessId;
   await addMember(
     t.db,

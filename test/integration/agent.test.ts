@@ -6,17 +6,16 @@ import type { ChatMessage, ContentBlock, Model, ModelRequest, ModelTurn } from '
 import { OfflineModel } from '../../src/agent/offline';
 import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness, withSystem } from '../../src/db/client';
-import { createDemoCompany } from '../../src/demo/load';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const TODAY = '2026-11-22';
 let base: Omit<AgentOptions, 'message'>;
 let otherBusinessId: string;
 
 beforeAll(async () => {
-  const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`) });
+  const demo = { businessId: t.demoId };
   otherBusinessId = (await withSystem(t.db, (tx) => createBusiness(tx, { name: 'Other Co' }))).id;
   base = {
     db: t.db,

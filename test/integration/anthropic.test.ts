@@ -7,12 +7,11 @@ import { AnthropicModel, DEFAULT_ANTHROPIC_MODEL } from '../../src/agent/anthrop
 import { type AgentEvent, type AgentOptions, runAgent } from '../../src/agent/loop';
 import type { ContentBlock } from '../../src/agent/model';
 import { queryRows, withBusiness } from '../../src/db/client';
-import { createDemoCompany } from '../../src/demo/load';
 import { createLogger } from '../../src/logger';
 import { FAKE_ANTHROPIC_KEY, type FakeAnthropic, startFakeAnthropic } from '../fakes/anthropic';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const TODAY = '2026-11-22';
 let fake: FakeAnthropic;
 let base: Omit<AgentOptions, 'message' | 'model'>;
@@ -28,7 +27,7 @@ const model = (over: Partial<ConstructorParameters<typeof AnthropicModel>[0]> = 
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`) });
+  const demo = { businessId: t.demoId };
   base = {
     db: t.db,
     business: { id: demo.businessId, name: 'Demo Co', baseCurrency: 'USD' },

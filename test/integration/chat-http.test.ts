@@ -3,14 +3,13 @@ import { createApiKey } from '../../src/auth/api-keys';
 import { loadConfig } from '../../src/config';
 import { createBusiness } from '../../src/db/businesses';
 import { withBusiness } from '../../src/db/client';
-import { createDemoCompany } from '../../src/demo/load';
 import { categorize } from '../../src/domain/categorize';
 import { createApp } from '../../src/http/app';
 import { importStatement } from '../../src/integrations/csv/import';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const config = loadConfig({ DATA_DIR: '/tmp/cfo-chat-http', ENCRYPTION_KEY: 'ab'.repeat(32) });
 let app: ReturnType<typeof createApp>;
 let key = '';
@@ -19,7 +18,7 @@ let otherKey = '';
 
 beforeAll(async () => {
   app = createApp({ config, database: t.database, logger: createLogger('silent') });
-  const demo = await createDemoCompany(t.database, { today: new Date('2026-11-22T09:00:00Z') });
+  const demo = { businessId: t.demoId };
   demoId = demo.businessId;
   key = (await createApiKey(t.db, { businessId: demo.businessId, name: 'chat', scopes: ['read'] })).key;
   const other = await createBusiness(t.db, { name: 'Other Ltd' });

@@ -4,14 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../src/auth/api-keys';
 import { loadConfig } from '../../src/config';
 import { createBusiness } from '../../src/db/businesses';
-import { createDemoCompany } from '../../src/demo/load';
 import { createApp } from '../../src/http/app';
 import { listen } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { TOOLS } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const config = loadConfig({ DATA_DIR: '/tmp/cfo-http-api', ENCRYPTION_KEY: 'ab'.repeat(32) });
 let app: ReturnType<typeof createApp>;
 let demoId = '';
@@ -21,7 +20,7 @@ let otherKey = '';
 
 beforeAll(async () => {
   app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => '2026-11-22' });
-  const demo = await createDemoCompany(t.database, { today: new Date('2026-11-22T09:00:00Z') });
+  const demo = { businessId: t.demoId };
   demoId = demo.businessId;
   readKey = (await createApiKey(t.db, { businessId: demoId, name: 'reader', scopes: ['read'] })).key;
   writeOnlyKey = (await createApiKey(t.db, { businessId: demoId, name: 'writer', scopes: ['write'] })).key;

@@ -1,7 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDemoCompany } from '../../src/demo/load';
 import { createLogger } from '../../src/logger';
 import { createMcpServer } from '../../src/mcp/server';
 import { TOOLS, type ToolContext } from '../../tools';
@@ -10,7 +9,7 @@ const READ = TOOLS.filter((x) => x.scope === 'read');
 
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const TODAY = '2026-11-22';
 let base: ToolContext;
 
@@ -24,7 +23,7 @@ async function connect(scopes: ToolContext['caller']['scopes']) {
 }
 
 beforeAll(async () => {
-  const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`) });
+  const demo = { businessId: t.demoId };
   base = {
     db: t.db,
     business: { id: demo.businessId, name: 'Demo Co', baseCurrency: 'USD' },

@@ -10,12 +10,11 @@ import { createApiKey } from '../../src/auth/api-keys';
 import { loadConfig } from '../../src/config';
 import { withBusiness } from '../../src/db/client';
 import { businesses } from '../../src/db/schema';
-import { createDemoCompany } from '../../src/demo/load';
 import { type App, createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const N8N_ORIGIN = 'https://n8n.example.com';
 /** What the HTTP Request node v3/v4 sends when the response format is "autodetect" (its default). */
 const N8N_ACCEPT =
@@ -27,7 +26,7 @@ let cashTotal = '';
 beforeAll(async () => {
   const config = loadConfig({ DATA_DIR: '/tmp/cfo-n8n', ENCRYPTION_KEY: '4e'.repeat(32) });
   app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => '2026-11-22' });
-  const demo = await createDemoCompany(t.database, { today: new Date('2026-11-22T09:00:00Z') });
+  const demo = { businessId: t.demoId };
   key = (await createApiKey(t.db, { businessId: demo.businessId, name: 'n8n', scopes: ['read'] })).key;
   await withBusiness(t.db, demo.businessId, (tx) => tx.update(businesses).set({ allowedOrigins: [N8N_ORIGIN] }));
   const tool = await app.request('/v1/tools/get_cash_position', {

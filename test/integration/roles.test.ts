@@ -12,13 +12,12 @@ import { PERMISSIONS } from '../../src/auth/permissions';
 import { mintWidgetToken } from '../../src/auth/sessions';
 import { loadConfig } from '../../src/config';
 import { withBusiness } from '../../src/db/client';
-import { createDemoCompany } from '../../src/demo/load';
 import { type App, createApp } from '../../src/http/app';
 import { listen, type RunningServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
-const t = useTestDatabase();
+const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const config = loadConfig({ DATA_DIR: '/tmp/cfo-roles', ENCRYPTION_KEY: '3d'.repeat(32) });
 const sealing = { key: config.encryption.key, keyId: config.encryption.keyId };
 const actor = { type: 'system' as const, id: 'test', channel: 'cli' };
@@ -30,8 +29,7 @@ const people: Record<string, { userId: string; token: string; key: string }> = {
 beforeAll(async () => {
   app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => '2026-11-22' });
   server = await listen(app, 0, '127.0.0.1');
-  businessId = (await createDemoCompany(t.database, { today: new Date('2026-11-22T09:00:00Z'), name: 'Roles Co' }))
-    .businessId;
+  businessId = t.demoId;
   for (const role of ['owner', 'admin', 'accountant', 'viewer'] as const) {
     const m = await addMember(t.db, businessId, { email: `${role}@roles.example`, role }, actor);
     people[role] = {
