@@ -15,10 +15,10 @@
  *     A light timer asks every second whether any are due and queues one run; the run sends until none are.
  */
 
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
 import { getBusiness } from '../db/businesses';
-import { type Database, withBusiness, withSystem } from '../db/client';
+import { type Database, queryRows, withBusiness, withSystem } from '../db/client';
 import { integrationAccounts } from '../db/schema';
 import { refreshAfterChange } from '../domain/insights';
 import { ConfigError, ConflictError, ReauthRequiredError } from '../errors';
@@ -104,8 +104,10 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
   await boss.start();
   await boss.createQueue(REFRESH_QUEUE);
   await boss.createQueue(STRIPE_EVENTS_QUEUE);
-  for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE, WEBHOOKS_QUEUE])
+  for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE])
     await boss.createQueue(q);
+  // At most one delivery run waiting: the ticker may ask every second.
+  await boss.createQueue(WEBHOOKS_QUEUE, { name: WEBHOOKS_QUEUE, policy: 'short' });
   log.info({ ms: Math.round(performance.now() - started), work: Boolean(opts.work) }, 'job queue started');
 
   if (opts.work) {
@@ -230,6 +232,17 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
     ticker.unref();
   }
 
+  // Work a process left undone when it died (a killed worker's job stays active until it expires):
+  // stored webhook events not yet applied are queued again at once. Applying them is idempotent.
+  if (opts.work) {
+    for (const p of await pendingInboundEvents(database)) {
+      if (p.provider === 'stripe')
+        await boss.send(STRIPE_EVENTS_QUEUE, { businessId: p.businessId }, { retryLimit: 5, retryBackoff: true });
+      else if (p.provider === 'xero' && opts.sync?.services.xero)
+        await boss.send(XERO_EVENTS_QUEUE, { businessId: p.businessId }, { retryLimit: 5, retryBackoff: true });
+    }
+  }
+
   return {
     kickWebhooks,
     enqueueSync: sendSync,
@@ -273,6 +286,16 @@ export function cronEvery(minutes: number): string {
     Math.abs(b * 60 - minutes) < Math.abs(a * 60 - minutes) ? b : a,
   );
   return hours === 24 ? '0 0 * * *' : hours === 1 ? '0 * * * *' : `0 */${hours} * * *`;
+}
+
+async function pendingInboundEvents(database: Database): Promise<{ businessId: string; provider: string }[]> {
+  return withSystem(database.db, (tx) =>
+    queryRows<{ businessId: string; provider: string }>(
+      tx,
+      sql`select distinct business_id::text as "businessId", provider from inbound_events
+          where processed_at is null and business_id is not null`,
+    ),
+  );
 }
 
 async function activeConnections(database: Database): Promise<Omit<SyncJob, 'mode'>[]> {

@@ -3,7 +3,6 @@
  * created, updated and cancelled, payouts), delivered in order to one business and twice each, shuffled, to
  * another, through the real webhook route, end in the same books.
  */
-import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,76 +14,10 @@ import { createApp } from '../../src/http/app';
 import { processStripeEvents } from '../../src/integrations/stripe/events';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
+import { stripeEvents as events } from '../helpers/stripe-events';
 
 const t = useTestDatabase();
 const SECRET = 'whsec_ordering_test';
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/stripe-webhooks/${name}.json`, import.meta.url), 'utf8')) as {
-    data: { object: Record<string, unknown> };
-  };
-
-/** Deterministic events: object ids, amounts and times vary; each object has its own life. */
-function events(): { id: string; type: string; created: number; data: { object: Record<string, unknown> } }[] {
-  const out: ReturnType<typeof events> = [];
-  const charge = fixture('charge.refunded').data.object;
-  const sub = fixture('customer.subscription.created').data.object;
-  const payout = fixture('payout.paid').data.object;
-  const t0 = 1_790_000_000;
-  const ev = (n: number, type: string, created: number, object: Record<string, unknown>) =>
-    out.push({ id: `evt_${String(n).padStart(4, '0')}`, type, created, data: { object } });
-  let n = 0;
-  for (let i = 0; i < 100; i++) {
-    const at = t0 + i * 3600;
-    const base = { ...charge, id: `ch_${i}`, amount: 1000 + i * 7, created: at, customer: null, invoice: null };
-    ev(n++, 'charge.succeeded', at, {
-      ...base,
-      amount_refunded: 0,
-      refunded: false,
-      refunds: { object: 'list', data: [] },
-    });
-    // Refunded in the same second as it succeeded for some: the order must not depend on arrival.
-    const refundedAt = i % 4 === 0 ? at : at + 600;
-    const refund = {
-      id: `re_${i}`,
-      object: 'refund',
-      amount: 1000 + i * 7,
-      charge: `ch_${i}`,
-      currency: 'usd',
-      created: refundedAt,
-      status: 'succeeded',
-    };
-    ev(n++, 'charge.refunded', refundedAt, {
-      ...base,
-      amount_refunded: 1000 + i * 7,
-      refunded: true,
-      refunds: { object: 'list', data: [refund] },
-    });
-  }
-  for (let i = 0; i < 60; i++) {
-    const at = t0 + i * 7200;
-    const base = { ...sub, id: `sub_${i}`, created: at, start_date: at, customer: `cus_${i}` };
-    ev(n++, 'customer.subscription.created', at, { ...base, status: 'active' });
-    ev(n++, 'customer.subscription.updated', at + 100, { ...base, status: 'active', quantity: 2 });
-    ev(n++, 'customer.subscription.deleted', at + 200, {
-      ...base,
-      status: 'canceled',
-      canceled_at: at + 200,
-      ended_at: at + 200,
-    });
-  }
-  for (let i = 0; i < 120; i++) {
-    const at = t0 + i * 5400;
-    ev(n++, 'payout.paid', at, {
-      ...payout,
-      id: `po_${i}`,
-      amount: 50_000 + i,
-      created: at,
-      arrival_date: at + 86_400,
-    });
-  }
-  return out;
-}
-
 let app: ReturnType<typeof createApp>;
 let inOrder = '';
 let shuffled = '';
