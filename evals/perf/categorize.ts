@@ -12,17 +12,8 @@ import { type Database, openDatabase, withBusiness } from '../../src/db/client';
 import { categorize, embedExamples } from '../../src/domain/categorize';
 import { importStatement } from '../../src/integrations/csv/import';
 import { MERCHANTS } from '../categorization/dataset';
+import { fmt, isMain } from './lib';
 
-const { values } = parseArgs({
-  options: {
-    examples: { type: 'string', default: '20000' },
-    lines: { type: 'string', default: '100000' },
-    postgres: { type: 'string' },
-    'no-pglite': { type: 'boolean', default: false },
-  },
-});
-const EXAMPLES = Number(values.examples);
-const LINES = Number(values.lines);
 const TOWNS = ['SAN FRANCISCO CA', 'NEW YORK NY', 'AUSTIN TX', 'LONDON GB', 'BERLIN DE', 'PARIS FR', 'SEATTLE WA', ''];
 
 function* statement(n: number, labelled: boolean, seed: number): Generator<string> {
@@ -67,52 +58,79 @@ async function load(database: Database, businessId: string, n: number, labelled:
   await flush();
 }
 
-async function measure(kind: 'pglite' | 'postgres') {
-  const database = await openDatabase(kind === 'postgres' ? { databaseUrl: values.postgres, poolSize: 4 } : {});
-  try {
-    const business = await createBusiness(database.db, { name: `Categorization perf ${Date.now()}` });
-    const t0 = performance.now();
-    await load(database, business.id, EXAMPLES, true, 1);
-    await load(database, business.id, LINES, false, 2);
-    await database.analyze();
-    const loadMs = performance.now() - t0;
-    // Examples get their vectors once, after they arrive; timed apart from categorizing.
-    const te = performance.now();
-    await withBusiness(database.db, business.id, (tx) => embedExamples(tx, business.id));
-    const embedMs = performance.now() - te;
-    const t1 = performance.now();
-    const r = await withBusiness(database.db, business.id, (tx) =>
-      categorize(tx, business, { limit: LINES, apply: true }),
-    );
-    const ms = performance.now() - t1;
-    return {
-      kind,
-      loadMs,
-      embedMs,
-      ms,
-      counts: r.counts,
-      rate: r.counts.considered / (ms / 1000),
-      rss: process.memoryUsage().rss,
-    };
-  } finally {
-    await database.close();
-  }
+export interface CategorizationRow {
+  kind: string;
+  loadMs: number;
+  embedMs: number;
+  ms: number;
+  counts: { considered: number; apply: number; review: number };
+  rate: number;
+  rss: number;
 }
 
-const rows = [];
-if (!values['no-pglite']) rows.push(await measure('pglite'));
-if (values.postgres) rows.push(await measure('postgres'));
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-process.stdout.write(
-  [
-    `Categorization: ${fmt(EXAMPLES)} categorized examples, ${fmt(LINES)} new bank lines, apply: true.`,
-    '',
-    '| Database | Categorized | Applied | To review | Time | Transactions/s | Embedding the examples (once) | Load (examples + lines) | RSS |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.kind} | ${fmt(r.counts.considered)} | ${fmt(r.counts.apply)} | ${fmt(r.counts.review)} | ${(r.ms / 1000).toFixed(1)} s | ${fmt(r.rate)} | ${(r.embedMs / 1000).toFixed(1)} s | ${(r.loadMs / 1000).toFixed(1)} s | ${fmt(r.rss / 1048576)} MB |`,
-    ),
-    '',
-  ].join('\n'),
-);
+/** A business with `examples` categorized lines and `lines` new ones, categorized with apply: true. */
+export async function measureCategorization(
+  kind: string,
+  database: Database,
+  o: { examples: number; lines: number },
+): Promise<CategorizationRow> {
+  const business = await createBusiness(database.db, { name: `Categorization perf ${Date.now()}` });
+  const t0 = performance.now();
+  await load(database, business.id, o.examples, true, 1);
+  await load(database, business.id, o.lines, false, 2);
+  await database.analyze();
+  const loadMs = performance.now() - t0;
+  // Examples get their vectors once, after they arrive; timed apart from categorizing.
+  const te = performance.now();
+  await withBusiness(database.db, business.id, (tx) => embedExamples(tx, business.id));
+  const embedMs = performance.now() - te;
+  const t1 = performance.now();
+  const r = await withBusiness(database.db, business.id, (tx) =>
+    categorize(tx, business, { limit: o.lines, apply: true }),
+  );
+  const ms = performance.now() - t1;
+  return {
+    kind,
+    loadMs,
+    embedMs,
+    ms,
+    counts: r.counts,
+    rate: r.counts.considered / (ms / 1000),
+    rss: process.memoryUsage().rss,
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      examples: { type: 'string', default: '20000' },
+      lines: { type: 'string', default: '100000' },
+      postgres: { type: 'string' },
+      'no-pglite': { type: 'boolean', default: false },
+    },
+  });
+  const EXAMPLES = Number(values.examples);
+  const LINES = Number(values.lines);
+  const rows: CategorizationRow[] = [];
+  for (const kind of [...(values['no-pglite'] ? [] : ['pglite']), ...(values.postgres ? ['postgres'] : [])]) {
+    const database = await openDatabase(kind === 'postgres' ? { databaseUrl: values.postgres, poolSize: 4 } : {});
+    try {
+      rows.push(await measureCategorization(kind, database, { examples: EXAMPLES, lines: LINES }));
+    } finally {
+      await database.close();
+    }
+  }
+  process.stdout.write(
+    [
+      `Categorization: ${fmt(EXAMPLES)} categorized examples, ${fmt(LINES)} new bank lines, apply: true.`,
+      '',
+      '| Database | Categorized | Applied | To review | Time | Transactions/s | Embedding the examples (once) | Load (examples + lines) | RSS |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...rows.map(
+        (r) =>
+          `| ${r.kind} | ${fmt(r.counts.considered)} | ${fmt(r.counts.apply)} | ${fmt(r.counts.review)} | ${(r.ms / 1000).toFixed(1)} s | ${fmt(r.rate)} | ${(r.embedMs / 1000).toFixed(1)} s | ${(r.loadMs / 1000).toFixed(1)} s | ${fmt(r.rss / 1048576)} MB |`,
+      ),
+      '',
+    ].join('\n'),
+  );
+}
