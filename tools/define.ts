@@ -124,22 +124,29 @@ export async function invokeTool(tool: Tool, rawInput: unknown, ctx: ToolContext
     const parsed = tool.input.safeParse(rawInput ?? {});
     if (!parsed.success) throw new InvalidInputError(`${tool.name}: ${describeZodError(parsed.error)}`);
     input = parsed.data;
-    const raw = await withBusiness(ctx.db, ctx.business.id, (tx) => tool.run(parsed.data, { ...ctx, db: tx }));
-    const checked = tool.output.safeParse(raw);
-    if (!checked.success) {
-      // A tool that breaks its own contract is a bug, not the caller's problem.
-      throw new Error(
-        `${tool.name} returned output that does not match its schema: ${describeZodError(checked.error)}`,
-      );
-    }
-    const bytes = Buffer.byteLength(JSON.stringify(checked.data));
-    if (bytes > MAX_RESULT_BYTES) ctx.logger.warn({ tool: tool.name, bytes }, 'tool result above the size bound');
-    result = {
-      ok: true,
-      output: checked.data as Record<string, unknown>,
-      ms: Math.round(performance.now() - started),
-      bytes,
-    };
+    // A successful call is recorded in the tool's own transaction: one round of BEGIN/COMMIT fewer, and a
+    // write and the row saying who made it commit together or not at all.
+    result = await withBusiness(ctx.db, ctx.business.id, async (tx) => {
+      const raw = await tool.run(parsed.data, { ...ctx, db: tx });
+      const checked = tool.output.safeParse(raw);
+      if (!checked.success) {
+        // A tool that breaks its own contract is a bug, not the caller's problem.
+        throw new Error(
+          `${tool.name} returned output that does not match its schema: ${describeZodError(checked.error)}`,
+        );
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(checked.data));
+      if (bytes > MAX_RESULT_BYTES) ctx.logger.warn({ tool: tool.name, bytes }, 'tool result above the size bound');
+      const ok: ToolResult = {
+        ok: true,
+        output: checked.data as Record<string, unknown>,
+        ms: Math.round(performance.now() - started),
+        bytes,
+      };
+      await tx.insert(toolCalls).values(callRow(tool, parsed.data, ok, ctx));
+      return ok;
+    });
+    return result;
   } catch (err) {
     const ms = Math.round(performance.now() - started);
     if (err instanceof DomainError) {
@@ -153,26 +160,27 @@ export async function invokeTool(tool: Tool, rawInput: unknown, ctx: ToolContext
       result = { ok: false, error: { code: 'internal', message: `internal error (ref ${ref})`, status: 500 }, ms };
     }
   }
-  await recordCall(tool, input, result, ctx);
+  await recordFailure(tool, input, result, ctx);
   return result;
 }
 
-async function recordCall(tool: Tool, input: unknown, result: ToolResult, ctx: ToolContext): Promise<void> {
+const callRow = (tool: Tool, input: unknown, result: ToolResult, ctx: ToolContext) => ({
+  businessId: ctx.business.id,
+  conversationId: ctx.conversationId ?? null,
+  toolName: tool.name,
+  channel: ctx.channel,
+  input: bounded(input),
+  output: result.ok ? bounded(result.output) : null,
+  isError: !result.ok,
+  error: result.ok ? null : `${result.error.code}: ${result.error.message}`,
+  durationMs: result.ms,
+  actor: ctx.caller.id ? `${ctx.caller.type}:${ctx.caller.id}` : ctx.caller.type,
+});
+
+/** A failed call is recorded on its own, after the tool's transaction has rolled back. */
+async function recordFailure(tool: Tool, input: unknown, result: ToolResult, ctx: ToolContext): Promise<void> {
   try {
-    await withBusiness(ctx.db, ctx.business.id, (tx) =>
-      tx.insert(toolCalls).values({
-        businessId: ctx.business.id,
-        conversationId: ctx.conversationId ?? null,
-        toolName: tool.name,
-        channel: ctx.channel,
-        input: bounded(input),
-        output: result.ok ? bounded(result.output) : null,
-        isError: !result.ok,
-        error: result.ok ? null : `${result.error.code}: ${result.error.message}`,
-        durationMs: result.ms,
-        actor: ctx.caller.id ? `${ctx.caller.type}:${ctx.caller.id}` : ctx.caller.type,
-      }),
-    );
+    await withBusiness(ctx.db, ctx.business.id, (tx) => tx.insert(toolCalls).values(callRow(tool, input, result, ctx)));
   } catch (err) {
     // The answer matters more than its log line; say so loudly.
     ctx.logger.error({ err, tool: tool.name }, 'could not record tool call');
