@@ -6,9 +6,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { type Actor, audit } from '../db/audit';
+import type { Business } from '../db/businesses';
 import { type Db, isUuid, withBusiness, withSystem } from '../db/client';
-import { apiKeys } from '../db/schema';
+import { apiKeys, businesses, memberships, users } from '../db/schema';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../errors';
+import type { Role } from './permissions';
 
 export type KeyScope = 'read' | 'write' | 'admin';
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -87,6 +89,10 @@ export interface VerifiedKey {
   name: string;
   /** The person who created the key through the API: it acts within their role. */
   userId: string | null;
+  /** That person's role in the business now; null when they have left it (or for a key made by the CLI). */
+  creatorRole: Role | null;
+  /** The key's business, read with the key (one query per request instead of three). */
+  business: Business;
 }
 
 /**
@@ -98,7 +104,20 @@ export async function verifyApiKey(db: Db, presented: string | undefined, now = 
     throw new UnauthorizedError('Send an API key as "Authorization: Bearer cfo_…" or "X-API-Key: cfo_…".');
   if (!KEY_SHAPE.test(presented)) throw new UnauthorizedError('That is not a valid API key.');
   const hash = hashOf(presented);
-  const [row] = await withSystem(db, (tx) => tx.select().from(apiKeys).where(eq(apiKeys.hash, hash)).limit(1));
+  const [found] = await withSystem(db, (tx) =>
+    tx
+      .select({ key: apiKeys, business: businesses, role: memberships.role, creator: users.id })
+      .from(apiKeys)
+      .innerJoin(businesses, and(eq(businesses.id, apiKeys.businessId), isNull(businesses.deletedAt)))
+      .leftJoin(
+        memberships,
+        and(eq(memberships.businessId, apiKeys.businessId), eq(memberships.userId, apiKeys.createdByUserId)),
+      )
+      .leftJoin(users, and(eq(users.id, memberships.userId), isNull(users.deletedAt)))
+      .where(eq(apiKeys.hash, hash))
+      .limit(1),
+  );
+  const row = found?.key;
   // Compare the hashes in constant time as well, although the lookup already matched.
   if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex')))
     throw new UnauthorizedError('That is not a valid API key.');
@@ -118,6 +137,8 @@ export async function verifyApiKey(db: Db, presented: string | undefined, now = 
     scopes: row.scopes as KeyScope[],
     name: row.name,
     userId: row.createdByUserId,
+    creatorRole: found.creator ? (found.role as Role) : null, // the same rule as roleOf in members.ts
+    business: found.business,
   };
 }
 

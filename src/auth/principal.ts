@@ -5,16 +5,17 @@
  * HTTP) resolve it once per request; nothing downstream looks at credentials again.
  */
 import type { Actor } from '../db/audit';
-import { type Db, withBusiness } from '../db/client';
+import { type Business, getBusiness } from '../db/businesses';
+import type { Db } from '../db/client';
 import { UnauthorizedError } from '../errors';
 import { verifyApiKey } from './api-keys';
-import { roleOf } from './members';
 import type { Grant, Role, Scope } from './permissions';
 import type { SealingKey } from './secrets';
 import { verifyDashboardSession, verifyWidgetToken, WIDGET_TOKEN_PREFIX } from './sessions';
 
 export interface Principal {
   businessId: string;
+  business: Business;
   via: 'api_key' | 'widget' | 'dashboard';
   /** The tool context's caller: scopes, role, cap; `can()` decides with it. */
   caller: Grant & { type: 'user' | 'api_key'; id: string; scopes: Scope[]; role?: Role };
@@ -40,6 +41,7 @@ export async function resolvePrincipal(db: Db, key: SealingKey, presented: Prese
     const s = await verifyWidgetToken(db, key, token);
     return {
       businessId: s.businessId,
+      business: await getBusiness(db, s.businessId),
       via: 'widget',
       caller: { type: 'user', id: s.userId, scopes: ['admin'], role: s.role, cap: s.cap },
       keyId: s.keyId,
@@ -52,11 +54,12 @@ export async function resolvePrincipal(db: Db, key: SealingKey, presented: Prese
     // A key a person created acts within their current role; if they left the business, it stops.
     let role: Role | undefined;
     if (k.userId) {
-      role = (await withBusiness(db, k.businessId, (tx) => roleOf(tx, k.businessId, k.userId!))) ?? undefined;
-      if (!role) throw new UnauthorizedError('The person who created this API key is no longer a member.');
+      if (!k.creatorRole) throw new UnauthorizedError('The person who created this API key is no longer a member.');
+      role = k.creatorRole;
     }
     return {
       businessId: k.businessId,
+      business: k.business,
       via: 'api_key',
       caller: { type: 'api_key', id: k.keyId, scopes: k.scopes, ...(role ? { role } : {}) },
       keyId: k.keyId,
@@ -68,6 +71,7 @@ export async function resolvePrincipal(db: Db, key: SealingKey, presented: Prese
     const s = await verifyDashboardSession(db, presented.sessionCookie);
     return {
       businessId: s.businessId,
+      business: await getBusiness(db, s.businessId),
       via: 'dashboard',
       caller: { type: 'user', id: s.userId, scopes: ['admin'], role: s.role },
       keyId: null,

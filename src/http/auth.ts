@@ -16,7 +16,7 @@ import { createCategoryModel } from '../agent';
 import { type Permission, requirePermission } from '../auth/permissions';
 import { type Principal, resolvePrincipal } from '../auth/principal';
 import { SESSION_COOKIE } from '../auth/sessions';
-import { type Business, getBusiness } from '../db/businesses';
+import type { Business } from '../db/businesses';
 import { createEmbedder } from '../domain/categorize/embed';
 import { DomainError } from '../errors';
 import type { AppDeps } from './app';
@@ -70,7 +70,7 @@ export function authenticate(deps: AppDeps, limiter: RateLimiter): MiddlewareHan
       principal.bucket,
       principal.via === 'api_key' ? config.http.rateLimitPerMinute : config.http.sessionRateLimitPerMinute,
     );
-    const business = await getBusiness(database.db, principal.businessId);
+    const business = principal.business;
     const origin = c.req.header('origin');
     if (origin && origin !== ownOrigin(c)) {
       if (principal.via === 'dashboard')
