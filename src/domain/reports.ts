@@ -109,7 +109,8 @@ async function profitAndLoss(tx: Db, businessId: string, from: string, to: strin
   };
 }
 
-async function cashByAccount(tx: Db, businessId: string, asOf: string): Promise<Line[]> {
+/** Each bank account's balance as of a date, in the base currency. */
+export async function cashByAccount(tx: Db, businessId: string, asOf: string): Promise<Line[]> {
   const rows = await queryRows<{ name: string; amount: string }>(
     tx,
     sql`select a.name, coalesce(sum(t.base_amount) filter (where t.deleted_at is null and t.date <= ${asOf}::date), 0)::text as amount
