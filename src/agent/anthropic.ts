@@ -19,7 +19,7 @@ export interface AnthropicOptions {
   apiKey: string;
   baseURL?: string | undefined;
   model?: string | undefined;
-  /** Per request, in ms (default 60 s). */
+  /** Per request, in ms (default 60 s): for the answer to start, and then between two events of its stream. */
   timeoutMs?: number;
   /** SDK retries per request (default 2). */
   maxRetries?: number;
@@ -58,7 +58,10 @@ export class AnthropicModel implements Model {
       } catch (err) {
         if (req.signal?.aborted || err instanceof Anthropic.APIUserAbortError) throw err;
         const status = err instanceof Anthropic.APIError ? err.status : undefined;
-        const retryable = status === undefined ? err instanceof Anthropic.APIConnectionError : RETRYABLE.has(status);
+        const retryable =
+          status === undefined
+            ? err instanceof Anthropic.APIConnectionError || err instanceof StreamStalled
+            : RETRYABLE.has(status);
         if (!retryable || streamed || attempt >= attempts) throw toDomainError(err);
         const wait = (this.opts.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
         this.opts.logger.warn({ status, attempt, waitMs: Math.round(wait) }, 'Anthropic unavailable, backing off');
@@ -69,6 +72,7 @@ export class AnthropicModel implements Model {
 
   private async once(req: ModelRequest, onText: (delta: string) => void): Promise<ModelTurn> {
     const last = req.tools.length - 1;
+    const stalled = new AbortController();
     const stream = this.client.messages.stream(
       {
         model: this.id,
@@ -83,10 +87,28 @@ export class AnthropicModel implements Model {
         })),
         messages: req.messages as Anthropic.MessageParam[],
       },
-      req.signal ? { signal: req.signal } : {},
+      { signal: req.signal ? AbortSignal.any([req.signal, stalled.signal]) : stalled.signal },
     );
+    // The SDK's timeout covers the wait for the response to start; a stream that then goes quiet would
+    // hang the turn for ever, so each event re-arms a timer of the same length.
+    const timeoutMs = this.opts.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => stalled.abort(), timeoutMs);
+    };
+    stream.on('connect', arm);
+    stream.on('streamEvent', arm);
     stream.on('text', (delta) => onText(delta));
-    const message = await stream.finalMessage();
+    let message: Anthropic.Message;
+    try {
+      message = await stream.finalMessage();
+    } catch (err) {
+      if (stalled.signal.aborted && !req.signal?.aborted) throw new StreamStalled(timeoutMs);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     const content: (TextBlock | ToolUseBlock)[] = [];
     for (const block of message.content) {
       if (block.type === 'text') content.push({ type: 'text', text: block.text });
@@ -121,7 +143,16 @@ export class AnthropicModel implements Model {
   }
 }
 
+class StreamStalled extends Error {
+  constructor(readonly ms: number) {
+    super(`the model stream stalled: nothing for ${ms / 1000} s`);
+  }
+}
+
 function toDomainError(err: unknown): Error {
+  if (err instanceof StreamStalled) return new UpstreamError('anthropic', err.message);
+  if (err instanceof Anthropic.APIConnectionTimeoutError)
+    return new UpstreamError('anthropic', 'the model service did not answer in time');
   if (err instanceof Anthropic.APIError)
     return new UpstreamError('anthropic', `the model service answered ${err.status ?? 'with an error'}`, {
       status: err.status,

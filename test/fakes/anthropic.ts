@@ -24,7 +24,11 @@ export type Reply =
   | { text: string }
   | { tools: { name: string; input: Record<string, unknown> }[]; text?: string }
   | { status: 429 | 500 | 529; retryAfter?: number }
-  | { cutAfterText: string };
+  | { cutAfterText: string }
+  /** No answer at all: the request is held open until the client gives up (or the fake closes). */
+  | { hang: true }
+  /** Text deltas, then silence on an open connection. */
+  | { stallAfterText: string };
 
 export type Script = (req: FakeRequest, n: number) => Reply;
 
@@ -81,7 +85,14 @@ function stream(res: ServerResponse, req: FakeRequest, reply: Reply, n: number) 
   sse(res, 'ping', {});
   let index = 0;
   let output = 0;
-  const text = 'cutAfterText' in reply ? reply.cutAfterText : 'text' in reply ? reply.text : undefined;
+  const text =
+    'cutAfterText' in reply
+      ? reply.cutAfterText
+      : 'stallAfterText' in reply
+        ? reply.stallAfterText
+        : 'text' in reply
+          ? reply.text
+          : undefined;
   if (text) {
     sse(res, 'content_block_start', { index, content_block: { type: 'text', text: '' } });
     for (const piece of chunks(text, 12)) {
@@ -93,6 +104,7 @@ function stream(res: ServerResponse, req: FakeRequest, reply: Reply, n: number) 
       res.write('', () => setTimeout(() => res.socket?.destroy(), 20));
       return;
     }
+    if ('stallAfterText' in reply) return; // the connection stays open and says nothing more
     sse(res, 'content_block_stop', { index });
     index++;
   }
@@ -151,6 +163,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         .end(errorBody(reply.status));
       return;
     }
+    if ('hang' in reply) return;
     if (!request.body.stream) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody(400));
       return;

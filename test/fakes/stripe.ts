@@ -32,7 +32,8 @@ export interface FakeStripe {
   data: Record<StripeList, StripeObject[]>;
   /** Every list request: path, query, status. */
   calls: { path: string; query: string; status: number }[];
-  faults: ('500' | 'drop')[];
+  /** '500', a dropped connection, or 'hang': no answer until the client gives up. */
+  faults: ('500' | 'drop' | 'hang')[];
   /** Fail matching requests for as long as it returns a fault (e.g. from the third page of charges on). */
   failWhen: ((path: string, query: URLSearchParams) => '500' | 'drop' | null) | null;
   close(): Promise<void>;
@@ -103,6 +104,10 @@ export async function startFakeStripe(data: Record<StripeList, StripeObject[]>):
       return json(res, 401, error('invalid_request_error', 'Invalid API Key provided: sk_test_****'));
     }
     const fault = fake.faults.shift() ?? fake.failWhen?.(url.pathname, url.searchParams) ?? undefined;
+    if (fault === 'hang') {
+      call.status = -2;
+      return;
+    }
     if (fault === 'drop') {
       call.status = -1;
       req.socket.destroy();

@@ -152,6 +152,42 @@ describe('Claude through the real SDK against the fake Anthropic server', () => 
     expect(rows.at(-1)!.content).toEqual([{ type: 'text', text: r.text }]);
   });
 
+  it('a request that gets no answer times out and is retried; a second silence is a clear error', async () => {
+    // The SDK's own retries are off so that each attempt is one request the fake can count.
+    const quick = () => model({ timeoutMs: 300, maxRetries: 0, overloadRetries: 1 });
+    fake.script = (_req, n) => (n === 1 ? { hang: true } : { text: 'All good.' });
+    const ok = await runAgent({ ...base, model: quick(), message: 'hello' });
+    expect(ok.text).toBe('All good.');
+    expect(fake.requests).toHaveLength(2);
+
+    fake.requests.length = 0;
+    fake.script = () => ({ hang: true });
+    const started = performance.now();
+    const r = await runAgent({ ...base, model: quick(), message: 'hello again' });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(fake.requests).toHaveLength(2);
+    expect(r.stopReason).toBe('error');
+    expect(r.text).toMatch(/did not answer in time/);
+    expectConsistent(await rowsOf(r.conversationId));
+  });
+
+  it('a stream that goes quiet after a tool step ends the turn with a clear error, consistent and not replayed', async () => {
+    fake.script = (_req, n) =>
+      n === 1 ? { tools: [{ name: 'get_runway', input: {} }] } : { stallAfterText: 'Your runway is' };
+    const events: AgentEvent[] = [];
+    const r = await runAgent({ ...base, model: model({ timeoutMs: 300 }), message: 'runway?' }, (e) =>
+      events.push(e),
+    );
+    expect(r.stopReason).toBe('error');
+    expect(r.text).toMatch(/stream stalled/);
+    // Text had reached the caller: it is not asked for again (it would be streamed twice).
+    expect(fake.requests).toHaveLength(2);
+    expect(events.find((e) => e.type === 'error')).toMatchObject({ code: 'upstream_error' });
+    const rows = await rowsOf(r.conversationId);
+    expect(rows.map((x) => x.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expectConsistent(rows);
+  });
+
   it('a wrong key is an upstream error, not a crash', async () => {
     const r = await runAgent({ ...base, model: model({ apiKey: 'sk-ant-wrong' }), message: 'hello' });
     expect(r.stopReason).toBe('error');

@@ -139,6 +139,22 @@ describe('Stripe connect and backfill', () => {
     expect(next.entities.charges).toEqual({ records: 1, written: 1 });
     expect(await actual()).toEqual(expected());
   });
+
+  it('a request Stripe never answers times out and is retried; four in a row fail the sync clearly, writing nothing', async () => {
+    const quick = { ...deps, timeoutMs: 300 };
+    const hung = () => fake.calls.filter((c) => c.status === -2).length;
+    fake.faults.push('hang');
+    const ok = await syncStripe(quick, businessId, connectionId);
+    expect(ok.status).toBe('succeeded');
+    expect(hung()).toBe(1);
+    expect(await actual()).toEqual(expected());
+
+    // The first try and the SDK's three retries all hang.
+    fake.faults.push('hang', 'hang', 'hang', 'hang');
+    await expect(syncStripe(quick, businessId, connectionId)).rejects.toThrow(/^Stripe: .*timeout/i);
+    expect(hung()).toBe(5);
+    expect(await actual()).toEqual(expected());
+  }, 30_000);
 });
 
 describe('Stripe over HTTP and the CLI', () => {

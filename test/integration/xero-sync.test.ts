@@ -320,6 +320,30 @@ describe('Xero limits and faults', () => {
     }
   }, 120_000);
 
+  it('a call Xero never answers times out and is retried; the books still equal Xero, once', async () => {
+    const org = bankOrg(600);
+    const f = await startFakeXero([org], { limits: LIMITS });
+    f.maxPageSize = 100;
+    try {
+      const { c, s } = await bankConnection(f);
+      // The first Accounting API call hangs far longer than the client waits.
+      f.faults.push({ slowMs: 5_000 });
+      const started = performance.now();
+      const r = await syncXero(
+        { database: t.database, settings: { ...s, timeoutMs: 300 }, keys, logger, limiter: new RateLimiter(LIMITS) },
+        c.businessId,
+        c.connectionId,
+        'full',
+      );
+      expect(r.status).toBe('succeeded');
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(r.retries).toBeGreaterThanOrEqual(1);
+      expect((await actual(c.businessId)).bankTransactions).toEqual(expected(org).bankTransactions);
+    } finally {
+      await f.close();
+    }
+  }, 60_000);
+
   it('with the limits known, the limiter keeps under them: no 429 at all', async () => {
     const org = bankOrg(6_000);
     const f = await startFakeXero([org], { limits: LIMITS });

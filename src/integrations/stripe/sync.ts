@@ -34,6 +34,8 @@ export interface StripeDeps {
   logger: Logger;
   /** STRIPE_API_BASE_URL: a proxy or the test fake. */
   apiBaseUrl?: string | undefined;
+  /** How long one Stripe request may take before the SDK retries it (default 30 s). */
+  timeoutMs?: number;
   onProgress?: (p: { entity: string; records: number; written: number }) => void;
 }
 
@@ -46,11 +48,11 @@ export function stripeDeps(config: Config, database: Database, logger: Logger): 
   };
 }
 
-export function stripeClient(key: string, apiBaseUrl?: string): Stripe {
+export function stripeClient(key: string, apiBaseUrl?: string, timeoutMs = 30_000): Stripe {
   const base = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
   return new Stripe(key, {
     maxNetworkRetries: 3,
-    timeout: 30_000,
+    timeout: timeoutMs,
     ...(base
       ? {
           host: base.hostname,
@@ -92,7 +94,7 @@ export async function connectStripe(
   const key = secretKey.trim();
   if (!KEY_SHAPE.test(key)) throw new InvalidInputError('That is not a Stripe secret (sk_…) or restricted (rk_…) key.');
   await getBusiness(deps.database.db, businessId);
-  const stripe = stripeClient(key, deps.apiBaseUrl);
+  const stripe = stripeClient(key, deps.apiBaseUrl, deps.timeoutMs);
   try {
     await stripe.balance.retrieve();
   } catch (err) {
@@ -214,7 +216,7 @@ export async function syncStripe(
   const { row, key } = await stripeKey(db, deps.keys, businessId, connectionId);
   const runId = await startRun(db, { id: row.id, businessId, name: row.name, provider: 'stripe' }, mode);
   const started = performance.now();
-  const stripe = stripeClient(key, deps.apiBaseUrl);
+  const stripe = stripeClient(key, deps.apiBaseUrl, deps.timeoutMs);
   const ctx = { id: business.id, baseCurrency: business.baseCurrency };
   const entities: StripeSyncResult['entities'] = {};
   const dates = new Set<string>();

@@ -17,6 +17,8 @@ export interface XeroSettings {
   apiBaseUrl: string;
   identityBaseUrl: string;
   scopes: string[];
+  /** How long one Accounting API call may take before it counts as failed and is retried (default 60 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -180,6 +182,7 @@ export interface CallHooks {
 }
 
 const RETRIES = 5;
+const NO_ANSWER = 'no answer from Xero';
 
 /**
  * One Accounting API call under the organisation's limiter: waits for room, retries 429s after
@@ -224,11 +227,13 @@ export async function callXero<T>(
         'connection',
       );
     const transient = failure.status === 0 || failure.status >= 500;
-    if (!transient || attempt >= RETRIES)
-      throw new UpstreamError('Xero', `HTTP ${failure.status || 'connection failed'}: ${failure.message}`, {
-        status: failure.status,
-      });
-    hooks.onRetry?.(`HTTP ${failure.status || 'connection failed'}`);
+    const what = failure.status
+      ? `HTTP ${failure.status}: ${failure.message}`
+      : failure.message.startsWith(NO_ANSWER)
+        ? failure.message
+        : `connection failed: ${failure.message}`;
+    if (!transient || attempt >= RETRIES) throw new UpstreamError('Xero', what, { status: failure.status });
+    hooks.onRetry?.(failure.status ? `HTTP ${failure.status}` : what);
     await new Promise((r) => setTimeout(r, Math.min(8_000, 250 * 2 ** attempt)));
   }
 }
@@ -238,7 +243,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Xero within ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new Error(`${NO_ANSWER} within ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

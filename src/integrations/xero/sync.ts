@@ -222,6 +222,7 @@ export async function xeroSession(deps: SyncDeps, conn: Connection, extra: Pick<
   let token: string | undefined;
   const hooks: CallHooks = {
     ...extra,
+    ...(deps.settings.timeoutMs ? { timeoutMs: deps.settings.timeoutMs } : {}),
     limiter: deps.limiter ?? limiterFor(conn.tenantId),
     onUnauthorized: async () => {
       token = await xeroAccessToken(tokenDeps, conn.grantId, token);
