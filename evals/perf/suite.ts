@@ -66,65 +66,80 @@ interface SizeResult {
 const results: SizeResult[] = [];
 const syncs: XeroSyncRow[] = [];
 const categorization: CategorizationRow[] = [];
+/** A size or step that did not finish (e.g. out of memory): reported, and the run goes on. */
+const failures: { database: Target; step: string; error: string }[] = [];
+async function attempt(database: Target, step: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    log(`${database} ${step}: FAILED — ${error}`);
+    failures.push({ database, step, error });
+  }
+}
 
 for (const target of targets) {
-  for (const size of sizes) {
-    // PGlite in a data directory of its own, so the service can open it after this process closes it.
-    const dataDir = target === 'pglite' ? mkdtempSync(join(tmpdir(), 'cfo-bench-')) : undefined;
-    const fresh = await freshDatabase(target, values.postgres, dataDir ? { dataDir: join(dataDir, 'pglite') } : {});
-    try {
-      log(`${target} ${fmt(size)}: loading`);
-      const insights = await measureInsights(fresh.database, target, size, RUNS);
-      log(`${target} ${fmt(size)}: read tools through invokeTool`);
-      const tools = await measureReadTools(
-        fresh.database,
-        { id: insights.businessId, name: `Bench ${size}` },
-        BENCH_ASOF,
-        SAMPLES,
-      );
-      const key = (
-        await createApiKey(fresh.database.db, { businessId: insights.businessId, name: 'bench', scopes: ['read'] })
-      ).key;
-      if (target === 'pglite') await fresh.database.close();
-      log(`${target} ${fmt(size)}: the service`);
-      const service = await startService(dataDir ? { dataDir } : fresh.where, KEY);
+  for (const size of sizes)
+    await attempt(target, fmt(size), async () => {
+      // PGlite in a data directory of its own, so the service can open it after this process closes it.
+      const dataDir = target === 'pglite' ? mkdtempSync(join(tmpdir(), 'cfo-bench-')) : undefined;
+      const fresh = await freshDatabase(target, values.postgres, dataDir ? { dataDir: join(dataDir, 'pglite') } : {});
       try {
-        const channels = await measureChannels(service, key, SAMPLES);
-        const chat = await measureChat(service, key, 50, SECONDS);
-        const mcp = await measureMcpCalls(service, key, 50, SECONDS);
-        results.push({ database: target, size, insights, tools, channels, chat, mcp, rssMb: peakRssMb(service.pid) });
+        log(`${target} ${fmt(size)}: loading`);
+        const insights = await measureInsights(fresh.database, target, size, RUNS);
+        log(`${target} ${fmt(size)}: read tools through invokeTool`);
+        const tools = await measureReadTools(
+          fresh.database,
+          { id: insights.businessId, name: `Bench ${size}` },
+          BENCH_ASOF,
+          SAMPLES,
+        );
+        const key = (
+          await createApiKey(fresh.database.db, { businessId: insights.businessId, name: 'bench', scopes: ['read'] })
+        ).key;
+        if (target === 'pglite') await fresh.database.close();
+        log(`${target} ${fmt(size)}: the service`);
+        const service = await startService(dataDir ? { dataDir } : fresh.where, KEY);
+        try {
+          const channels = await measureChannels(service, key, SAMPLES);
+          const chat = await measureChat(service, key, 50, SECONDS);
+          const mcp = await measureMcpCalls(service, key, 50, SECONDS);
+          results.push({ database: target, size, insights, tools, channels, chat, mcp, rssMb: peakRssMb(service.pid) });
+        } finally {
+          await service.stop();
+        }
       } finally {
-        await service.stop();
+        if (target === 'pglite') {
+          if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+        } else await fresh.drop();
       }
-    } finally {
-      if (target === 'pglite') {
-        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      } else await fresh.drop();
-    }
-  }
+    });
 
   log(`${target}: Xero sync`);
-  for (const limits of [null, { perWindow: 60, windowMs: 6_000, concurrent: 5, perDay: 5_000 }]) {
+  for (const limits of [null, { perWindow: 60, windowMs: 6_000, concurrent: 5, perDay: 5_000 }])
+    await attempt(target, `Xero sync${limits ? ' under limits' : ''}`, async () => {
+      const fresh = await freshDatabase(target, values.postgres);
+      try {
+        syncs.push(
+          await measureXeroSync(
+            target,
+            fresh.database,
+            limits ? { rows: 30_000, page: 100, limits } : { rows: 30_000, page: 1_000, limits },
+          ),
+        );
+      } finally {
+        await fresh.drop();
+      }
+    });
+  log(`${target}: categorization`);
+  await attempt(target, 'categorization', async () => {
     const fresh = await freshDatabase(target, values.postgres);
     try {
-      syncs.push(
-        await measureXeroSync(
-          target,
-          fresh.database,
-          limits ? { rows: 30_000, page: 100, limits } : { rows: 30_000, page: 1_000, limits },
-        ),
-      );
+      categorization.push(await measureCategorization(target, fresh.database, { examples: 10_000, lines: 50_000 }));
     } finally {
       await fresh.drop();
     }
-  }
-  log(`${target}: categorization`);
-  const fresh = await freshDatabase(target, values.postgres);
-  try {
-    categorization.push(await measureCategorization(target, fresh.database, { examples: 10_000, lines: 50_000 }));
-  } finally {
-    await fresh.drop();
-  }
+  });
 }
 
 // ---------- report ----------
@@ -257,12 +272,23 @@ if (big) {
     ),
   );
 }
+if (failures.length) {
+  lines.push('');
+  lines.push('### Did not finish');
+  lines.push('');
+  lines.push(
+    table(
+      ['database', 'step', 'error'],
+      failures.map((f) => [f.database, f.step, f.error]),
+    ),
+  );
+}
 const report = lines.join('\n');
 process.stdout.write(`${report}\n`);
 mkdirSync('evals/results', { recursive: true });
 const file = `evals/results/bench-${Date.now()}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ machine: machine(), sizes, seconds: SECONDS, results, syncs, categorization }, null, 2),
+  JSON.stringify({ machine: machine(), sizes, seconds: SECONDS, results, syncs, categorization, failures }, null, 2),
 );
 process.stderr.write(`\nJSON: ${file}\n`);
