@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cashByAccount } from '../src/domain/reports';
-import { D } from '../src/money';
 import { NotSyncedError } from '../src/errors';
+import { D } from '../src/money';
 import { Amount, defineTool, IsoDate } from './define';
 
 export default defineTool({

@@ -22,10 +22,11 @@ let validator: AjvJsonSchemaValidator | undefined;
 
 export function createMcpServer(opts: McpOptions): McpServer {
   const base = opts.context();
+  validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(
     { name: 'cfo-agent', version: opts.version ?? '0.1.0' },
     {
-      jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
+      jsonSchemaValidator: validator,
       instructions: `Financial tools for ${base.business.name} (amounts in ${base.business.baseCurrency}). Every figure comes from the business's synced books; state the period of each figure you quote.`,
     },
   );

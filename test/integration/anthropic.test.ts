@@ -175,9 +175,7 @@ describe('Claude through the real SDK against the fake Anthropic server', () => 
     fake.script = (_req, n) =>
       n === 1 ? { tools: [{ name: 'get_runway', input: {} }] } : { stallAfterText: 'Your runway is' };
     const events: AgentEvent[] = [];
-    const r = await runAgent({ ...base, model: model({ timeoutMs: 300 }), message: 'runway?' }, (e) =>
-      events.push(e),
-    );
+    const r = await runAgent({ ...base, model: model({ timeoutMs: 300 }), message: 'runway?' }, (e) => events.push(e));
     expect(r.stopReason).toBe('error');
     expect(r.text).toMatch(/stream stalled/);
     // Text had reached the caller: it is not asked for again (it would be streamed twice).
