@@ -42,6 +42,7 @@ import { listConflicts, pushCategoriesToXero, resolveConflict } from '../integra
 import type { AppDeps, AppEnv } from './app';
 import { type ApiEnv, actorOf, need, presentedToken } from './auth';
 import { bodyOf, errors, json, jsonBody, SECURITY } from './openapi';
+import { notice } from './pages';
 
 const SyncBody = z.object({ mode: z.enum(['incremental', 'full']).default('incremental') });
 const ResolveBody = z.object({
@@ -156,7 +157,7 @@ export function registerConnectRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
       for (const org of connected)
         await startSync(deps, services(deps), org.businessId, org.connectionId, 'xero', 'full');
       return c.html(
-        page(
+        notice(
           'Xero connected',
           html`<p>Connected ${connected.length === 1 ? 'one organisation' : `${connected.length} organisations`}; the first sync has started.</p>
             <ul>
@@ -171,7 +172,7 @@ export function registerConnectRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       logger.warn({ reason: err.message }, 'xero callback refused');
-      return c.html(page('Xero was not connected', html`<p>${err.message}</p>`), err.status as 400);
+      return c.html(notice('Xero was not connected', html`<p>${err.message}</p>`), err.status as 400);
     }
   });
 }
@@ -437,22 +438,3 @@ export function registerConnectionApiRoutes(api: OpenAPIHono<ApiEnv>, deps: AppD
 
 const notConfigured =
   'Xero is not configured: set XERO_CLIENT_ID, XERO_CLIENT_SECRET and XERO_REDIRECT_URI (README, "Connecting Xero").';
-
-function page(title: string, body: unknown) {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · cfo-agent</title>
-        <style>
-          body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; color: #1d2430; }
-          code { background: #f2f4f7; padding: 0 0.25rem; border-radius: 3px; }
-        </style>
-      </head>
-      <body>
-        <h1>${title}</h1>
-        ${body}
-      </body>
-    </html>`;
-}

@@ -7,7 +7,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import {
   DASHBOARD_SESSION_MS,
   endDashboardSession,
@@ -19,6 +19,7 @@ import { DomainError } from '../errors';
 import type { AppDeps } from './app';
 import { asset } from './assets';
 import { type ApiEnv, requestMeta } from './auth';
+import { notice, page } from './pages';
 
 const PAGE_HEADERS = {
   'content-security-policy':
@@ -26,26 +27,6 @@ const PAGE_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
 };
-
-function page(title: string, body: unknown, head: unknown = '') {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · cfo-agent</title>
-        ${head}
-      </head>
-      <body>
-        ${body}
-      </body>
-    </html>`;
-}
-
-const SIGN_IN_STYLE = raw(`<style>
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; color: #1d2430; }
-  code { background: #f2f4f7; padding: 0.1rem 0.3rem; border-radius: 4px; }
-</style>`);
 
 async function serveAsset(c: Context, name: string, extra: Record<string, string> = {}) {
   const a = asset(name);
@@ -70,12 +51,11 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void
     const signedIn = token ? await verifyDashboardSession(database.db, token).catch(() => null) : null;
     if (!signedIn)
       return c.html(
-        page(
+        notice(
           'Sign in',
-          html`<h1>cfo-agent</h1>
-            <p>Sign in with the one-time link that <code>cfo open</code> prints (in demo mode, <code>npm start</code> prints one when it starts).</p>
+          html`<p>Sign in with the one-time link that <code>cfo open</code> prints (in demo mode, <code>npm start</code> prints one when it starts).</p>
             <p>API: <a href="/docs">/docs</a> · <a href="/openapi.json">/openapi.json</a></p>`,
-          SIGN_IN_STYLE,
+          'cfo-agent',
         ),
         200,
         PAGE_HEADERS,
@@ -111,11 +91,7 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void
       return c.redirect('/', 302);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return c.html(
-        page('Not signed in', html`<h1>Not signed in</h1><p>${err.message}</p>`, SIGN_IN_STYLE),
-        err.status as 401,
-        PAGE_HEADERS,
-      );
+      return c.html(notice('Not signed in', html`<p>${err.message}</p>`), err.status as 401, PAGE_HEADERS);
     }
   });
 

@@ -4,6 +4,8 @@
  * times vary; each object has its own life.
  */
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows, withBusiness } from '../../src/db/client';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/stripe-webhooks/${name}.json`, import.meta.url), 'utf8')) as {
@@ -75,3 +77,16 @@ export function stripeEvents(): {
   }
   return out;
 }
+
+/** What Stripe events leave in a business's books: its Stripe transactions and subscriptions, in a stable order. */
+export const stripeBooks = (db: Db, businessId: string) =>
+  withBusiness(db, businessId, async (tx) => ({
+    transactions: await queryRows(
+      tx,
+      sql`select external_id, kind, status, amount::text, date::text from transactions where source = 'stripe' order by external_id`,
+    ),
+    subscriptions: await queryRows(
+      tx,
+      sql`select external_id, status, mrr_amount::text as mrr, canceled_at is not null as canceled from subscriptions order by external_id`,
+    ),
+  }));

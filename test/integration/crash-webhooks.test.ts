@@ -19,7 +19,7 @@ import { storeInboundEvents } from '../../src/integrations/inbound-events';
 import { processStripeEvents } from '../../src/integrations/stripe/events';
 import { ROOT, TEST_KEY } from '../helpers/cli';
 import { useTestDatabase } from '../helpers/db';
-import { stripeEvents } from '../helpers/stripe-events';
+import { stripeBooks, stripeEvents } from '../helpers/stripe-events';
 
 const t = useTestDatabase();
 
@@ -41,23 +41,17 @@ async function storeFor(db: Database['db'], businessId: string, tag: string) {
   );
 }
 
-const books = (db: Database['db'], businessId: string) =>
-  withBusiness(db, businessId, async (tx) => ({
-    transactions: await queryRows(
-      tx,
-      sql`select external_id, kind, status, amount::text, date::text from transactions where source = 'stripe' order by external_id`,
-    ),
-    subscriptions: await queryRows(
-      tx,
-      sql`select external_id, status, mrr_amount::text as mrr, canceled_at is not null as canceled from subscriptions order by external_id`,
-    ),
-    events: (
-      await queryRows<{ n: number; open: number }>(
+const books = async (db: Database['db'], businessId: string) => ({
+  ...(await stripeBooks(db, businessId)),
+  events: (
+    await withBusiness(db, businessId, (tx) =>
+      queryRows<{ n: number; open: number }>(
         tx,
         sql`select count(*)::int as n, count(*) filter (where processed_at is null)::int as open from inbound_events`,
-      )
-    )[0],
-  }));
+      ),
+    )
+  )[0],
+});
 
 describe('crashes', () => {
   it('the webhook worker killed at ten random moments, then left to finish: the books equal in-order processing', async () => {

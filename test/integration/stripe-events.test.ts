@@ -14,7 +14,7 @@ import { createApp } from '../../src/http/app';
 import { processStripeEvents } from '../../src/integrations/stripe/events';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
-import { stripeEvents as events } from '../helpers/stripe-events';
+import { stripeEvents as events, stripeBooks } from '../helpers/stripe-events';
 
 const t = useTestDatabase();
 const SECRET = 'whsec_ordering_test';
@@ -57,17 +57,7 @@ async function deliver(event: object, tag: string) {
 const process = (businessId: string) =>
   withBusiness(t.db, businessId, (tx) => processStripeEvents(tx, { id: businessId, baseCurrency: 'USD' }));
 
-const books = (businessId: string) =>
-  withBusiness(t.db, businessId, async (tx) => ({
-    transactions: await queryRows(
-      tx,
-      sql`select external_id, kind, status, amount::text, date::text from transactions where source = 'stripe' order by external_id`,
-    ),
-    subscriptions: await queryRows(
-      tx,
-      sql`select external_id, status, mrr_amount::text as mrr, canceled_at is not null as canceled from subscriptions order by external_id`,
-    ),
-  }));
+const books = (businessId: string) => stripeBooks(t.db, businessId);
 
 /** A seeded shuffle, so a failure can be replayed. */
 function shuffle<T>(xs: T[], seed: number): T[] {
