@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recommendations } from '../src/db/schema';
+import { recommendationView } from '../src/domain/recommendations';
 import { Amount, defineTool } from './define';
 
 const PRIORITY_ORDER = sql`case ${recommendations.priority} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`;
@@ -47,13 +48,7 @@ export default defineTool({
       .orderBy(PRIORITY_ORDER, desc(recommendations.updatedAt));
     return {
       recommendations: rows.slice(0, limit).map((r) => ({
-        id: r.id,
-        title: r.title,
-        description: r.description,
-        priority: r.priority,
-        category: r.category,
-        status: r.status,
-        estimatedImpact: r.estimatedImpact,
+        ...recommendationView(r),
         impactDays: r.impactDays === null ? null : Number(r.impactDays),
         createdAt: r.createdAt.toISOString(),
       })),

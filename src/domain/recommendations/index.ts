@@ -207,7 +207,7 @@ export async function runRecommendations(
         .values({ businessId: business.id, dedupeKey: p.dedupeKey, status: 'pending', ...fields })
         .returning({ id: recommendations.id });
       await emitEvent(tx, business.id, 'recommendation.created', {
-        recommendation: eventView({ id: row!.id, ...fields, status: 'pending' }),
+        recommendation: recommendationView({ id: row!.id, ...fields, status: 'pending' }),
       });
       result.created += 1;
     } else if (old.status === 'resolved') {
@@ -233,7 +233,7 @@ export async function runRecommendations(
       .set({ status: 'resolved', resolvedAt: now, updatedAt: now })
       .where(and(eq(recommendations.businessId, business.id), eq(recommendations.id, old.id)));
     await emitEvent(tx, business.id, 'recommendation.resolved', {
-      recommendation: eventView({ ...old, status: 'resolved' }),
+      recommendation: recommendationView({ ...old, status: 'resolved' }),
       resolvedBy: 'system',
       reason: 'The figures no longer call for it.',
     });
@@ -242,8 +242,8 @@ export async function runRecommendations(
   return result;
 }
 
-/** A recommendation as events and the status route show it. */
-function eventView(r: {
+/** A recommendation as events, the status route and list_recommendations show it. */
+export function recommendationView(r: {
   id: string;
   title: string;
   description: string;
@@ -305,7 +305,7 @@ export async function setRecommendationStatus(
   });
   if (input.status === 'resolved')
     await emitEvent(tx, businessId, 'recommendation.resolved', {
-      recommendation: eventView({ ...rec, status: 'resolved' }),
+      recommendation: recommendationView({ ...rec, status: 'resolved' }),
       resolvedBy: actorLabel(actor),
     });
   return { ...result, applied: true };
