@@ -20,8 +20,10 @@ import { refreshInsights } from '../../src/domain/insights';
 import { refreshChangedPeriods } from '../../src/domain/metrics/snapshots';
 import { fmt, freshDatabase, isMain, machine, median, type Target, table } from './lib';
 
-export const BENCH_TODAY = new Date('2026-11-22T12:00:00Z');
-export const BENCH_ASOF = '2026-11-22';
+// The run's own date: `cfo serve`, measured through HTTP and MCP, answers as of the real today, so the demo
+// data and the in-process measurements must be as of that day too, or the channels would read other periods.
+export const BENCH_ASOF = new Date().toISOString().slice(0, 10);
+export const BENCH_TODAY = new Date(`${BENCH_ASOF}T12:00:00Z`);
 
 export interface InsightsRow {
   database: string;
