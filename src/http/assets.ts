@@ -24,13 +24,14 @@ async function bundle(entry: string): Promise<Asset> {
     bundle: true,
     write: false,
     format: 'iife',
+    // The browser platform with minify makes esbuild replace NODE_ENV checks (Preact's) with "production".
+    platform: 'browser',
     target: ['es2020'],
     minify: true,
     jsx: 'automatic',
     jsxImportSource: 'preact',
     legalComments: 'none',
     logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
   });
   const body = out.outputFiles[0]!.text;
   return { body, type: 'text/javascript; charset=utf-8', etag: `"${out.outputFiles[0]!.hash}"` };
