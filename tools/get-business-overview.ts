@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { queryRows } from '../src/db/client';
 import { readinessScores, recommendations } from '../src/db/schema';
 import { getSnapshot, resolvePeriod, snapshotView } from '../src/domain/metrics/read';
+import { BY_PRIORITY } from '../src/domain/recommendations';
 import { defineTool } from './define';
 import { SnapshotSchema } from './schemas';
 
@@ -40,9 +41,7 @@ export default defineTool({
       .select({ title: recommendations.title, priority: recommendations.priority, category: recommendations.category })
       .from(recommendations)
       .where(and(eq(recommendations.businessId, ctx.business.id), eq(recommendations.status, 'pending')))
-      .orderBy(
-        sql`case ${recommendations.priority} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`,
-      );
+      .orderBy(BY_PRIORITY);
     const [data] = await queryRows<{ n: number; first: string | null; last: string | null }>(
       ctx.db,
       sql`select count(*)::int as n, min(date)::text as first, max(date)::text as last from transactions where business_id = ${ctx.business.id} and deleted_at is null`,

@@ -1,10 +1,8 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { recommendations } from '../src/db/schema';
-import { recommendationView } from '../src/domain/recommendations';
+import { BY_PRIORITY, recommendationView } from '../src/domain/recommendations';
 import { Amount, defineTool } from './define';
-
-const PRIORITY_ORDER = sql`case ${recommendations.priority} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`;
 
 export default defineTool({
   name: 'list_recommendations',
@@ -45,7 +43,7 @@ export default defineTool({
       .select()
       .from(recommendations)
       .where(where)
-      .orderBy(PRIORITY_ORDER, desc(recommendations.updatedAt));
+      .orderBy(BY_PRIORITY, desc(recommendations.updatedAt));
     return {
       recommendations: rows.slice(0, limit).map((r) => ({
         ...recommendationView(r),

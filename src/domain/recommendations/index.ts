@@ -24,6 +24,9 @@ export function evaluateRules(ctx: RuleContext): Recommendation[] {
 }
 
 type Json = Record<string, unknown>;
+/** Most urgent first: an ORDER BY term for recommendations (critical, high, medium, then the rest). */
+export const BY_PRIORITY = sql`case ${recommendations.priority} when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`;
+
 const numOrNull = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
 export async function loadRuleContext(
