@@ -222,6 +222,8 @@ describe('the widget embedded on another site', () => {
     );
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await page.goto(origin);
+    // The widget mounts after the page's load event; Tab only once the launcher is there to receive it.
+    await expect.poll(() => page.getByRole('button', { name: 'Ask the CFO' }).isVisible()).toBe(true);
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(
       () => document.querySelector('[data-cfo-widget]')?.shadowRoot?.activeElement?.textContent,
@@ -242,10 +244,12 @@ describe('the widget embedded on another site', () => {
     await shot(page, 'phone-widget');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
-    const back = await page.evaluate(
-      () => document.querySelector('[data-cfo-widget]')?.shadowRoot?.activeElement?.textContent,
-    );
-    expect(back).toContain('Ask the CFO');
+    // Focus is back on the launcher.
+    await expect
+      .poll(() =>
+        page.evaluate(() => document.querySelector('[data-cfo-widget]')?.shadowRoot?.activeElement?.textContent ?? ''),
+      )
+      .toContain('Ask the CFO');
     await page.close();
   });
 });

@@ -10,7 +10,7 @@
  * Or `window.CFOWidget.mount({ token, tokenUrl, getToken, title, open })`.
  */
 import { render } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { activityOf } from '../shared/format';
 import { ResultView } from '../shared/result-view';
 import { readEvents } from '../shared/sse';
@@ -166,8 +166,10 @@ function Widget({ session, title, startOpen }: { session: Session; title: string
   }, [session]);
 
   // Focus follows the panel: into the input when it opens, back to the launcher when it closes (never on load).
+  // A layout effect, so focus moves in the same task as the DOM change and is never left on <body> for a frame
+  // (a screen reader would announce the page instead of the launcher).
   const wasOpen = useRef(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (storeKey) localStorage.setItem(`${storeKey}:open`, open ? '1' : '0');
     if (open) input.current?.focus();
     else if (wasOpen.current) launcher.current?.focus({ preventScroll: true });
