@@ -134,20 +134,24 @@ describe('the dashboard', () => {
     await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
     await page.waitForSelector('[data-chart] canvas', { timeout: 20_000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-chart] canvas').length === 3);
-    // Every chart has drawn something: non-blank pixels on each canvas.
-    const painted = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLCanvasElement>('[data-chart] canvas')].map((c) => {
-        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
-        return { title: c.closest('[data-chart]')!.getAttribute('data-chart'), pixels: n };
-      }),
-    );
-    expect(painted.map((p) => p.title)).toEqual(['Revenue and expenses', 'Cash at month end', 'MRR']);
-    for (const p of painted) expect(p.pixels, p.title!).toBeGreaterThan(1000);
-    // The headline cash is the tool's figure.
-    const cash = await page.locator('.figure', { hasText: 'Cash' }).first().locator('.value').innerText();
-    expect(plain(cash)).toBe(cashTotal);
+    // Every chart has drawn something: non-blank pixels on each canvas (polled: a chart may paint a frame later).
+    const painted = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLCanvasElement>('[data-chart] canvas')].map((c) => {
+          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+          return { title: c.closest('[data-chart]')!.getAttribute('data-chart'), drawn: n > 1000 };
+        }),
+      );
+    await expect.poll(painted).toEqual([
+      { title: 'Revenue and expenses', drawn: true },
+      { title: 'Cash at month end', drawn: true },
+      { title: 'MRR', drawn: true },
+    ]);
+    // The headline cash is the tool's figure (its own request, which may land after the charts').
+    const cash = page.locator('.figure', { hasText: 'Cash' }).first().locator('.value');
+    await expect.poll(async () => plain(await cash.innerText())).toBe(cashTotal);
     await expect.poll(() => page.locator('.gauge').count()).toBe(1);
     await expect.poll(() => page.locator('#recommendations .rec').count()).toBeGreaterThan(0);
     await shot(page, 'dashboard');
