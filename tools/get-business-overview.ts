@@ -4,6 +4,7 @@ import { queryRows } from '../src/db/client';
 import { readinessScores, recommendations } from '../src/db/schema';
 import { getSnapshot, resolvePeriod, snapshotView } from '../src/domain/metrics/read';
 import { BY_PRIORITY } from '../src/domain/recommendations';
+import { totalsOfMonths } from '../src/domain/transaction-totals';
 import { defineTool } from './define';
 import { SnapshotSchema } from './schemas';
 
@@ -42,16 +43,18 @@ export default defineTool({
       .from(recommendations)
       .where(and(eq(recommendations.businessId, ctx.business.id), eq(recommendations.status, 'pending')))
       .orderBy(BY_PRIORITY);
-    const [data] = await queryRows<{ n: number; first: string | null; last: string | null }>(
+    // The count is kept on write; min and max alone read the two ends of the (business_id, date) index.
+    const { count } = await totalsOfMonths(ctx.db, ctx.business.id, {});
+    const [data] = await queryRows<{ first: string | null; last: string | null }>(
       ctx.db,
-      sql`select count(*)::int as n, min(date)::text as first, max(date)::text as last from transactions where business_id = ${ctx.business.id} and deleted_at is null`,
+      sql`select min(date)::text as first, max(date)::text as last from transactions where business_id = ${ctx.business.id} and deleted_at is null`,
     );
     return {
       business: { name: ctx.business.name, currency: ctx.business.baseCurrency },
       lastMonth: month,
       readiness: score ? { score: score.score, tier: score.tier } : null,
       recommendations: { pending: pending.length, top: pending.slice(0, 3) },
-      data: { transactions: Number(data?.n ?? 0), firstDate: data?.first ?? null, lastDate: data?.last ?? null },
+      data: { transactions: count, firstDate: data?.first ?? null, lastDate: data?.last ?? null },
     };
   },
 });

@@ -1,7 +1,7 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { queryRows } from '../src/db/client';
 import { integrationAccounts, syncRuns } from '../src/db/schema';
+import { totalsBySource } from '../src/domain/transaction-totals';
 import { defineTool } from './define';
 
 export default defineTool({
@@ -47,10 +47,7 @@ export default defineTool({
       .where(eq(syncRuns.businessId, ctx.business.id))
       .orderBy(desc(syncRuns.startedAt))
       .limit(5);
-    const counts = await queryRows<{ source: string; n: number; newest: string | null }>(
-      ctx.db,
-      sql`select source, count(*)::int as n, max(date)::text as newest from transactions where business_id = ${ctx.business.id} and deleted_at is null group by source order by source`,
-    );
+    const counts = await totalsBySource(ctx.db, ctx.business.id);
     return {
       connections: conns.map((c) => ({
         provider: c.provider,
@@ -71,10 +68,9 @@ export default defineTool({
       newestRecord:
         counts
           .map((c) => c.newest)
-          .filter((x): x is string => Boolean(x))
           .sort()
           .pop() ?? null,
-      recordsBySource: Object.fromEntries(counts.map((c) => [c.source, Number(c.n)])),
+      recordsBySource: Object.fromEntries(counts.map((c) => [c.source, c.count])),
     };
   },
 });

@@ -660,6 +660,25 @@ export const transactions = pgTable(
   ],
 );
 
+/**
+ * Live transactions counted and summed by month, source and kind, kept on write by statement-level triggers
+ * (drizzle/0009_transaction_totals.sql), so "how many records, and what do they add up to" never scans the
+ * raw rows. Rows are deltas: each statement appends one row per group it changed (no row is ever updated, so
+ * concurrent writers never wait on each other); the refresh folds them back to one row per group.
+ */
+export const transactionTotals = pgTable(
+  'transaction_totals',
+  {
+    businessId: businessRef(),
+    month: date('month', { mode: 'string' }).notNull(),
+    source: text('source').notNull(),
+    kind: text('kind').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+    baseAmount: money('base_amount').notNull(),
+  },
+  (t) => [index('transaction_totals_business_month_idx').on(t.businessId, t.month), tenantPolicy()],
+);
+
 export const categoryRules = pgTable(
   'category_rules',
   {
@@ -1107,6 +1126,7 @@ export const TENANT_TABLES = [
   'invoices',
   'subscriptions',
   'transactions',
+  'transaction_totals',
   'category_rules',
   'category_reviews',
   'category_model_cache',

@@ -4,6 +4,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { InvalidInputError } from '../errors';
 import { D } from '../money';
+import { addDays, periodOf } from './periods';
+import { totalsOfMonths } from './transaction-totals';
 
 export interface TransactionFilter {
   from?: string | undefined;
@@ -52,6 +54,40 @@ function decodeCursor(f: TransactionFilter, cursor: string): { date: string; id:
   }
 }
 
+/**
+ * The count and sum of everything that matches. Filtered by dates and kind only, the whole months come from
+ * the totals kept on write and only the part-months at either end are counted row by row; any other filter
+ * counts the matching rows.
+ */
+async function matchingTotal(
+  tx: Db,
+  businessId: string,
+  filter: TransactionFilter,
+  base: SQL,
+): Promise<{ count: number; sum: string }> {
+  const rowByRow = async (where: SQL) => {
+    const [r] = await queryRows<{ n: number; s: string }>(
+      tx,
+      sql`select count(*)::int as n, coalesce(sum(base_amount), 0)::text as s from transactions where ${where}`,
+    );
+    return { count: Number(r!.n), sum: new D(r!.s).toFixed(2) };
+  };
+  const { from, to, kind, ...others } = filter;
+  if (Object.values(others).some((v) => v !== undefined && v !== false)) return rowByRow(base);
+  // Whole months inside [from, to]: from the first of the month on or after `from` to the first of the month
+  // after the last whole one (exclusive).
+  const fromMonth = from && (from.endsWith('-01') ? from : addDays(periodOf('month', from).end, 1));
+  const toMonthExclusive = to && (to === periodOf('month', to).end ? addDays(to, 1) : periodOf('month', to).start);
+  if (fromMonth && toMonthExclusive && fromMonth >= toMonthExclusive) return rowByRow(base);
+  const whole = await totalsOfMonths(tx, businessId, { fromMonth, toMonthExclusive, kind });
+  const ends: SQL[] = [];
+  if (from && fromMonth && from < fromMonth) ends.push(sql`date < ${fromMonth}::date`);
+  if (to && toMonthExclusive && to >= toMonthExclusive) ends.push(sql`date >= ${toMonthExclusive}::date`);
+  if (ends.length === 0) return whole;
+  const part = await rowByRow(sql`${base} and (${sql.join(ends, sql` or `)})`);
+  return { count: whole.count + part.count, sum: new D(whole.sum).plus(part.sum).toFixed(2) };
+}
+
 export async function listTransactions(
   tx: Db,
   businessId: string,
@@ -73,10 +109,7 @@ export async function listTransactions(
   if (filter.direction === 'in') where.push(sql`base_amount > 0`);
   if (filter.direction === 'out') where.push(sql`base_amount < 0`);
   const base = sql.join(where, sql` and `);
-  const [total] = await queryRows<{ n: number; s: string }>(
-    tx,
-    sql`select count(*)::int as n, coalesce(sum(base_amount), 0)::text as s from transactions where ${base}`,
-  );
+  const total = await matchingTotal(tx, businessId, filter, base);
   const page = opts.cursor ? decodeCursor(filter, opts.cursor) : null;
   const rows = await queryRows<{
     id: string;
@@ -115,7 +148,7 @@ export async function listTransactions(
       status: r.status,
       source: r.source,
     })),
-    total: { count: Number(total!.n), sum: new D(total!.s).toFixed(2) },
+    total,
     nextCursor: more && last ? encodeCursor(filter, last) : null,
   };
 }
