@@ -4,7 +4,7 @@ import { queryRows } from '../src/db/client';
 import { readinessScores, recommendations } from '../src/db/schema';
 import { getSnapshot, resolvePeriod, snapshotView } from '../src/domain/metrics/read';
 import { BY_PRIORITY } from '../src/domain/recommendations';
-import { totalsOfMonths } from '../src/domain/transaction-totals';
+import { countAndSum } from '../src/domain/transaction-totals';
 import { defineTool } from './define';
 import { SnapshotSchema } from './schemas';
 
@@ -44,7 +44,7 @@ export default defineTool({
       .where(and(eq(recommendations.businessId, ctx.business.id), eq(recommendations.status, 'pending')))
       .orderBy(BY_PRIORITY);
     // The count is kept on write; min and max alone read the two ends of the (business_id, date) index.
-    const { count } = await totalsOfMonths(ctx.db, ctx.business.id, {});
+    const { count } = await countAndSum(ctx.db, ctx.business.id, {});
     const [data] = await queryRows<{ first: string | null; last: string | null }>(
       ctx.db,
       sql`select min(date)::text as first, max(date)::text as last from transactions where business_id = ${ctx.business.id} and deleted_at is null`,

@@ -1,8 +1,16 @@
-/** Latency of every read tool through `invokeTool`, in the benchmark's own process, and each result's size. */
-import type { Database } from '../../src/db/client';
+/**
+ * Latency of every read tool through `invokeTool`, in the benchmark's own process, and each result's size.
+ * On its own, against a database that already holds a business (e.g. one `cfo demo --transactions 1000000`
+ * made), without building one:
+ *
+ *   npx tsx evals/perf/read-tools.ts --database-url postgres://… [--business ID] [--today YYYY-MM-DD] [--quick]
+ */
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { type Database, openDatabase, queryRows, withSystem } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { invokeTool, TOOLS, type ToolContext } from '../../tools';
-import { percentile, sample } from './lib';
+import { fmt, isMain, machine, percentile, sample, table } from './lib';
 
 /** A representative input for each read tool (the rest take `{}`). */
 export const READ_INPUTS: Record<string, Record<string, unknown>> = {
@@ -64,4 +72,51 @@ export async function measureReadTools(
     });
   }
   return out;
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      'database-url': { type: 'string' },
+      'data-dir': { type: 'string' },
+      business: { type: 'string' },
+      today: { type: 'string', default: new Date().toISOString().slice(0, 10) },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const database = await openDatabase({
+    databaseUrl: values['database-url'],
+    dataDir: values['data-dir'],
+    migrate: false,
+  });
+  try {
+    const [business] = await withSystem(database.db, (tx) =>
+      queryRows<{ id: string; name: string; n: number }>(
+        tx,
+        sql`select b.id::text, b.name, (select count(*)::int from transactions t where t.business_id = b.id) as n
+            from businesses b where b.deleted_at is null ${values.business ? sql`and b.id = ${values.business}` : sql``}
+            order by n desc limit 1`,
+      ),
+    );
+    if (!business) throw new Error('No business in that database: make one with `cfo demo --transactions N`.');
+    const rows = await measureReadTools(
+      database,
+      business,
+      values.today,
+      values.quick ? { samples: 10, budgetMs: 2_000 } : { samples: 50, budgetMs: 8_000 },
+    );
+    process.stdout.write(
+      `${database.kind}, ${business.name} (${fmt(Number(business.n))} transactions), as of ${values.today}; ${machine()}\n\n`,
+    );
+    process.stdout.write(
+      `${table(
+        ['tool', 'p50 (ms)', 'p95', 'p99', 'samples', 'bytes'],
+        rows.map((r) => [r.tool, fmt(r.p50, 1), fmt(r.p95, 1), fmt(r.p99, 1), r.samples, fmt(r.bytes)]),
+        ['l', 'r', 'r', 'r', 'r', 'r'],
+      )}\n`,
+    );
+    if (rows.some((r) => !r.ok)) process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
 }

@@ -639,7 +639,8 @@ export const transactions = pgTable(
   },
   (t) => [
     uniqueIndex('transactions_source_external_key').on(t.businessId, t.source, t.externalId),
-    index('transactions_business_date_idx').on(t.businessId, t.date),
+    // With the id, a listing's page (newest first, keyset by date and id) reads only the rows it shows.
+    index('transactions_business_date_idx').on(t.businessId, t.date, t.id),
     index('transactions_business_kind_date_idx').on(t.businessId, t.kind, t.date),
     index('transactions_business_category_idx').on(t.businessId, t.category),
     index('transactions_business_contact_idx').on(t.businessId, t.contactId),
@@ -661,7 +662,7 @@ export const transactions = pgTable(
 );
 
 /**
- * Live transactions counted and summed by month, source and kind, kept on write by statement-level triggers
+ * Live transactions counted and summed by month, source, kind, status and bank account, kept on write by statement-level triggers
  * (drizzle/0009_transaction_totals.sql), so "how many records, and what do they add up to" never scans the
  * raw rows. Rows are deltas: each statement appends one row per group it changed (no row is ever updated, so
  * concurrent writers never wait on each other); the refresh folds them back to one row per group.
@@ -673,6 +674,9 @@ export const transactionTotals = pgTable(
     month: date('month', { mode: 'string' }).notNull(),
     source: text('source').notNull(),
     kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    /** The bank account the lines moved (null: not a bank line). No foreign key: a total outlives nothing. */
+    bankAccountId: uuid('bank_account_id'),
     n: bigint('n', { mode: 'number' }).notNull(),
     baseAmount: money('base_amount').notNull(),
   },

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { D, type Dec } from '../money';
 import { addDays, daysBetween, periodOf, periodsBetween } from './periods';
+import { bankBalances, countAndSum } from './transaction-totals';
 
 export interface OpenDocument {
   id: string;
@@ -239,11 +240,7 @@ export async function loadForecastInputs(
   asOf: string,
 ): Promise<ForecastInputs> {
   const id = business.id;
-  const [cash] = await queryRows<{ v: string }>(
-    tx,
-    sql`select coalesce(sum(t.base_amount), 0)::text as v from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
-        where t.business_id = ${id} and t.deleted_at is null and t.date <= ${asOf}::date`,
-  );
+  const openingCash = (await bankBalances(tx, id, asOf)).reduce((sum, a) => sum.plus(a.amount), new D(0));
   const docs = await queryRows<{
     id: string;
     type: string;
@@ -271,16 +268,15 @@ export async function loadForecastInputs(
     ).map((h) => [h.contact_id, Math.round(Number(h.late))]),
   );
   const lastMonth = periodOf('month', addDays(periodOf('month', asOf).start, -1));
-  const [subs] = await queryRows<{ mrr: string; fees: string; charges: string }>(
+  const [subs] = await queryRows<{ mrr: string }>(
     tx,
-    sql`select
-          (select coalesce(sum(mrr_amount), 0)::text from subscriptions where business_id = ${id} and currency = ${business.baseCurrency}
-             and status in ('active', 'past_due') and (trial_end is null or trial_end <= ${asOf}::date)) as mrr,
-          (select coalesce(sum(-base_amount), 0)::text from transactions where business_id = ${id} and kind = 'FEE' and deleted_at is null
-             and date > ${addDays(asOf, -90)}::date and date <= ${asOf}::date) as fees,
-          (select coalesce(sum(base_amount), 0)::text from transactions where business_id = ${id} and kind = 'CHARGE' and status = 'succeeded'
-             and deleted_at is null and date > ${addDays(asOf, -90)}::date and date <= ${asOf}::date) as charges`,
+    sql`select coalesce(sum(mrr_amount), 0)::text as mrr from subscriptions where business_id = ${id} and currency = ${business.baseCurrency}
+          and status in ('active', 'past_due') and (trial_end is null or trial_end <= ${asOf}::date)`,
   );
+  // Card fees as a share of succeeded charges over the last 90 days.
+  const window = { from: addDays(asOf, -89), to: asOf };
+  const fees = new D((await countAndSum(tx, id, window, { kind: 'FEE' })).sum).negated();
+  const charges = new D((await countAndSum(tx, id, window, { kind: 'CHARGE', status: 'succeeded' })).sum);
   // Recurring outflows: money leaving the bank to the same counterparty in at least 3 of the last 4
   // complete months (transfers between own accounts excluded); typical amount and day are medians.
   const fourMonthsAgo = periodOf('month', addDays(lastMonth.start, -95)).start;
@@ -318,6 +314,7 @@ export async function loadForecastInputs(
         monthly as (
           select contact_id, date_trunc('month', issue_date) as m, sum(amount) as amount, min(extract(day from issue_date))::int as day
           from inv where issue_date <= ${lastMonth.end}::date group by 1, 2),
+        invoiced as (select contact_id, array_agg(distinct to_char(issue_date, 'YYYY-MM')) as months from inv group by 1),
         lags as (
           select contact_id, percentile_cont(0.5) within group (order by paid_date - issue_date) as lag
           from invoices where business_id = ${id} and source <> 'stripe' and type = 'ACCREC' and status = 'PAID' and paid_date is not null
@@ -326,14 +323,15 @@ export async function loadForecastInputs(
                percentile_cont(0.5) within group (order by monthly.amount)::numeric(19,4)::text as monthly,
                percentile_cont(0.5) within group (order by monthly.day)::int as day,
                coalesce(max(lags.lag), 30)::int as lag,
-               (select array_agg(distinct to_char(issue_date, 'YYYY-MM')) from inv where inv.contact_id = monthly.contact_id) as months
+               invoiced.months
         from monthly left join contacts c on c.id = monthly.contact_id left join lags on lags.contact_id = monthly.contact_id
-        group by monthly.contact_id, c.name having count(*) >= 3`,
+          join invoiced on invoiced.contact_id = monthly.contact_id
+        group by monthly.contact_id, c.name, invoiced.months having count(*) >= 3`,
   );
   return {
     asOf,
     currency: business.baseCurrency,
-    openingCash: cash?.v ?? '0',
+    openingCash: openingCash.toFixed(2),
     receivables: docs
       .filter((x) => x.type === 'ACCREC')
       .map((x) => ({
@@ -347,7 +345,7 @@ export async function loadForecastInputs(
       .filter((x) => x.type === 'ACCPAY')
       .map((x) => ({ id: x.id, counterparty: x.name, amount: x.amount, dueDate: x.due })),
     mrr: subs?.mrr ?? '0',
-    feeRate: new D(subs?.charges ?? 0).gt(0) ? new D(subs!.fees).div(subs!.charges).toDecimalPlaces(4).toNumber() : 0,
+    feeRate: charges.gt(0) ? fees.div(charges).toDecimalPlaces(4).toNumber() : 0,
     recurringOutflows: recurring.map((r) => ({
       counterparty: r.counterparty,
       monthlyAmount: r.monthly,

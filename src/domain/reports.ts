@@ -9,7 +9,8 @@ import { reports } from '../db/schema';
 import { InvalidInputError } from '../errors';
 import { D, type Dec } from '../money';
 import { AGING_BUCKETS, type AgingBucket, agingBucket } from './metrics/formulas';
-import { daysBetween } from './periods';
+import { addDays, daysBetween } from './periods';
+import { bankBalances } from './transaction-totals';
 
 export type ReportKind = 'profit_and_loss' | 'balance_sheet' | 'cash_summary' | 'aged_receivables' | 'aged_payables';
 
@@ -109,15 +110,9 @@ async function profitAndLoss(tx: Db, businessId: string, from: string, to: strin
   };
 }
 
-/** Each bank account's balance as of a date, in the base currency. */
+/** Each bank account's balance as of a date, in the base currency (from the totals kept on write). */
 export async function cashByAccount(tx: Db, businessId: string, asOf: string): Promise<Line[]> {
-  const rows = await queryRows<{ name: string; amount: string }>(
-    tx,
-    sql`select a.name, coalesce(sum(t.base_amount) filter (where t.deleted_at is null and t.date <= ${asOf}::date), 0)::text as amount
-        from accounts a left join transactions t on t.bank_account_id = a.id and t.business_id = ${businessId}
-        where a.business_id = ${businessId} and a.is_bank group by a.id, a.name order by a.name`,
-  );
-  return rows.map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }));
+  return (await bankBalances(tx, businessId, asOf)).map(({ name, amount }) => ({ name, amount }));
 }
 
 /** Open documents at a date, outstanding = base total − payments dated on or before it (as the snapshots count). */
@@ -159,12 +154,10 @@ async function aged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf:
 }
 
 async function cashSummary(tx: Db, businessId: string, from: string, to: string) {
-  const rows = await queryRows<{ direction: 'in' | 'out' | 'opening' | 'transfers'; name: string; amount: string }>(
+  const rows = await queryRows<{ direction: 'in' | 'out' | 'transfers'; name: string; amount: string }>(
     tx,
     sql`with bank as (select t.* from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
                       where t.business_id = ${businessId} and t.deleted_at is null)
-        select 'opening' as direction, '' as name, coalesce(sum(base_amount), 0)::text as amount from bank where date < ${from}::date
-        union all
         select 'transfers', '', coalesce(sum(base_amount), 0)::text from bank where kind = 'TRANSFER' and date >= ${from}::date and date <= ${to}::date
         union all
         select case when base_amount > 0 then 'in' else 'out' end,
@@ -172,7 +165,7 @@ async function cashSummary(tx: Db, businessId: string, from: string, to: string)
                abs(sum(base_amount))::text
         from bank where kind <> 'TRANSFER' and date >= ${from}::date and date <= ${to}::date group by 1, 2`,
   );
-  const opening = new D(rows.find((r) => r.direction === 'opening')!.amount);
+  const opening = total(await cashByAccount(tx, businessId, addDays(from, -1)));
   const transfers = new D(rows.find((r) => r.direction === 'transfers')!.amount);
   const lines = (dir: 'in' | 'out') =>
     rows

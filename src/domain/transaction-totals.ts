@@ -1,12 +1,15 @@
 /**
- * How many live transactions a business has, and what they add up to, without scanning them: the
- * `transaction_totals` rows that triggers append on every write (drizzle/0009_transaction_totals.sql), by
- * month, source and kind. Each write appends deltas; `compactTransactionTotals` folds them back to one row
- * per group (the insights refresh runs it after every import, sync and webhook).
+ * How many live transactions a business has, what they add up to and what each bank account holds, without
+ * scanning them: the `transaction_totals` rows that triggers append on every write
+ * (drizzle/0009_transaction_totals.sql), by month, source, kind, status and bank account. Whole months come
+ * from those rows; only the part of a month at either end of a range is read row by row. Each write appends
+ * deltas; `compactTransactionTotals` folds them back to one row per group (the insights refresh runs it after
+ * every import, sync and webhook).
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { D } from '../money';
+import { addDays, periodOf } from './periods';
 
 export interface SourceTotal {
   source: string;
@@ -35,38 +38,107 @@ export async function totalsBySource(db: Db, businessId: string): Promise<Source
   return rows.map((r) => ({ source: r.source, count: Number(r.n), newest: r.newest }));
 }
 
-/**
- * Count and sum (base currency) of the live records in whole months: `fromMonth` and `toMonth` are first
- * days of months, `toMonth` exclusive; either may be open.
- */
-export async function totalsOfMonths(
-  db: Db,
-  businessId: string,
-  range: { fromMonth?: string | undefined; toMonthExclusive?: string | undefined; kind?: string | undefined },
-): Promise<{ count: number; sum: string }> {
-  const where: SQL[] = [sql`business_id = ${businessId}`];
-  if (range.fromMonth) where.push(sql`month >= ${range.fromMonth}::date`);
-  if (range.toMonthExclusive) where.push(sql`month < ${range.toMonthExclusive}::date`);
-  if (range.kind) where.push(sql`kind = ${range.kind}`);
-  const [row] = await queryRows<{ n: string; s: string }>(
-    db,
-    sql`select coalesce(sum(n), 0)::text as n, coalesce(sum(base_amount), 0)::text as s
-        from transaction_totals where ${sql.join(where, sql` and `)}`,
-  );
-  return { count: Number(row!.n), sum: new D(row!.s).toFixed(2) };
+/** The whole months inside [from, to] (either open): `[fromMonth, toMonthExclusive)` as first days of months. */
+function wholeMonths(from: string | undefined, to: string | undefined) {
+  const fromMonth = from && (from.endsWith('-01') ? from : addDays(periodOf('month', from).end, 1));
+  const toMonthExclusive = to && (to === periodOf('month', to).end ? addDays(to, 1) : periodOf('month', to).start);
+  return {
+    fromMonth,
+    toMonthExclusive,
+    empty: Boolean(fromMonth && toMonthExclusive && fromMonth >= toMonthExclusive),
+  };
+}
+
+export interface TotalsMatch {
+  kind?: string | undefined;
+  status?: string | undefined;
 }
 
 /**
- * Folds a business's deltas into one row per (month, source, kind) and drops groups that net to nothing.
+ * Count and sum (base currency) of the live records dated in [from, to] (either open) that match: whole
+ * months from the kept totals, the part-months at either end row by row.
+ */
+export async function countAndSum(
+  db: Db,
+  businessId: string,
+  range: { from?: string | undefined; to?: string | undefined },
+  match: TotalsMatch = {},
+): Promise<{ count: number; sum: string }> {
+  const { from, to } = range;
+  const kept: SQL[] = [sql`business_id = ${businessId}`];
+  const raw: SQL[] = [sql`business_id = ${businessId}`, sql`deleted_at is null`];
+  for (const [column, value] of [
+    ['kind', match.kind],
+    ['status', match.status],
+  ] as const) {
+    if (value === undefined) continue;
+    kept.push(sql`${sql.identifier(column)} = ${value}`);
+    raw.push(sql`${sql.identifier(column)} = ${value}`);
+  }
+  if (from) raw.push(sql`date >= ${from}::date`);
+  if (to) raw.push(sql`date <= ${to}::date`);
+  const rowByRow = async (where: SQL[]) => {
+    const [r] = await queryRows<{ n: number; s: string }>(
+      db,
+      sql`select count(*)::int as n, coalesce(sum(base_amount), 0)::text as s from transactions
+          where ${sql.join(where, sql` and `)}`,
+    );
+    return { count: Number(r!.n), sum: new D(r!.s).toFixed(2) };
+  };
+  const { fromMonth, toMonthExclusive, empty } = wholeMonths(from, to);
+  if (empty) return rowByRow(raw);
+  if (fromMonth) kept.push(sql`month >= ${fromMonth}::date`);
+  if (toMonthExclusive) kept.push(sql`month < ${toMonthExclusive}::date`);
+  const [w] = await queryRows<{ n: string; s: string }>(
+    db,
+    sql`select coalesce(sum(n), 0)::text as n, coalesce(sum(base_amount), 0)::text as s
+        from transaction_totals where ${sql.join(kept, sql` and `)}`,
+  );
+  const ends: SQL[] = [];
+  if (from && fromMonth && from < fromMonth) ends.push(sql`date < ${fromMonth}::date`);
+  if (to && toMonthExclusive && to >= toMonthExclusive) ends.push(sql`date >= ${toMonthExclusive}::date`);
+  const whole = { count: Number(w!.n), sum: new D(w!.s) };
+  if (ends.length === 0) return { count: whole.count, sum: whole.sum.toFixed(2) };
+  const part = await rowByRow([...raw, sql`(${sql.join(ends, sql` or `)})`]);
+  return { count: whole.count + part.count, sum: whole.sum.plus(part.sum).toFixed(2) };
+}
+
+/**
+ * Each bank account's balance at the end of `asOf`, in the base currency, by name: the kept totals of the
+ * months before `asOf`'s, plus that month's lines up to `asOf` (read through the bank-account index).
+ */
+export async function bankBalances(
+  db: Db,
+  businessId: string,
+  asOf: string,
+): Promise<{ id: string; name: string; amount: string }[]> {
+  const monthStart = periodOf('month', asOf).start;
+  const rows = await queryRows<{ id: string; name: string; amount: string }>(
+    db,
+    sql`select a.id::text, a.name, (coalesce(w.s, 0) + coalesce(p.s, 0))::text as amount
+        from accounts a
+        left join lateral (select sum(k.base_amount) as s from transaction_totals k
+                           where k.business_id = ${businessId} and k.bank_account_id = a.id and k.month < ${monthStart}::date) w on true
+        left join lateral (select sum(t.base_amount) as s from transactions t
+                           where t.business_id = ${businessId} and t.bank_account_id = a.id and t.deleted_at is null
+                             and t.date >= ${monthStart}::date and t.date <= ${asOf}::date) p on true
+        where a.business_id = ${businessId} and a.is_bank
+        order by a.name, a.id`,
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, amount: new D(r.amount).toFixed(2) }));
+}
+
+/**
+ * Folds a business's deltas into one row per group and drops groups that net to nothing.
  * Only rows this statement sees are folded: deltas that concurrent writers append meanwhile stay as they are.
  */
 export async function compactTransactionTotals(db: Db, businessId: string): Promise<void> {
   await db.execute(
     sql`with folded as (delete from transaction_totals where business_id = ${businessId}
-                        returning business_id, month, source, kind, n, base_amount)
-        insert into transaction_totals (business_id, month, source, kind, n, base_amount)
-        select business_id, month, source, kind, sum(n), sum(base_amount) from folded
-        group by business_id, month, source, kind
+                        returning business_id, month, source, kind, status, bank_account_id, n, base_amount)
+        insert into transaction_totals (business_id, month, source, kind, status, bank_account_id, n, base_amount)
+        select business_id, month, source, kind, status, bank_account_id, sum(n), sum(base_amount) from folded
+        group by business_id, month, source, kind, status, bank_account_id
         having sum(n) <> 0 or sum(base_amount) <> 0`,
   );
 }

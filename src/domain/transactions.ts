@@ -4,8 +4,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { InvalidInputError } from '../errors';
 import { D } from '../money';
-import { addDays, periodOf } from './periods';
-import { totalsOfMonths } from './transaction-totals';
+import { countAndSum } from './transaction-totals';
 
 export interface TransactionFilter {
   from?: string | undefined;
@@ -55,9 +54,8 @@ function decodeCursor(f: TransactionFilter, cursor: string): { date: string; id:
 }
 
 /**
- * The count and sum of everything that matches. Filtered by dates and kind only, the whole months come from
- * the totals kept on write and only the part-months at either end are counted row by row; any other filter
- * counts the matching rows.
+ * The count and sum of everything that matches. Filtered by dates and kind only, they come from the totals
+ * kept on write (whole months) and the part-months at either end; any other filter counts the matching rows.
  */
 async function matchingTotal(
   tx: Db,
@@ -65,27 +63,14 @@ async function matchingTotal(
   filter: TransactionFilter,
   base: SQL,
 ): Promise<{ count: number; sum: string }> {
-  const rowByRow = async (where: SQL) => {
-    const [r] = await queryRows<{ n: number; s: string }>(
-      tx,
-      sql`select count(*)::int as n, coalesce(sum(base_amount), 0)::text as s from transactions where ${where}`,
-    );
-    return { count: Number(r!.n), sum: new D(r!.s).toFixed(2) };
-  };
   const { from, to, kind, ...others } = filter;
-  if (Object.values(others).some((v) => v !== undefined && v !== false)) return rowByRow(base);
-  // Whole months inside [from, to]: from the first of the month on or after `from` to the first of the month
-  // after the last whole one (exclusive).
-  const fromMonth = from && (from.endsWith('-01') ? from : addDays(periodOf('month', from).end, 1));
-  const toMonthExclusive = to && (to === periodOf('month', to).end ? addDays(to, 1) : periodOf('month', to).start);
-  if (fromMonth && toMonthExclusive && fromMonth >= toMonthExclusive) return rowByRow(base);
-  const whole = await totalsOfMonths(tx, businessId, { fromMonth, toMonthExclusive, kind });
-  const ends: SQL[] = [];
-  if (from && fromMonth && from < fromMonth) ends.push(sql`date < ${fromMonth}::date`);
-  if (to && toMonthExclusive && to >= toMonthExclusive) ends.push(sql`date >= ${toMonthExclusive}::date`);
-  if (ends.length === 0) return whole;
-  const part = await rowByRow(sql`${base} and (${sql.join(ends, sql` or `)})`);
-  return { count: whole.count + part.count, sum: new D(whole.sum).plus(part.sum).toFixed(2) };
+  if (!Object.values(others).some((v) => v !== undefined && v !== false))
+    return countAndSum(tx, businessId, { from, to }, { kind });
+  const [r] = await queryRows<{ n: number; s: string }>(
+    tx,
+    sql`select count(*)::int as n, coalesce(sum(base_amount), 0)::text as s from transactions where ${base}`,
+  );
+  return { count: Number(r!.n), sum: new D(r!.s).toFixed(2) };
 }
 
 export async function listTransactions(
@@ -126,9 +111,10 @@ export async function listTransactions(
     source: string;
   }>(
     tx,
+    // Ordered by the table's columns (t.), not the text the select list makes of them, so the index serves it.
     sql`select id::text, date::text, kind, amount::text, currency, base_amount::text, counterparty, description, category, category_source, status, source
-        from transactions where ${base} ${page ? sql`and (date, id) < (${page.date}::date, ${page.id}::uuid)` : sql``}
-        order by date desc, id desc limit ${opts.limit + 1}`,
+        from transactions t where ${base} ${page ? sql`and (t.date, t.id) < (${page.date}::date, ${page.id}::uuid)` : sql``}
+        order by t.date desc, t.id desc limit ${opts.limit + 1}`,
   );
   const more = rows.length > opts.limit;
   const shown = rows.slice(0, opts.limit);

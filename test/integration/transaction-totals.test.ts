@@ -1,15 +1,21 @@
 /**
  * The totals kept on write (drizzle/0009) equal a count over the raw rows after any mix of inserts, upserts,
- * edits that move a record between months, kinds or amounts, soft deletes, restores and hard deletes, with
- * folds in between; and the tools that read them give the figures a row-by-row count gives.
+ * edits that move a record between months, kinds, statuses, bank accounts or amounts, soft deletes, restores,
+ * hard deletes and a bank account deleted under its lines, with folds in between; and what reads them (the
+ * listing's totals, counts by source, bank balances, windowed sums) gives the figures a row-by-row count gives.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness, withSystem } from '../../src/db/client';
-import { businesses, transactions } from '../../src/db/schema';
-import { compactTransactionTotals, totalsBySource, totalsOfMonths } from '../../src/domain/transaction-totals';
+import { accounts, businesses, transactions } from '../../src/db/schema';
+import {
+  bankBalances,
+  compactTransactionTotals,
+  countAndSum,
+  totalsBySource,
+} from '../../src/domain/transaction-totals';
 import { listTransactions } from '../../src/domain/transactions';
 import { D } from '../../src/money';
 import { useTestDatabase } from '../helpers/db';
@@ -23,16 +29,21 @@ const amount = fc.integer({ min: -500_000, max: 500_000 }).map((c) => new D(c).d
 const kind = fc.constantFrom('SPEND', 'RECEIVE', 'CHARGE');
 const source = fc.constantFrom('xero' as const, 'stripe' as const, 'csv' as const);
 const ref = fc.integer({ min: 0, max: 9 }); // external ids: a small space, so upserts hit existing rows
+const status = fc.constantFrom('AUTHORISED', 'succeeded', 'failed');
+/** Which of the business's two bank accounts a line moved, or none. */
+const bank = fc.constantFrom(0, 1, null);
 
 const op = fc.oneof(
   fc.record({
     op: fc.constant('insert' as const),
-    rows: fc.array(fc.record({ ref, source, kind, date: day, amount, deleted: fc.boolean() }), {
+    rows: fc.array(fc.record({ ref, source, kind, status, bank, date: day, amount, deleted: fc.boolean() }), {
       minLength: 1,
       maxLength: 8,
     }),
   }),
   fc.record({ op: fc.constant('move' as const), ref, date: day, kind, amount }),
+  fc.record({ op: fc.constant('rebank' as const), ref, status, bank }),
+  fc.record({ op: fc.constant('dropAccount' as const), bank: fc.constantFrom(0, 1) }),
   fc.record({ op: fc.constant('recategorize' as const), ref }),
   fc.record({ op: fc.constant('softDelete' as const), ref }),
   fc.record({ op: fc.constant('restore' as const), ref }),
@@ -41,9 +52,21 @@ const op = fc.oneof(
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
+/** Two bank accounts per business, made on first use (and again after one is deleted). */
+async function bankAccount(tx: Parameters<Parameters<typeof withBusiness>[2]>[0], businessId: string, n: number) {
+  const externalId = `bank-${n}`;
+  const [row] = await tx
+    .insert(accounts)
+    .values({ businessId, source: 'csv', externalId, name: `Bank ${n}`, type: 'BANK', isBank: true })
+    .onConflictDoUpdate({ target: [accounts.businessId, accounts.source, accounts.externalId], set: { isBank: true } })
+    .returning({ id: accounts.id });
+  return row!.id;
+}
+
 async function apply(businessId: string, o: Op) {
   await withBusiness(t.db, businessId, async (tx) => {
     const ext = (r: number) => `ext-${r}`;
+    const bankId = (n: number | null) => (n === null ? null : bankAccount(tx, businessId, n));
     switch (o.op) {
       case 'insert': {
         // One statement, as an import writes a batch; an external id seen before updates that row.
@@ -51,24 +74,29 @@ async function apply(businessId: string, o: Op) {
         await tx
           .insert(transactions)
           .values(
-            [...byKey.values()].map((r) => ({
-              businessId,
-              source: r.source,
-              externalId: ext(r.ref),
-              kind: r.kind,
-              status: 'AUTHORISED',
-              date: r.date,
-              amount: r.amount,
-              currency: 'USD',
-              baseAmount: r.amount,
-              deletedAt: r.deleted ? new Date() : null,
-            })),
+            await Promise.all(
+              [...byKey.values()].map(async (r) => ({
+                businessId,
+                source: r.source,
+                externalId: ext(r.ref),
+                kind: r.kind,
+                status: r.status,
+                bankAccountId: await bankId(r.bank),
+                date: r.date,
+                amount: r.amount,
+                currency: 'USD',
+                baseAmount: r.amount,
+                deletedAt: r.deleted ? new Date() : null,
+              })),
+            ),
           )
           .onConflictDoUpdate({
             target: [transactions.businessId, transactions.source, transactions.externalId],
             set: {
               date: sql`excluded.date`,
               kind: sql`excluded.kind`,
+              status: sql`excluded.status`,
+              bankAccountId: sql`excluded.bank_account_id`,
               amount: sql`excluded.amount`,
               baseAmount: sql`excluded.base_amount`,
               deletedAt: sql`excluded.deleted_at`,
@@ -81,6 +109,16 @@ async function apply(businessId: string, o: Op) {
           .update(transactions)
           .set({ date: o.date, kind: o.kind, baseAmount: o.amount, amount: o.amount })
           .where(eq(transactions.externalId, ext(o.ref)));
+        return;
+      case 'rebank':
+        await tx
+          .update(transactions)
+          .set({ status: o.status, bankAccountId: await bankId(o.bank) })
+          .where(eq(transactions.externalId, ext(o.ref)));
+        return;
+      case 'dropAccount':
+        // Its lines keep their history with no account (on delete set null).
+        await tx.delete(accounts).where(eq(accounts.externalId, `bank-${o.bank}`));
         return;
       case 'recategorize':
         await tx
@@ -110,32 +148,44 @@ async function apply(businessId: string, o: Op) {
   });
 }
 
-/** The raw truth: live rows counted and summed by month, source and kind. */
+type Group = { month: string; source: string; kind: string; status: string; bank: string | null; n: number; s: string };
+/** The raw truth: live rows counted and summed by month, source, kind, status and bank account. */
 const raw = (businessId: string) =>
   withBusiness(t.db, businessId, (tx) =>
-    queryRows<{ month: string; source: string; kind: string; n: number; s: string }>(
+    queryRows<Group>(
       tx,
-      sql`select date_trunc('month', date)::date::text as month, source, kind, count(*)::int as n, sum(base_amount)::text as s
-          from transactions where deleted_at is null group by 1, 2, 3 order by 1, 2, 3`,
+      sql`select date_trunc('month', date)::date::text as month, source, kind, status, bank_account_id::text as bank,
+                 count(*)::int as n, sum(base_amount)::text as s
+          from transactions where deleted_at is null group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5`,
     ),
   );
 const kept = (businessId: string) =>
   withBusiness(t.db, businessId, (tx) =>
-    queryRows<{ month: string; source: string; kind: string; n: number; s: string }>(
+    queryRows<Group>(
       tx,
-      sql`select month::text, source, kind, sum(n)::int as n, sum(base_amount)::text as s from transaction_totals
-          group by 1, 2, 3 having sum(n) <> 0 or sum(base_amount) <> 0 order by 1, 2, 3`,
+      sql`select month::text, source, kind, status, bank_account_id::text as bank, sum(n)::int as n, sum(base_amount)::text as s
+          from transaction_totals group by 1, 2, 3, 4, 5 having sum(n) <> 0 or sum(base_amount) <> 0 order by 1, 2, 3, 4, 5`,
     ),
   );
-const norm = (rows: { month: string; source: string; kind: string; n: number; s: string }[]) =>
-  rows.map((r) => ({ ...r, n: Number(r.n), s: new D(r.s).toFixed(2) }));
+const norm = (rows: Group[]) => rows.map((r) => ({ ...r, n: Number(r.n), s: new D(r.s).toFixed(2) }));
 
 describe('transaction totals kept on write', () => {
   it('equal a row-by-row count after any writes, folded or not, and only for their own business', async () => {
     const other = await createBusiness(t.db, { name: 'Bystander' });
     await apply(other.id, {
       op: 'insert',
-      rows: [{ ref: 1, source: 'xero', kind: 'SPEND', date: '2026-02-03', amount: '-9.99', deleted: false }],
+      rows: [
+        {
+          ref: 1,
+          source: 'xero',
+          kind: 'SPEND',
+          status: 'AUTHORISED',
+          bank: 0,
+          date: '2026-02-03',
+          amount: '-9.99',
+          deleted: false,
+        },
+      ],
     });
     const bystander = norm(await kept(other.id));
     let n = 0;
@@ -150,7 +200,8 @@ describe('transaction totals kept on write', () => {
         const folded = await withBusiness(t.db, biz.id, (tx) =>
           queryRows<{ rows: number; groups: number }>(
             tx,
-            sql`select count(*)::int as rows, count(distinct (month, source, kind))::int as groups from transaction_totals`,
+            sql`select count(*)::int as rows, count(distinct (month, source, kind, status, bank_account_id))::int as groups
+                from transaction_totals`,
           ),
         );
         expect(Number(folded[0]!.rows)).toBe(Number(folded[0]!.groups));
@@ -161,7 +212,7 @@ describe('transaction totals kept on write', () => {
     expect(norm(await kept(other.id))).toEqual(bystander);
   });
 
-  it('give list_transactions, get_sync_status and get_business_overview the row-by-row figures', async () => {
+  it('give the listing, counts by source, bank balances and windowed sums the row-by-row figures', async () => {
     const biz = await createBusiness(t.db, { name: 'Reader' });
     await fc.assert(
       fc.asyncProperty(
@@ -169,7 +220,8 @@ describe('transaction totals kept on write', () => {
         fc.option(day, { nil: undefined }),
         fc.option(day, { nil: undefined }),
         fc.option(kind, { nil: undefined }),
-        async (ops, from, to, k) => {
+        fc.option(status, { nil: undefined }),
+        async (ops, from, to, k, st) => {
           for (const o of ops) await apply(biz.id, o);
           await withBusiness(t.db, biz.id, async (tx) => {
             const filter = { from, to, kind: k };
@@ -186,8 +238,29 @@ describe('transaction totals kept on write', () => {
                   where deleted_at is null group by source order by source`,
             );
             expect(bySource).toEqual(truth.map((r) => ({ source: r.source, count: Number(r.n), newest: r.newest })));
-            const all = await totalsOfMonths(tx, biz.id, {});
+            const all = await countAndSum(tx, biz.id, {});
             expect(all.count).toBe(truth.reduce((s, r) => s + Number(r.n), 0));
+
+            // A window with a kind and a status, as the forecast asks for fees and succeeded charges.
+            const windowed = await countAndSum(tx, biz.id, { from, to }, { kind: k, status: st });
+            const [w] = await queryRows<{ n: number; s: string }>(
+              tx,
+              sql`select count(*)::int as n, coalesce(sum(base_amount), 0)::text as s from transactions
+                  where deleted_at is null ${from ? sql`and date >= ${from}::date` : sql``} ${to ? sql`and date <= ${to}::date` : sql``}
+                    ${k ? sql`and kind = ${k}` : sql``} ${st ? sql`and status = ${st}` : sql``}`,
+            );
+            expect(windowed).toEqual({ count: Number(w!.n), sum: new D(w!.s).toFixed(2) });
+
+            // Every bank account's balance at the end of a day, mid-month or not.
+            const asOf = to ?? '2026-03-17';
+            const balances = await bankBalances(tx, biz.id, asOf);
+            const byRow = await queryRows<{ id: string; name: string; s: string }>(
+              tx,
+              sql`select a.id::text, a.name, coalesce(sum(t.base_amount) filter (where t.deleted_at is null and t.date <= ${asOf}::date), 0)::text as s
+                  from accounts a left join transactions t on t.bank_account_id = a.id
+                  where a.is_bank group by a.id, a.name order by a.name, a.id`,
+            );
+            expect(balances).toEqual(byRow.map((r) => ({ id: r.id, name: r.name, amount: new D(r.s).toFixed(2) })));
           });
         },
       ),
@@ -199,7 +272,18 @@ describe('transaction totals kept on write', () => {
     const biz = await createBusiness(t.db, { name: 'Leaving' });
     await apply(biz.id, {
       op: 'insert',
-      rows: [{ ref: 2, source: 'csv', kind: 'RECEIVE', date: '2026-03-01', amount: '120.00', deleted: false }],
+      rows: [
+        {
+          ref: 2,
+          source: 'csv',
+          kind: 'RECEIVE',
+          status: 'AUTHORISED',
+          bank: 1,
+          date: '2026-03-01',
+          amount: '120.00',
+          deleted: false,
+        },
+      ],
     });
     await withSystem(t.db, (tx) => tx.delete(businesses).where(eq(businesses.id, biz.id)));
     const left = await withSystem(t.db, (tx) =>

@@ -166,7 +166,7 @@ export async function createCategoryRule(
     tx,
     sql`select ${BANK_LINE_COLUMNS}
         from transactions where business_id = ${businessId} and deleted_at is null and kind in ('SPEND', 'RECEIVE')
-        order by date desc, id desc limit 5000`,
+        order by transactions.date desc, transactions.id desc limit 5000`,
   );
   const hits = recent.filter((r) =>
     firstMatch([draft], { description: r.description, counterparty: r.counterparty, baseAmount: r.base_amount }),

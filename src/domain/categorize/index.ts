@@ -173,7 +173,7 @@ export async function categorize(
       sql`select ${BANK_LINE_COLUMNS}
           from transactions
           where business_id = ${businessId} and deleted_at is null and ${selected}
-          order by date, id
+          order by transactions.date, transactions.id
           limit ${limit}`,
     )
   ).map((t) => ({ ...t, normalized: normalizeDescription(t.description || t.counterparty) }));
