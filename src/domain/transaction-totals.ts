@@ -131,8 +131,15 @@ export async function bankBalances(
 /**
  * Folds a business's deltas into one row per group and drops groups that net to nothing.
  * Only rows this statement sees are folded: deltas that concurrent writers append meanwhile stay as they are.
+ * When another transaction is folding the same business, this one leaves it to that one instead of waiting
+ * (two folds deleting the same rows in different orders could deadlock); the deltas stay correct either way.
  */
 export async function compactTransactionTotals(db: Db, businessId: string): Promise<void> {
+  const [lock] = await queryRows<{ ok: boolean }>(
+    db,
+    sql`select pg_try_advisory_xact_lock(hashtextextended(${`transaction_totals:${businessId}`}, 0)) as ok`,
+  );
+  if (!lock?.ok) return;
   await db.execute(
     sql`with folded as (delete from transaction_totals where business_id = ${businessId}
                         returning business_id, month, source, kind, status, bank_account_id, n, base_amount)

@@ -18,7 +18,7 @@ import {
 } from '../../src/domain/transaction-totals';
 import { listTransactions } from '../../src/domain/transactions';
 import { D } from '../../src/money';
-import { useTestDatabase } from '../helpers/db';
+import { onPostgres, useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
 
@@ -266,6 +266,42 @@ describe('transaction totals kept on write', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  // Two connections are needed: PGlite has one, so its transactions never overlap.
+  it.skipIf(!onPostgres)('are folded by one transaction at a time: another leaves them without waiting', async () => {
+    const biz = await createBusiness(t.db, { name: 'Two folds' });
+    const row = { ref: 3, source: 'csv', kind: 'SPEND', status: 'AUTHORISED', bank: 0, amount: '-4.00' } as const;
+    await apply(biz.id, { op: 'insert', rows: [{ ...row, date: '2026-01-05', deleted: false }] });
+    await apply(biz.id, { op: 'insert', rows: [{ ...row, ref: 4, date: '2026-01-06', deleted: false }] });
+    const deltas = () =>
+      withBusiness(t.db, biz.id, async (tx) =>
+        Number((await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from transaction_totals`))[0]!.n),
+      );
+    expect(await deltas()).toBe(2);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let folding!: () => void;
+    const started = new Promise<void>((r) => {
+      folding = r;
+    });
+    const first = withBusiness(t.db, biz.id, async (tx) => {
+      await compactTransactionTotals(tx, biz.id);
+      folding();
+      await held;
+    });
+    await started;
+    // The second fold returns at once (it would otherwise wait for the first to commit) and changes nothing.
+    const t0 = performance.now();
+    await withBusiness(t.db, biz.id, (tx) => compactTransactionTotals(tx, biz.id));
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(await deltas()).toBe(2);
+    release();
+    await first;
+    expect(await deltas()).toBe(1);
+    expect(norm(await kept(biz.id))).toEqual(norm(await raw(biz.id)));
   });
 
   it('go with their business when it is deleted', async () => {
