@@ -158,7 +158,7 @@ async function cashSummary(tx: Db, businessId: string, from: string, to: string)
     tx,
     sql`with bank as (select t.* from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
                       where t.business_id = ${businessId} and t.deleted_at is null)
-        select 'transfers', '', coalesce(sum(base_amount), 0)::text from bank where kind = 'TRANSFER' and date >= ${from}::date and date <= ${to}::date
+        select 'transfers' as direction, '' as name, coalesce(sum(base_amount), 0)::text as amount from bank where kind = 'TRANSFER' and date >= ${from}::date and date <= ${to}::date
         union all
         select case when base_amount > 0 then 'in' else 'out' end,
                coalesce(category, case kind when 'PAYMENT' then case when base_amount > 0 then 'Customer payments' else 'Supplier payments' end else 'Uncategorized' end),

@@ -149,6 +149,14 @@ async function apply(businessId: string, o: Op) {
 }
 
 type Group = { month: string; source: string; kind: string; status: string; bank: string | null; n: number; s: string };
+type Line = Extract<Op, { op: 'insert' }>['rows'][number];
+/** One live CSV spend line on the first bank account, unless told otherwise. */
+const insertOne = (businessId: string, line: Pick<Line, 'ref' | 'date' | 'amount'> & Partial<Line>) =>
+  apply(businessId, {
+    op: 'insert',
+    rows: [{ source: 'csv', kind: 'SPEND', status: 'AUTHORISED', bank: 0, deleted: false, ...line }],
+  });
+
 /** The raw truth: live rows counted and summed by month, source, kind, status and bank account. */
 const raw = (businessId: string) =>
   withBusiness(t.db, businessId, (tx) =>
@@ -172,21 +180,7 @@ const norm = (rows: Group[]) => rows.map((r) => ({ ...r, n: Number(r.n), s: new 
 describe('transaction totals kept on write', () => {
   it('equal a row-by-row count after any writes, folded or not, and only for their own business', async () => {
     const other = await createBusiness(t.db, { name: 'Bystander' });
-    await apply(other.id, {
-      op: 'insert',
-      rows: [
-        {
-          ref: 1,
-          source: 'xero',
-          kind: 'SPEND',
-          status: 'AUTHORISED',
-          bank: 0,
-          date: '2026-02-03',
-          amount: '-9.99',
-          deleted: false,
-        },
-      ],
-    });
+    await insertOne(other.id, { ref: 1, date: '2026-02-03', amount: '-9.99' });
     const bystander = norm(await kept(other.id));
     let n = 0;
     await fc.assert(
@@ -271,9 +265,8 @@ describe('transaction totals kept on write', () => {
   // Two connections are needed: PGlite has one, so its transactions never overlap.
   it.skipIf(!onPostgres)('are folded by one transaction at a time: another leaves them without waiting', async () => {
     const biz = await createBusiness(t.db, { name: 'Two folds' });
-    const row = { ref: 3, source: 'csv', kind: 'SPEND', status: 'AUTHORISED', bank: 0, amount: '-4.00' } as const;
-    await apply(biz.id, { op: 'insert', rows: [{ ...row, date: '2026-01-05', deleted: false }] });
-    await apply(biz.id, { op: 'insert', rows: [{ ...row, ref: 4, date: '2026-01-06', deleted: false }] });
+    await insertOne(biz.id, { ref: 3, date: '2026-01-05', amount: '-4.00' });
+    await insertOne(biz.id, { ref: 4, date: '2026-01-06', amount: '-4.00' });
     const deltas = () =>
       withBusiness(t.db, biz.id, async (tx) =>
         Number((await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from transaction_totals`))[0]!.n),
@@ -306,21 +299,7 @@ describe('transaction totals kept on write', () => {
 
   it('go with their business when it is deleted', async () => {
     const biz = await createBusiness(t.db, { name: 'Leaving' });
-    await apply(biz.id, {
-      op: 'insert',
-      rows: [
-        {
-          ref: 2,
-          source: 'csv',
-          kind: 'RECEIVE',
-          status: 'AUTHORISED',
-          bank: 1,
-          date: '2026-03-01',
-          amount: '120.00',
-          deleted: false,
-        },
-      ],
-    });
+    await insertOne(biz.id, { ref: 2, kind: 'RECEIVE', bank: 1, date: '2026-03-01', amount: '120.00' });
     await withSystem(t.db, (tx) => tx.delete(businesses).where(eq(businesses.id, biz.id)));
     const left = await withSystem(t.db, (tx) =>
       queryRows<{ n: number }>(
