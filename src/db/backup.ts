@@ -73,6 +73,9 @@ export async function backupDatabase(database: Database, file: string): Promise<
       '--format=custom',
       '--enable-row-security',
       '--no-owner',
+      // Derived and tied to this server's transaction ids: recomputed after a restore, never carried over.
+      '--exclude-table-data=stored_results',
+      '--exclude-table-data=books_changes',
       '--file',
       tmp,
       '--dbname',

@@ -14,6 +14,7 @@ import {
   boolean,
   char,
   check,
+  customType,
   date,
   index,
   integer,
@@ -21,6 +22,7 @@ import {
   numeric,
   pgPolicy,
   pgTable,
+  primaryKey,
   real,
   smallint,
   text,
@@ -683,6 +685,46 @@ export const transactionTotals = pgTable(
   (t) => [index('transaction_totals_business_month_idx').on(t.businessId, t.month), tenantPolicy()],
 );
 
+/** A transaction id (64-bit, never wraps), as `pg_current_xact_id()` gives it. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
+/** A snapshot of which transactions are visible, as `pg_current_snapshot()` gives it. */
+const pgSnapshot = customType<{ data: string }>({ dataType: () => 'pg_snapshot' });
+
+/**
+ * One row per statement (and business) that changed the books: transactions, invoices, contacts' names,
+ * subscriptions, accounts (triggers in drizzle/0010_stored_results.sql). `stored_results` compares them with
+ * the snapshot a result was computed in: a change the snapshot did not see makes the result stale.
+ */
+export const booksChanges = pgTable(
+  'books_changes',
+  {
+    businessId: businessRef(),
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    changedAt: tstz('changed_at').notNull().default(sql`clock_timestamp()`),
+  },
+  (t) => [index('books_changes_business_xid_idx').on(t.businessId, t.xid), tenantPolicy()],
+);
+
+/**
+ * Results computed from the books (a forecast's inputs, aging, dispute monitoring, …), kept with the snapshot
+ * they were computed in, so that the next ask reads them instead of the raw rows while no change they missed
+ * has committed (src/domain/stored-results.ts).
+ */
+export const storedResults = pgTable(
+  'stored_results',
+  {
+    businessId: businessRef(),
+    /** What was computed and with which inputs (the as-of date among them). */
+    key: text('key').notNull(),
+    snapshot: pgSnapshot('snapshot').notNull(),
+    /** The storing transaction's own id: its own earlier changes are in the result. */
+    writerXid: xid8('writer_xid').notNull(),
+    result: jsonb('result').notNull(),
+    computedAt: tstz('computed_at').notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.businessId, t.key] }), tenantPolicy()],
+);
+
 export const categoryRules = pgTable(
   'category_rules',
   {
@@ -1131,6 +1173,8 @@ export const TENANT_TABLES = [
   'subscriptions',
   'transactions',
   'transaction_totals',
+  'books_changes',
+  'stored_results',
   'category_rules',
   'category_reviews',
   'category_model_cache',

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { D } from '../money';
 import { addDays, periodOf } from './periods';
+import { remembered } from './stored-results';
 
 /**
  * Modified z-score (Iglewicz and Hoaglin, "How to Detect and Handle Outliers", 1993):
@@ -34,7 +35,22 @@ export interface Anomaly {
   groupSize: number;
 }
 
-export async function detectAnomalies(
+/** Outliers against each group's usual amount (stored; see stored-results.ts). Run inside `withBusiness`. */
+export function detectAnomalies(
+  tx: Db,
+  businessId: string,
+  opts: {
+    asOf: string;
+    lookbackDays?: number;
+    historyDays?: number;
+    limit?: number;
+    direction?: 'out' | 'in' | 'both';
+  },
+): Promise<Anomaly[]> {
+  return remembered(tx, businessId, `anomalies:${JSON.stringify(opts)}`, () => computeAnomalies(tx, businessId, opts));
+}
+
+async function computeAnomalies(
   tx: Db,
   businessId: string,
   opts: {
@@ -130,8 +146,20 @@ export interface Variance {
   categories: CategoryVariance[];
 }
 
+/** A month's spending against the month before and the trailing average (stored; see stored-results.ts). */
+export function expenseVariance(
+  tx: Db,
+  businessId: string,
+  month: string,
+  opts: { limit?: number } = {},
+): Promise<Variance> {
+  return remembered(tx, businessId, `expense_variance:${month}:${JSON.stringify(opts)}`, () =>
+    computeExpenseVariance(tx, businessId, month, opts),
+  );
+}
+
 /** Spending (bills and spend money, by category) of a month against the month before and the 3 before that. */
-export async function expenseVariance(
+async function computeExpenseVariance(
   tx: Db,
   businessId: string,
   month: string,

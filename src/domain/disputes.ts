@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { addDays, daysBetween, periodOf } from './periods';
+import { remembered } from './stored-results';
 
 export type DisputeStatus = 'ok' | 'watch' | 'at_risk' | 'over';
 
@@ -156,8 +157,13 @@ export interface DisputeMonitoring {
 
 const ORDER: DisputeStatus[] = ['ok', 'watch', 'at_risk', 'over'];
 
+/** Dispute monitoring for the month containing `asOf` (stored; see stored-results.ts). Run inside `withBusiness`. */
+export function disputeMonitoring(tx: Db, businessId: string, asOf: string): Promise<DisputeMonitoring> {
+  return remembered(tx, businessId, `dispute_monitoring:${asOf}`, () => computeDisputeMonitoring(tx, businessId, asOf));
+}
+
 /** Dispute monitoring for the month containing `asOf`, from Stripe charges and disputes. Run inside `withBusiness`. */
-export async function disputeMonitoring(tx: Db, businessId: string, asOf: string): Promise<DisputeMonitoring> {
+async function computeDisputeMonitoring(tx: Db, businessId: string, asOf: string): Promise<DisputeMonitoring> {
   const month = periodOf('month', asOf);
   const lastMonth = periodOf('month', addDays(month.start, -1));
   const [c] = await queryRows<{ visa_cnp: number; visa_disputes: number; mc_disputes: number; mc_last_month: number }>(

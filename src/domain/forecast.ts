@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { D, type Dec } from '../money';
 import { addDays, daysBetween, periodOf, periodsBetween } from './periods';
+import { remembered } from './stored-results';
 import { bankBalances, countAndSum } from './transaction-totals';
 
 export interface OpenDocument {
@@ -233,8 +234,19 @@ export function buildForecast(inputs: ForecastInputs, opts: { weeks?: number; fl
   };
 }
 
+/** The forecast's inputs as of a date (stored; see stored-results.ts). Run inside `withBusiness`. */
+export function loadForecastInputs(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  asOf: string,
+): Promise<ForecastInputs> {
+  return remembered(tx, business.id, `forecast_inputs:${business.baseCurrency}:${asOf}`, () =>
+    readForecastInputs(tx, business, asOf),
+  );
+}
+
 /** Read the forecast's inputs from the books. Run inside `withBusiness`. */
-export async function loadForecastInputs(
+async function readForecastInputs(
   tx: Db,
   business: { id: string; baseCurrency: string },
   asOf: string,

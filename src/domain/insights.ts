@@ -1,7 +1,7 @@
 /**
  * Everything derived from the books, in dependency order: metric snapshots, then the funding-readiness
  * score, each customer's payment behaviour, the recommendations that read them, and the person-set alerts;
- * last, the transaction totals' deltas are folded.
+ * last, the transaction totals' deltas are folded and stored results of days gone are dropped.
  * Run inside `withBusiness`; the events they raise (new recommendations, triggered alerts) commit with it.
  */
 import type { Db } from '../db/client';
@@ -11,6 +11,7 @@ import { updateContactPaymentBehaviour } from './payment-health';
 import { periodsBetween } from './periods';
 import { computeReadiness } from './readiness';
 import { type RunResult, runRecommendations } from './recommendations';
+import { pruneStoredResults } from './stored-results';
 import { compactTransactionTotals } from './transaction-totals';
 
 export interface InsightsResult {
@@ -66,6 +67,7 @@ async function afterSnapshots(
   const recommendations = await runRecommendations(tx, business, asOf);
   await evaluateAlerts(tx, business.id, asOf);
   await compactTransactionTotals(tx, business.id);
+  await pruneStoredResults(tx, business.id);
   return {
     snapshots,
     readiness: readiness ? { score: readiness.score, tier: readiness.tier } : null,

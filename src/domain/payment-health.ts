@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 import { D } from '../money';
 import { addDays } from './periods';
+import { remembered } from './stored-results';
 
 export type Trend = 'improving' | 'stable' | 'worsening' | 'unknown';
 
@@ -47,8 +48,20 @@ export function classify(
   return { trend, atRisk: reasons.length > 0, reasons };
 }
 
+/** Each customer's payment health as of a date (stored; see stored-results.ts). Run inside `withBusiness`. */
+export function customerPaymentHealth(
+  tx: Db,
+  businessId: string,
+  asOf: string,
+  opts: { customer?: string; limit?: number } = {},
+): Promise<CustomerPaymentHealth[]> {
+  return remembered(tx, businessId, `payment_health:${asOf}:${JSON.stringify(opts)}`, () =>
+    computeCustomerPaymentHealth(tx, businessId, asOf, opts),
+  );
+}
+
 /** Every customer with a sales invoice in the last year; at-risk customers first, then by overdue amount. */
-export async function customerPaymentHealth(
+async function computeCustomerPaymentHealth(
   tx: Db,
   businessId: string,
   asOf: string,

@@ -10,6 +10,7 @@ import { InvalidInputError } from '../errors';
 import { D, type Dec } from '../money';
 import { AGING_BUCKETS, type AgingBucket, agingBucket } from './metrics/formulas';
 import { addDays, daysBetween } from './periods';
+import { remembered } from './stored-results';
 import { bankBalances } from './transaction-totals';
 
 export type ReportKind = 'profit_and_loss' | 'balance_sheet' | 'cash_summary' | 'aged_receivables' | 'aged_payables';
@@ -131,7 +132,12 @@ async function openDocuments(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPA
   );
 }
 
-async function aged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
+/** Open documents by contact and age as of a date (stored; see stored-results.ts). */
+function aged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
+  return remembered(tx, businessId, `aged:${type}:${asOf}`, () => computeAged(tx, businessId, type, asOf));
+}
+
+async function computeAged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
   const docs = await openDocuments(tx, businessId, type, asOf);
   const byContact = new Map<string, Record<AgingBucket, Dec>>();
   const zeros = () => Object.fromEntries(AGING_BUCKETS.map((b) => [b, new D(0)])) as Record<AgingBucket, Dec>;
