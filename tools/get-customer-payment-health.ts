@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerPaymentHealth } from '../src/domain/payment-health';
+import { paymentHealthSummary } from '../src/domain/payment-health';
 import { Amount, defineTool } from './define';
 
 export default defineTool({
@@ -32,12 +32,17 @@ export default defineTool({
   annotations: { readOnlyHint: true, idempotentHint: true },
   scope: 'read',
   async run({ customer, limit }, ctx) {
-    const all = await customerPaymentHealth(ctx.db, ctx.business.id, ctx.today(), customer ? { customer } : {});
+    const s = await paymentHealthSummary(
+      ctx.db,
+      ctx.business.id,
+      ctx.today(),
+      customer ? { customer, limit } : { limit },
+    );
     return {
       currency: ctx.business.baseCurrency,
-      customers: all.slice(0, limit).map(({ contactId: _c, recentDaysLate: _r, earlierDaysLate: _e, ...h }) => h),
-      atRiskCount: all.filter((h) => h.atRisk).length,
-      customerCount: all.length,
+      customers: s.customers.map(({ contactId: _c, recentDaysLate: _r, earlierDaysLate: _e, ...h }) => h),
+      atRiskCount: s.atRiskCount,
+      customerCount: s.customerCount,
     };
   },
 });

@@ -4,7 +4,7 @@
  *   - ingest throughput (transactions per second, including the ANALYZE that follows a bulk load),
  *   - full recompute of every snapshot, readiness and recommendations (median of --runs),
  *   - one changed transaction: update + incremental refresh of its periods (median),
- *   - dispute monitoring and the 13-week forecast (median).
+ *   - dispute monitoring and the 13-week forecast, computed from the books (not read back stored; median).
  * Prints a Markdown table and writes JSON to evals/results/. `npm run bench` runs it as part of the suite.
  *
  *   npm run bench:insights -- [--sizes 10000,100000] [--postgres postgres://…] [--runs 3] [--no-pglite]
@@ -14,8 +14,8 @@ import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { type Database, queryRows, withBusiness } from '../../src/db/client';
 import { loadDemo } from '../../src/demo/load';
-import { disputeMonitoring } from '../../src/domain/disputes';
-import { forecastCashFlow } from '../../src/domain/forecast';
+import { computeDisputeMonitoring } from '../../src/domain/disputes';
+import { computeForecastCashFlow } from '../../src/domain/forecast';
 import { refreshInsights } from '../../src/domain/insights';
 import { refreshChangedPeriods } from '../../src/domain/metrics/snapshots';
 import { fmt, freshDatabase, isMain, machine, median, type Target, table } from './lib';
@@ -81,10 +81,10 @@ export async function measureInsights(
     });
   });
   const disputesMs = await timed(() =>
-    withBusiness(database.db, biz.id, (tx) => disputeMonitoring(tx, biz.id, BENCH_ASOF)),
+    withBusiness(database.db, biz.id, (tx) => computeDisputeMonitoring(tx, biz.id, BENCH_ASOF)),
   );
   const forecastMs = await timed(() =>
-    withBusiness(database.db, biz.id, (tx) => forecastCashFlow(tx, biz, BENCH_ASOF)),
+    withBusiness(database.db, biz.id, (tx) => computeForecastCashFlow(tx, biz, BENCH_ASOF)),
   );
   return {
     businessId: loaded.businessId,

@@ -162,8 +162,8 @@ export function disputeMonitoring(tx: Db, businessId: string, asOf: string): Pro
   return remembered(tx, businessId, `dispute_monitoring:${asOf}`, () => computeDisputeMonitoring(tx, businessId, asOf));
 }
 
-/** Dispute monitoring for the month containing `asOf`, from Stripe charges and disputes. Run inside `withBusiness`. */
-async function computeDisputeMonitoring(tx: Db, businessId: string, asOf: string): Promise<DisputeMonitoring> {
+/** Dispute monitoring computed from Stripe charges and disputes now, not stored (benchmarks time it). */
+export async function computeDisputeMonitoring(tx: Db, businessId: string, asOf: string): Promise<DisputeMonitoring> {
   const month = periodOf('month', asOf);
   const lastMonth = periodOf('month', addDays(month.start, -1));
   const [c] = await queryRows<{ visa_cnp: number; visa_disputes: number; mc_disputes: number; mc_last_month: number }>(
