@@ -30,13 +30,18 @@ export function agingTool(side: 'receivables' | 'payables') {
         { id: ctx.business.id, baseCurrency: ctx.business.baseCurrency },
         { kind: receivables ? 'aged_receivables' : 'aged_payables', to: date },
       );
-      const d = r.data as { totals: Aging; contacts: (Aging & { contact: string })[]; documents: number };
+      const d = r.data as {
+        totals: Aging;
+        contacts: (Aging & { contact: string })[];
+        contactCount: number;
+        documents: number;
+      };
       return {
         asOf: date,
         currency: r.currency,
         totals: d.totals,
         contacts: d.contacts.slice(0, 15),
-        contactCount: d.contacts.length,
+        contactCount: d.contactCount,
         documents: d.documents,
       };
     },

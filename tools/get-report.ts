@@ -33,13 +33,10 @@ export default defineTool({
       { id: ctx.business.id, baseCurrency: ctx.business.baseCurrency },
       { kind, ...range, to: range.to },
     );
-    // Aged reports can list many contacts: keep the largest 15 so the result stays small.
-    const data = Array.isArray((r.data as { contacts?: unknown[] }).contacts)
-      ? {
-          ...r.data,
-          contacts: (r.data as { contacts: unknown[] }).contacts.slice(0, 15),
-          contactCount: (r.data as { contacts: unknown[] }).contacts.length,
-        }
+    // Aged reports can list many contacts: keep the largest 15 so the result stays small (with the count of all).
+    const aged = r.data as { contacts?: unknown[]; contactCount?: number };
+    const data = Array.isArray(aged.contacts)
+      ? { ...r.data, contacts: aged.contacts.slice(0, 15), contactCount: aged.contactCount ?? aged.contacts.length }
       : r.data;
     return { kind: r.kind, periodStart: r.periodStart, periodEnd: r.periodEnd, currency: r.currency, data };
   },

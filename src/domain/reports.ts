@@ -132,9 +132,18 @@ async function openDocuments(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPA
   );
 }
 
-/** Open documents by contact and age as of a date (stored; see stored-results.ts). */
+/** How many of the largest contacts an aged report shows (the tools show 15 of them). */
+const AGED_CONTACTS_SHOWN = 50;
+
+/**
+ * Open documents by contact and age as of a date, with the largest contacts (stored; see stored-results.ts:
+ * every contact runs to hundreds of kilobytes at a million transactions). `contactCount` counts them all.
+ */
 function aged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
-  return remembered(tx, businessId, `aged:${type}:${asOf}`, () => computeAged(tx, businessId, type, asOf));
+  return remembered(tx, businessId, `aged:${type}:${asOf}`, async () => {
+    const all = await computeAged(tx, businessId, type, asOf);
+    return { ...all, contacts: all.contacts.slice(0, AGED_CONTACTS_SHOWN) };
+  });
 }
 
 async function computeAged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
@@ -156,7 +165,7 @@ async function computeAged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY'
   const contacts = [...byContact.entries()]
     .map(([contact, r]) => ({ contact, ...out(r) }))
     .sort((a, b) => new D(b.total).comparedTo(a.total) || a.contact.localeCompare(b.contact));
-  return { asOf, contacts, totals: out(totals), documents: docs.length };
+  return { asOf, contacts, contactCount: contacts.length, totals: out(totals), documents: docs.length };
 }
 
 async function cashSummary(tx: Db, businessId: string, from: string, to: string) {
@@ -206,6 +215,8 @@ export async function buildReport(
     throw new InvalidInputError(`A ${kind.replace(/_/g, ' ')} report needs a period: give "from" as well as "to".`);
   if (opts.from && opts.from > to)
     throw new InvalidInputError(`The period starts (${opts.from}) after it ends (${to}).`);
+  // A saved report keeps every contact; an answer shows the largest.
+  const agedOf = opts.save ? computeAged : aged;
   let data: Record<string, unknown>;
   switch (kind) {
     case 'profit_and_loss':
@@ -216,8 +227,8 @@ export async function buildReport(
       break;
     case 'balance_sheet': {
       const cash = await cashByAccount(tx, business.id, to);
-      const ar = await aged(tx, business.id, 'ACCREC', to);
-      const ap = await aged(tx, business.id, 'ACCPAY', to);
+      const ar = await agedOf(tx, business.id, 'ACCREC', to);
+      const ap = await agedOf(tx, business.id, 'ACCPAY', to);
       const cashTotal = total(cash);
       data = {
         asOf: to,
@@ -231,10 +242,10 @@ export async function buildReport(
       break;
     }
     case 'aged_receivables':
-      data = await aged(tx, business.id, 'ACCREC', to);
+      data = await agedOf(tx, business.id, 'ACCREC', to);
       break;
     case 'aged_payables':
-      data = await aged(tx, business.id, 'ACCPAY', to);
+      data = await agedOf(tx, business.id, 'ACCPAY', to);
       break;
   }
   const report: Report = {

@@ -11,6 +11,7 @@ import { type Db, queryRows, withBusiness } from '../../src/db/client';
 import { contacts, invoices, subscriptions, transactions } from '../../src/db/schema';
 import { createDemoCompany } from '../../src/demo/load';
 import { refreshInsights } from '../../src/domain/insights';
+import { buildReport } from '../../src/domain/reports';
 import { createLogger } from '../../src/logger';
 import { findTool, invokeTool, type ToolContext } from '../../tools';
 import { onPostgres, useTestDatabase } from '../helpers/db';
@@ -75,6 +76,19 @@ describe('stored results', () => {
     );
     expect((await call('get_dispute_monitoring')).notes).toEqual(['planted']);
     expect((await computed('get_dispute_monitoring')).notes).not.toEqual(['planted']);
+  });
+
+  it('aging stores the largest contacts with the count of all; a saved report keeps every contact', async () => {
+    const tool = await call('get_receivables_aging');
+    const saved = await inBusiness((tx) =>
+      buildReport(tx, ctx.business, { kind: 'aged_receivables', to: TODAY, save: true }),
+    );
+    const all = saved.data as { contacts: { contact: string }[]; contactCount: number };
+    expect(all.contactCount).toBe(all.contacts.length);
+    expect(tool.contactCount).toBe(all.contactCount);
+    expect((tool.contacts as { contact: string }[]).map((c) => c.contact)).toEqual(
+      all.contacts.slice(0, 15).map((c) => c.contact),
+    );
   });
 
   it('the insights refresh leaves them valid: its own writes are derived, not the books', async () => {
