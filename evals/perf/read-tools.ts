@@ -115,6 +115,7 @@ if (isMain(import.meta.url)) {
         ['l', 'r', 'r', 'r', 'r', 'r'],
       )}\n`,
     );
+    for (const r of rows.filter((x) => !x.ok)) process.stderr.write(`${r.tool}: FAILED (an error result)\n`);
     if (rows.some((r) => !r.ok)) process.exitCode = 1;
   } finally {
     await database.close();

@@ -18,10 +18,18 @@ import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client';
 
 /**
- * The stored result for `key` if it is still right, else `compute()`'s, which is stored for the next ask.
- * `key` names what is computed and every input it depends on, the as-of date included.
+ * Part of every key: bump it whenever a stored result's shape or meaning changes (a new field, a fixed
+ * formula), so that an upgraded service never reads what an older one stored. Results under an old format
+ * are never read again and go with the refresh's pruning.
  */
-export async function remembered<T>(db: Db, businessId: string, key: string, compute: () => Promise<T>): Promise<T> {
+const FORMAT = 'v2';
+
+/**
+ * The stored result for `name` if it is still right, else `compute()`'s, which is stored for the next ask.
+ * `name` says what is computed and every input it depends on, the as-of date included.
+ */
+export async function remembered<T>(db: Db, businessId: string, name: string, compute: () => Promise<T>): Promise<T> {
+  const key = `${FORMAT}:${name}`;
   const [hit] = await queryRows<{ result: T }>(
     db,
     sql`select r.result from stored_results r
