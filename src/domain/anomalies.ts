@@ -35,32 +35,20 @@ export interface Anomaly {
   groupSize: number;
 }
 
+export interface AnomalyOptions {
+  asOf: string;
+  lookbackDays?: number;
+  historyDays?: number;
+  limit?: number;
+  direction?: 'out' | 'in' | 'both';
+}
+
 /** Outliers against each group's usual amount (stored; see stored-results.ts). Run inside `withBusiness`. */
-export function detectAnomalies(
-  tx: Db,
-  businessId: string,
-  opts: {
-    asOf: string;
-    lookbackDays?: number;
-    historyDays?: number;
-    limit?: number;
-    direction?: 'out' | 'in' | 'both';
-  },
-): Promise<Anomaly[]> {
+export function detectAnomalies(tx: Db, businessId: string, opts: AnomalyOptions): Promise<Anomaly[]> {
   return remembered(tx, businessId, `anomalies:${JSON.stringify(opts)}`, () => computeAnomalies(tx, businessId, opts));
 }
 
-async function computeAnomalies(
-  tx: Db,
-  businessId: string,
-  opts: {
-    asOf: string;
-    lookbackDays?: number;
-    historyDays?: number;
-    limit?: number;
-    direction?: 'out' | 'in' | 'both';
-  },
-): Promise<Anomaly[]> {
+async function computeAnomalies(tx: Db, businessId: string, opts: AnomalyOptions): Promise<Anomaly[]> {
   // Spending by default: income is often bimodal (a retainer plus occasional projects), which a
   // single "usual amount" describes badly.
   const direction = opts.direction ?? 'out';
