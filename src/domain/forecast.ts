@@ -332,7 +332,7 @@ export async function loadForecastInputs(
   return {
     asOf,
     currency: business.baseCurrency,
-    openingCash: openingCash.toFixed(2),
+    openingCash: openingCash.toString(),
     receivables: docs
       .filter((x) => x.type === 'ACCREC')
       .map((x) => ({

@@ -113,7 +113,10 @@ async function profitAndLoss(tx: Db, businessId: string, from: string, to: strin
 
 /** Each bank account's balance as of a date, in the base currency (from the totals kept on write). */
 export async function cashByAccount(tx: Db, businessId: string, asOf: string): Promise<Line[]> {
-  return (await bankBalances(tx, businessId, asOf)).map(({ name, amount }) => ({ name, amount }));
+  return (await bankBalances(tx, businessId, asOf)).map(({ name, amount }) => ({
+    name,
+    amount: new D(amount).toFixed(2),
+  }));
 }
 
 /** Open documents at a date, outstanding = base total − payments dated on or before it (as the snapshots count). */
@@ -180,7 +183,7 @@ async function cashSummary(tx: Db, businessId: string, from: string, to: string)
                abs(sum(base_amount))::text
         from bank where kind <> 'TRANSFER' and date >= ${from}::date and date <= ${to}::date group by 1, 2`,
   );
-  const opening = total(await cashByAccount(tx, businessId, addDays(from, -1)));
+  const opening = total(await bankBalances(tx, businessId, addDays(from, -1)));
   const transfers = new D(rows.find((r) => r.direction === 'transfers')!.amount);
   const lines = (dir: 'in' | 'out') =>
     rows

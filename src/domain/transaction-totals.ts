@@ -104,8 +104,9 @@ export async function countAndSum(
 }
 
 /**
- * Each bank account's balance at the end of `asOf`, in the base currency, by name: the kept totals of the
- * months before `asOf`'s, plus that month's lines up to `asOf` (read through the bank-account index).
+ * Each bank account's balance at the end of `asOf`, in the base currency, by name, exact (not rounded to the
+ * cent: callers that add balances add these): the kept totals of the months before `asOf`'s, plus that
+ * month's lines up to `asOf` (read through the bank-account index).
  */
 export async function bankBalances(
   db: Db,
@@ -125,7 +126,7 @@ export async function bankBalances(
         where a.business_id = ${businessId} and a.is_bank
         order by a.name, a.id`,
   );
-  return rows.map((r) => ({ id: r.id, name: r.name, amount: new D(r.amount).toFixed(2) }));
+  return rows.map((r) => ({ id: r.id, name: r.name, amount: new D(r.amount).toString() }));
 }
 
 /**
