@@ -30,21 +30,22 @@ const FORMAT = 'v2';
  */
 export async function remembered<T>(db: Db, businessId: string, name: string, compute: () => Promise<T>): Promise<T> {
   const key = `${FORMAT}:${name}`;
-  const [hit] = await queryRows<{ result: T }>(
+  // One statement: the stored result if it is still right, and the snapshot to compute in if it is not.
+  const [row] = await queryRows<{ result: T | null; snapshot: string }>(
     db,
-    sql`select r.result from stored_results r
-        where r.business_id = ${businessId} and r.key = ${key}
-          -- A snapshot from another server's transaction ids (a restored dump) proves nothing here.
-          and pg_snapshot_xmax(r.snapshot) <= pg_snapshot_xmax(pg_current_snapshot())
-          and not exists (select 1 from books_changes c
-                          where c.business_id = ${businessId} and c.xid >= pg_snapshot_xmin(r.snapshot)
-                            and not pg_visible_in_snapshot(c.xid, r.snapshot) and c.xid <> r.writer_xid)`,
+    sql`select pg_current_snapshot()::text as snapshot,
+          (select r.result from stored_results r
+           where r.business_id = ${businessId} and r.key = ${key}
+             -- A snapshot from another server's transaction ids (a restored dump) proves nothing here.
+             and pg_snapshot_xmax(r.snapshot) <= pg_snapshot_xmax(pg_current_snapshot())
+             and not exists (select 1 from books_changes c
+                             where c.business_id = ${businessId} and c.xid >= pg_snapshot_xmin(r.snapshot)
+                               and not pg_visible_in_snapshot(c.xid, r.snapshot) and c.xid <> r.writer_xid)) as result`,
   );
-  if (hit) return hit.result;
-  const [taken] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`);
+  if (row!.result !== null) return row!.result;
   // Through JSON both ways, so that the first answer is the very one the next asks will read.
   const json = JSON.stringify(await compute());
-  await store(db, businessId, key, taken!.snapshot, json);
+  await store(db, businessId, key, row!.snapshot, json);
   return JSON.parse(json) as T;
 }
 
