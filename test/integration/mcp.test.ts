@@ -1,13 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger';
 import { createMcpServer } from '../../src/mcp/server';
 import { TOOLS, type ToolContext } from '../../tools';
 
 const READ = TOOLS.filter((x) => x.scope === 'read');
 
 import { useTestDatabase } from '../helpers/db';
+import { demoToolContext } from '../helpers/tools';
 
 const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const TODAY = '2026-11-22';
@@ -24,14 +24,7 @@ async function connect(scopes: ToolContext['caller']['scopes']) {
 
 beforeAll(async () => {
   const demo = { businessId: t.demoId };
-  base = {
-    db: t.db,
-    business: { id: demo.businessId, name: 'Demo Co', baseCurrency: 'USD' },
-    caller: { type: 'system', scopes: ['read'] },
-    channel: 'mcp',
-    today: () => TODAY,
-    logger: createLogger('silent'),
-  };
+  base = demoToolContext(t.db, demo.businessId, TODAY, { channel: 'mcp' });
 });
 
 describe('MCP server (real SDK client over InMemoryTransport)', () => {

@@ -12,9 +12,9 @@ import { contacts, invoices, subscriptions, transactions } from '../../src/db/sc
 import { createDemoCompany } from '../../src/demo/load';
 import { refreshInsights } from '../../src/domain/insights';
 import { buildReport } from '../../src/domain/reports';
-import { createLogger } from '../../src/logger';
 import { findTool, invokeTool, type ToolContext } from '../../tools';
 import { onPostgres, useTestDatabase } from '../helpers/db';
+import { demoToolContext } from '../helpers/tools';
 
 const t = useTestDatabase();
 const TODAY = '2026-11-22';
@@ -49,14 +49,7 @@ async function computed(name: string, input: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`), transactions: 4_000 });
-  ctx = {
-    db: t.db,
-    business: { id: demo.businessId, name: 'Demo Co', baseCurrency: 'USD' },
-    caller: { type: 'system', scopes: ['read'] },
-    channel: 'cli',
-    today: () => TODAY,
-    logger: createLogger('silent'),
-  };
+  ctx = demoToolContext(t.db, demo.businessId, TODAY);
 });
 
 describe('stored results', () => {

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { createDemoCompany } from '../../src/demo/load';
 import { importStatement } from '../../src/integrations/csv/import';
-import { createLogger } from '../../src/logger';
 import { findTool, invokeTool, MAX_RESULT_BYTES, TOOLS, type ToolContext } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
+import { demoToolContext } from '../helpers/tools';
 
 const t = useTestDatabase();
 const READ = TOOLS.filter((x) => x.scope === 'read');
@@ -19,14 +19,7 @@ let ctx: ToolContext;
 
 beforeAll(async () => {
   const demo = await createDemoCompany(t.database, { today: new Date(`${TODAY}T09:00:00Z`), transactions: 11_000 });
-  ctx = {
-    db: t.db,
-    business: { id: demo.businessId, name: 'Demo Co', baseCurrency: 'USD' },
-    caller: { type: 'system', scopes: ['read'] },
-    channel: 'cli',
-    today: () => TODAY,
-    logger: createLogger('silent'),
-  };
+  ctx = demoToolContext(t.db, demo.businessId, TODAY);
 });
 
 /** Inputs that exercise each tool on Demo Co. */
