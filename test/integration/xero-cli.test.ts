@@ -89,9 +89,12 @@ describe('cfo sync', () => {
       if (k % 3 === 0) {
         await new Promise((r) => setTimeout(r, 200 + random() * 2_000));
       } else {
-        const pages = 1 + Math.floor(random() * 4);
+        // Page n + 4 is asked for only once page n is committed (three are read ahead while one is written),
+        // so waiting for `committed + 4` served pages means at least `committed` pages are in, however slow
+        // the writes are next to the fake's latency.
+        const committed = 1 + Math.floor(random() * 4);
         const until = Date.now() + 60_000;
-        while (bankCalls().length < before + pages && child.exitCode === null && Date.now() < until)
+        while (bankCalls().length < before + committed + 4 && child.exitCode === null && Date.now() < until)
           await new Promise((r) => setTimeout(r, 10));
       }
       child.kill('SIGKILL');
