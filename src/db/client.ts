@@ -95,6 +95,40 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   }
 }
 
+/** Statements with more parameters than this (bulk inserts, whose shape varies by row count) stay unprepared. */
+const PREPARE_MAX_PARAMETERS = 100;
+
+/**
+ * Drizzle runs every query unprepared, and postgres.js sends an unprepared query that has parameters in two
+ * round trips (Parse/Describe, wait for the parameter types, then Bind/Execute) that cannot be pipelined. On a
+ * tool call that is most of its statements, and each socket write costs the service CPU (measured: a third
+ * of it under MCP load). Prepared, a statement is described once per connection and then runs in one round
+ * trip. So the pool drizzle gets prepares queries of ordinary size, inside transactions and savepoints too.
+ * `?prepare=false` in DATABASE_URL (e.g. behind PgBouncer in transaction mode) turns it off.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe')
+        return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(
+            query,
+            params as postgres.ParameterOrJSON<never>[],
+            params && params.length > 0 && params.length <= PREPARE_MAX_PARAMETERS
+              ? { ...options, prepare: true }
+              : options,
+          );
+      if (prop === 'begin' || prop === 'savepoint')
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: postgres.Sql) => unknown;
+          const scoped = Reflect.get(target, prop, receiver) as (...a: unknown[]) => Promise<unknown>;
+          return scoped(...args, (tx: postgres.Sql) => fn(preparing(tx)));
+        };
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   const admin = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   let bypasses: boolean;
@@ -124,9 +158,11 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     // Startup parameters, so every pooled connection (including reconnects) has them: run as cfo_app;
     // and no JIT, whose compile time (~0.5 s measured) dwarfs these short, indexed analytic queries.
-    connection: { ...(bypasses ? { role: RUNTIME_ROLE } : {}), jit: 'off' },
+    // plan_cache_mode: prepared statements (below) are still planned for each call's values, as unprepared
+    // ones are, so a date range or a business never gets a generic plan made for another.
+    connection: { ...(bypasses ? { role: RUNTIME_ROLE } : {}), jit: 'off', plan_cache_mode: 'force_custom_plan' },
   });
-  const db = drizzlePostgres(pool, { schema }) as unknown as Db;
+  const db = drizzlePostgres(pool.options.prepare ? preparing(pool) : pool, { schema }) as unknown as Db;
   const role = bypasses ? RUNTIME_ROLE : (await pool<{ u: string }[]>`select current_user as u`)[0]!.u;
   const analyze = async () => {
     const maintenance = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });

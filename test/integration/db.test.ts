@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createBusiness } from '../../src/db/businesses';
-import { pgError, queryRows, withBusiness, withSystem } from '../../src/db/client';
+import { openDatabase, pgError, queryRows, withBusiness, withSystem } from '../../src/db/client';
 import { businesses, readinessScores, TENANT_TABLES, transactions } from '../../src/db/schema';
 import { D } from '../../src/money';
-import { useTestDatabase } from '../helpers/db';
+import { onPostgres, useTestDatabase } from '../helpers/db';
 import { MIGRATION_COUNT } from '../helpers/migrations';
 
 /** The PostgreSQL error a promise rejects with (SQLSTATE, constraint, message). */
@@ -272,5 +272,64 @@ describe('money in the database', () => {
     );
     const exact = amounts.reduce((acc, a) => acc.plus(new D(a)), new D(0));
     expect(s!.total).toBe(exact.toFixed(4));
+  });
+});
+
+describe.runIf(onPostgres)('statements on PostgreSQL', () => {
+  const preparedOnThisConnection = (tx: Parameters<Parameters<typeof withBusiness>[2]>[0], like: string) =>
+    queryRows<{ n: number }>(
+      tx,
+      sql`select count(*)::int as n from pg_prepared_statements where statement like ${like} and not from_sql`,
+    );
+
+  it('queries with parameters are prepared (one round trip each after the first), bulk ones are not, and plans stay per call', async () => {
+    const biz = await createBusiness(t.db, { name: `Prepared ${Math.random()}` });
+    const got = await withBusiness(t.db, biz.id, async (tx) => {
+      // Inside one transaction the connection is fixed, so what this transaction ran is in its session's list.
+      await tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.externalId, 'nothing'));
+      await tx.insert(transactions).values(
+        // 30 rows of 8 values: above the 100 parameters up to which statements are prepared.
+        Array.from({ length: 30 }, (_, i) => ({
+          businessId: biz.id,
+          source: 'csv' as const,
+          externalId: `bulk-${i}`,
+          kind: 'SPEND',
+          status: 'AUTHORISED',
+          date: '2026-01-15',
+          amount: '-1.0000',
+          currency: 'USD',
+          baseAmount: '-1.0000',
+        })),
+      );
+      const [mode] = await queryRows<{ m: string }>(tx, sql`select current_setting('plan_cache_mode') as m`);
+      return {
+        setConfig: (await preparedOnThisConnection(tx, '%set_config(%app.business_id%'))[0]!.n,
+        select: (await preparedOnThisConnection(tx, '%"external_id" = $1%'))[0]!.n,
+        bulk: (
+          await queryRows<{ n: number }>(
+            tx,
+            sql`select count(*)::int as n from pg_prepared_statements where cardinality(parameter_types) > 100`,
+          )
+        )[0]!.n,
+        mode: mode!.m,
+      };
+    });
+    expect(got).toEqual({ setConfig: 1, select: 1, bulk: 0, mode: 'force_custom_plan' });
+  });
+
+  it('`?prepare=false` in the URL turns preparing off (for PgBouncer in transaction mode)', async () => {
+    const url = new URL(t.url!);
+    url.searchParams.set('prepare', 'false');
+    const other = await openDatabase({ databaseUrl: url.toString(), migrate: false, poolSize: 1 });
+    try {
+      const biz = await createBusiness(other.db, { name: `Unprepared ${Math.random()}` });
+      const [row] = await withBusiness(other.db, biz.id, async (tx) => {
+        await tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.externalId, 'nothing'));
+        return preparedOnThisConnection(tx, '%"external_id" = $1%');
+      });
+      expect(row!.n).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 });
