@@ -3,7 +3,7 @@
  * months", "Q3 2025", "vs last year"), then chrono-node for month names and dates. Everything resolves
  * against the business's "today", so answers never depend on the server clock.
  */
-import * as chrono from 'chrono-node';
+import * as chrono from 'chrono-node/en';
 import { addDays, type PeriodType, periodOf } from '../../domain/periods';
 import { month } from './format';
 
