@@ -4,9 +4,10 @@
  * rate limits and overload — the SDK retries first (honouring `retry-after`), then this adapter backs off
  * a little longer, but only while nothing has been streamed, so a client never sees text twice.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { UpstreamError } from '../errors';
 import type { Logger } from '../logger';
+import { type AnthropicSdk, lazyClient, loadAnthropic } from './anthropic-sdk';
 import type { Model, ModelRequest, ModelTurn, TextBlock, ToolUseBlock } from './model';
 
 /**
@@ -34,19 +35,15 @@ const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 
 export class AnthropicModel implements Model {
   readonly id: string;
-  private readonly client: Anthropic;
+  private readonly client: () => Promise<Anthropic>;
 
   constructor(private readonly opts: AnthropicOptions) {
     this.id = opts.model ?? DEFAULT_ANTHROPIC_MODEL;
-    this.client = new Anthropic({
-      apiKey: opts.apiKey,
-      ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
-      timeout: opts.timeoutMs ?? 60_000,
-      maxRetries: opts.maxRetries ?? 2,
-    });
+    this.client = lazyClient({ ...opts, maxRetries: opts.maxRetries ?? 2 });
   }
 
   async turn(req: ModelRequest, onText: (delta: string) => void): Promise<ModelTurn> {
+    const Anthropic = await loadAnthropic();
     const attempts = 1 + (this.opts.overloadRetries ?? 2);
     for (let attempt = 1; ; attempt++) {
       let streamed = false;
@@ -62,10 +59,10 @@ export class AnthropicModel implements Model {
           status === undefined
             ? err instanceof Anthropic.APIConnectionError || err instanceof StreamStalled
             : RETRYABLE.has(status);
-        if (!retryable || streamed || attempt >= attempts) throw toDomainError(err);
+        if (!retryable || streamed || attempt >= attempts) throw toDomainError(Anthropic, err);
         const wait = (this.opts.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
         this.opts.logger.warn({ status, attempt, waitMs: Math.round(wait) }, 'Anthropic unavailable, backing off');
-        await sleep(wait, req.signal);
+        await sleep(wait, () => new Anthropic.APIUserAbortError(), req.signal);
       }
     }
   }
@@ -73,7 +70,8 @@ export class AnthropicModel implements Model {
   private async once(req: ModelRequest, onText: (delta: string) => void): Promise<ModelTurn> {
     const last = req.tools.length - 1;
     const stalled = new AbortController();
-    const stream = this.client.messages.stream(
+    const client = await this.client();
+    const stream = client.messages.stream(
       {
         model: this.id,
         max_tokens: req.maxTokens,
@@ -149,7 +147,7 @@ class StreamStalled extends Error {
   }
 }
 
-function toDomainError(err: unknown): Error {
+function toDomainError(Anthropic: AnthropicSdk, err: unknown): Error {
   if (err instanceof StreamStalled) return new UpstreamError('anthropic', err.message);
   if (err instanceof Anthropic.APIConnectionTimeoutError)
     return new UpstreamError('anthropic', 'the model service did not answer in time');
@@ -162,14 +160,14 @@ function toDomainError(err: unknown): Error {
   return new UpstreamError('anthropic', 'the model stream broke off');
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, aborted: () => Error, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',
       () => {
         clearTimeout(timer);
-        reject(new Anthropic.APIUserAbortError());
+        reject(aborted());
       },
       { once: true },
     );

@@ -3,10 +3,11 @@
  * answered through a forced tool call so the reply is structured, not prose. Bank descriptions are data,
  * never instructions: the prompt says so and only category names from the business's list are accepted.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { CategoryModel, ModelAnswer, ModelLine } from '../domain/categorize/model';
 import { UpstreamError } from '../errors';
 import { DEFAULT_ANTHROPIC_MODEL } from './anthropic';
+import { lazyClient } from './anthropic-sdk';
 
 export const CATEGORIZE_TOOL = 'record_categories';
 
@@ -19,16 +20,11 @@ Answer by calling ${CATEGORIZE_TOOL} once with every line you can place.`;
 
 export class AnthropicCategoryModel implements CategoryModel {
   readonly id: string;
-  private readonly client: Anthropic;
+  private readonly client: () => Promise<Anthropic>;
 
   constructor(opts: { apiKey: string; baseURL?: string | undefined; model?: string | undefined; timeoutMs?: number }) {
     this.id = opts.model ?? DEFAULT_ANTHROPIC_MODEL;
-    this.client = new Anthropic({
-      apiKey: opts.apiKey,
-      ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
-      timeout: opts.timeoutMs ?? 60_000,
-      maxRetries: 2,
-    });
+    this.client = lazyClient({ ...opts, maxRetries: 2 });
   }
 
   async classify(lines: ModelLine[], categories: string[]): Promise<ModelAnswer[]> {
@@ -36,7 +32,7 @@ export class AnthropicCategoryModel implements CategoryModel {
     const keys = new Set(lines.map((l) => l.key));
     let message: Anthropic.Message;
     try {
-      message = await this.client.messages
+      message = await (await this.client()).messages
         .stream({
           model: this.id,
           max_tokens: 4096,

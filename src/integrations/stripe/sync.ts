@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { openSecret, type SealingKey, sealSecret } from '../../auth/secrets';
 import type { Config } from '../../config';
 import { type Actor, audit } from '../../db/audit';
@@ -48,9 +48,19 @@ export function stripeDeps(config: Config, database: Database, logger: Logger): 
   };
 }
 
-export function stripeClient(key: string, apiBaseUrl?: string, timeoutMs = 30_000): Stripe {
+/** The SDK is loaded on first use: a service with no Stripe connection never loads it. */
+export const loadStripe = (() => {
+  let loading: Promise<typeof Stripe> | undefined;
+  return () => {
+    loading ??= import('stripe').then((m) => m.default);
+    return loading;
+  };
+})();
+
+export async function stripeClient(key: string, apiBaseUrl?: string, timeoutMs = 30_000): Promise<Stripe> {
   const base = apiBaseUrl ? new URL(apiBaseUrl) : undefined;
-  return new Stripe(key, {
+  const Sdk = await loadStripe();
+  return new Sdk(key, {
     maxNetworkRetries: 3,
     timeout: timeoutMs,
     ...(base
@@ -94,7 +104,7 @@ export async function connectStripe(
   const key = secretKey.trim();
   if (!KEY_SHAPE.test(key)) throw new InvalidInputError('That is not a Stripe secret (sk_…) or restricted (rk_…) key.');
   await getBusiness(deps.database.db, businessId);
-  const stripe = stripeClient(key, deps.apiBaseUrl, deps.timeoutMs);
+  const stripe = await stripeClient(key, deps.apiBaseUrl, deps.timeoutMs);
   try {
     await stripe.balance.retrieve();
   } catch (err) {
@@ -216,7 +226,7 @@ export async function syncStripe(
   const { row, key } = await stripeKey(db, deps.keys, businessId, connectionId);
   const runId = await startRun(db, { id: row.id, businessId, name: row.name, provider: 'stripe' }, mode);
   const started = performance.now();
-  const stripe = stripeClient(key, deps.apiBaseUrl, deps.timeoutMs);
+  const stripe = await stripeClient(key, deps.apiBaseUrl, deps.timeoutMs);
   const ctx = { id: business.id, baseCurrency: business.baseCurrency };
   const entities: StripeSyncResult['entities'] = {};
   const dates = new Set<string>();

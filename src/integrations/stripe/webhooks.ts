@@ -3,9 +3,10 @@
  * event names its account; otherwise the one business with an active Stripe connection owns it.
  */
 import { sql } from 'drizzle-orm';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { type Db, queryRows } from '../../db/client';
 import type { InboundEvent } from '../inbound-events';
+import { loadStripe } from './sync';
 
 export class StripeSignatureError extends Error {}
 
@@ -16,9 +17,10 @@ export async function verifyStripeEvent(
   signature: string | undefined,
   secret: string,
 ): Promise<InboundEvent> {
+  const Sdk = await loadStripe();
   let event: Stripe.Event;
   try {
-    event = Stripe.webhooks.constructEvent(body, signature ?? '', secret, 300);
+    event = Sdk.webhooks.constructEvent(body, signature ?? '', secret, 300);
   } catch (err) {
     throw new StripeSignatureError((err as Error).message);
   }
