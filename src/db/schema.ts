@@ -1047,6 +1047,8 @@ export const agentConversations = pgTable(
     title: text('title'),
     /** Summary of turns older than the history window. */
     summary: text('summary'),
+    /** The `seq` the next message gets: messages are numbered 0, 1, 2… in the order they were stored. */
+    nextSeq: integer('next_seq').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadHistory, openConversation } from '../../src/agent/conversations';
+import { appendMessages, loadHistory, openConversation } from '../../src/agent/conversations';
 import { type AgentEvent, type AgentOptions, runAgent } from '../../src/agent/loop';
 import type { ChatMessage, ContentBlock, Model, ModelRequest, ModelTurn } from '../../src/agent/model';
 import { OfflineModel } from '../../src/agent/offline';
 import { createBusiness } from '../../src/db/businesses';
-import { queryRows, withBusiness, withSystem } from '../../src/db/client';
+import { MIGRATIONS_FOLDER, queryRows, withBusiness, withSystem } from '../../src/db/client';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
@@ -244,5 +246,90 @@ describe('agent loop', () => {
     expect(h.summary).toBe(
       'Earlier in this conversation the user asked: “How much cash do we have?”; “What is our runway?”; “Who owes us money?”',
     );
+  });
+
+  it('drizzle/0011 numbers on after the last stored message of every conversation, in every business', async () => {
+    const a = (await runAgent({ ...base, message: 'How much cash do we have?' })).conversationId;
+    const b = (
+      await runAgent({
+        ...base,
+        business: { id: otherBusinessId, name: 'Other Co', baseCurrency: 'USD' },
+        message: 'What is our runway?',
+      })
+    ).conversationId;
+    // As before the migration: no counter yet.
+    await withSystem(t.db, (tx) => tx.execute(sql`update agent_conversations set next_seq = 0`));
+    const backfill = readFileSync(join(MIGRATIONS_FOLDER, '0011_conversation_next_seq.sql'), 'utf8')
+      .split('--> statement-breakpoint')
+      .filter((statement) => !/^\s*ALTER TABLE/i.test(statement));
+    // In one transaction, as drizzle's migrator runs a migration.
+    await t.db.transaction(async (tx) => {
+      for (const statement of backfill) await tx.execute(sql.raw(statement));
+    });
+    const counters = await withSystem(t.db, (tx) =>
+      queryRows<{ id: string; next_seq: number; after_last: number }>(
+        tx,
+        sql`select c.id, c.next_seq, (select max(seq) + 1 from agent_messages m where m.conversation_id = c.id) as after_last
+            from agent_conversations c where c.id in (${a}, ${b})`,
+      ),
+    );
+    expect(counters).toHaveLength(2);
+    for (const c of counters) expect(c.next_seq).toBe(c.after_last);
+    // The setting the migration turned on for itself is off again.
+    expect(await queryRows(t.db, sql`select 1 from agent_conversations`)).toEqual([]);
+    const next = await runAgent({ ...base, conversation: { id: a }, message: 'What is our runway?' });
+    expect(next.conversationId).toBe(a);
+    const seqs = await withBusiness(t.db, base.business.id, (tx) =>
+      queryRows<{ seq: number }>(tx, sql`select seq from agent_messages where conversation_id = ${a} order by seq`),
+    );
+    expect(seqs.map((r) => r.seq)).toEqual(seqs.map((_, i) => i));
+  });
+
+  it('in a long conversation: messages keep numbering on, and the summary is the same one all its questions make', async () => {
+    const short = Array.from({ length: 450 }, (_, i) => `q${i}`); // short questions: the most a summary holds
+    const long = Array.from({ length: 30 }, (_, i) => `${'What was revenue in each month of '.repeat(5)}${i}?`);
+    for (const questions of [short, long]) {
+      const { id, seqs } = await withBusiness(t.db, base.business.id, async (tx) => {
+        const conv = await openConversation(tx, base.business.id, 'cli', {}, questions[0]!);
+        // Each question followed by a tool result, which is a user turn too but not a question.
+        for (const q of questions)
+          await appendMessages(tx, base.business.id, conv.id, [
+            { role: 'user', content: [{ type: 'text', text: q }] },
+            { role: 'assistant', content: [{ type: 'tool_use', id: `t-${q.length}`, name: 'get_metrics', input: {} }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: `t-${q.length}`, content: '{}' }] },
+            { role: 'assistant', content: [{ type: 'text', text: 'An answer.' }] },
+          ]);
+        const seqs = await queryRows<{ seq: number }>(
+          tx,
+          sql`select seq from agent_messages where conversation_id = ${conv.id} order by seq`,
+        );
+        return { id: conv.id, seqs: seqs.map((r) => r.seq) };
+      });
+      expect(seqs).toEqual(Array.from({ length: questions.length * 4 }, (_, i) => i));
+      const h = await withBusiness(t.db, base.business.id, async (tx) =>
+        loadHistory(tx, base.business.id, await openConversation(tx, base.business.id, 'cli', { id }, ''), 8),
+      );
+      const summaryOf = (before: string[]) =>
+        `Earlier in this conversation the user asked: ${before.map((q) => `“${q.slice(0, 120)}”`).join('; ')}`.slice(
+          0,
+          2000,
+        );
+      expect(h.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: questions.at(-2) }] });
+      expect(h.summary).toBe(summaryOf(questions.slice(0, -2)));
+      expect(h.summary).toHaveLength(2000);
+
+      // Stored full, the summary is kept as the conversation goes on, and is still what all its questions make.
+      await withBusiness(t.db, base.business.id, (tx) =>
+        appendMessages(tx, base.business.id, id, [
+          { role: 'user', content: [{ type: 'text', text: 'And now?' }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'An answer.' }] },
+        ]),
+      );
+      const again = await withBusiness(t.db, base.business.id, async (tx) =>
+        loadHistory(tx, base.business.id, await openConversation(tx, base.business.id, 'cli', { id }, ''), 8),
+      );
+      expect(again.messages.at(-2)).toEqual({ role: 'user', content: [{ type: 'text', text: 'And now?' }] });
+      expect(again.summary).toBe(summaryOf(questions.slice(0, -1)));
+    }
   });
 });
