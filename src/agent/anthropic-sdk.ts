@@ -3,15 +3,11 @@
  * of resident memory, measured next to the service's other modules).
  */
 import type Anthropic from '@anthropic-ai/sdk';
+import { loadOnce } from '../load-once';
 
 export type AnthropicSdk = typeof Anthropic;
 
-let loading: Promise<AnthropicSdk> | undefined;
-
-export function loadAnthropic(): Promise<AnthropicSdk> {
-  loading ??= import('@anthropic-ai/sdk').then((m) => m.default);
-  return loading;
-}
+export const loadAnthropic = loadOnce(() => import('@anthropic-ai/sdk').then((m) => m.default));
 
 export interface ClientOptions {
   apiKey: string;
@@ -22,17 +18,13 @@ export interface ClientOptions {
 
 /** One client per adapter, made the first time it is needed. */
 export function lazyClient(opts: ClientOptions): () => Promise<Anthropic> {
-  let client: Promise<Anthropic> | undefined;
-  return () => {
-    client ??= loadAnthropic().then(
-      (Sdk) =>
-        new Sdk({
-          apiKey: opts.apiKey,
-          ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
-          timeout: opts.timeoutMs ?? 60_000,
-          maxRetries: opts.maxRetries,
-        }),
-    );
-    return client;
-  };
+  return loadOnce(async () => {
+    const Sdk = await loadAnthropic();
+    return new Sdk({
+      apiKey: opts.apiKey,
+      ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+      timeout: opts.timeoutMs ?? 60_000,
+      maxRetries: opts.maxRetries,
+    });
+  });
 }

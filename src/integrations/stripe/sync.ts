@@ -24,6 +24,7 @@ import { getBusiness } from '../../db/businesses';
 import { type Database, type Db, isUuid, withBusiness } from '../../db/client';
 import { integrationAccounts, syncCursors } from '../../db/schema';
 import { DomainError, InvalidInputError, NotFoundError, ReauthRequiredError, UpstreamError } from '../../errors';
+import { loadOnce } from '../../load-once';
 import type { Logger } from '../../logger';
 import { finishRun, heartbeat, startRun } from '../sync-runs';
 import { ingestStripe, type StripeBatch } from './mappers';
@@ -49,13 +50,7 @@ export function stripeDeps(config: Config, database: Database, logger: Logger): 
 }
 
 /** The SDK is loaded on first use: a service with no Stripe connection never loads it. */
-export const loadStripe = (() => {
-  let loading: Promise<typeof Stripe> | undefined;
-  return () => {
-    loading ??= import('stripe').then((m) => m.default);
-    return loading;
-  };
-})();
+export const loadStripe = loadOnce(() => import('stripe').then((m) => m.default));
 
 export async function stripeClient(key: string, apiBaseUrl?: string, timeoutMs = 30_000): Promise<Stripe> {
   const base = apiBaseUrl ? new URL(apiBaseUrl) : undefined;

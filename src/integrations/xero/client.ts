@@ -8,6 +8,7 @@ import type { TokenSet } from 'openid-client';
 import type { XeroClient } from 'xero-node';
 import type { Config } from '../../config';
 import { ConfigError, ReauthRequiredError, UpstreamError } from '../../errors';
+import { loadOnce } from '../../load-once';
 import type { RateLimiter } from './rate-limit';
 
 export interface XeroSettings {
@@ -63,11 +64,7 @@ function authorizationEndpoint(identityBaseUrl: string): string {
  * The SDKs load on first use: xero-node with its openid-client and axios is over a second of every process's
  * start-up here, and most commands never talk to Xero.
  */
-let sdk: Promise<[typeof import('xero-node'), typeof import('openid-client')]> | undefined;
-const loadSdk = () => {
-  sdk ??= Promise.all([import('xero-node'), import('openid-client')]);
-  return sdk;
-};
+const loadSdk = loadOnce(() => Promise.all([import('xero-node'), import('openid-client')]));
 
 export async function createXeroClient(s: XeroSettings, state?: string): Promise<XeroClient> {
   const [{ XeroClient }, { Issuer }] = await loadSdk();
