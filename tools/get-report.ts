@@ -34,10 +34,8 @@ export default defineTool({
       { kind, ...range, to: range.to },
     );
     // Aged reports can list many contacts: keep the largest 15 so the result stays small (with the count of all).
-    const aged = r.data as { contacts?: unknown[]; contactCount?: number };
-    const data = Array.isArray(aged.contacts)
-      ? { ...r.data, contacts: aged.contacts.slice(0, 15), contactCount: aged.contactCount ?? aged.contacts.length }
-      : r.data;
+    const aged = r.data as { contacts?: unknown[] };
+    const data = Array.isArray(aged.contacts) ? { ...r.data, contacts: aged.contacts.slice(0, 15) } : r.data;
     return { kind: r.kind, periodStart: r.periodStart, periodEnd: r.periodEnd, currency: r.currency, data };
   },
 });

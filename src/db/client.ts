@@ -175,6 +175,13 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
   return { kind: 'postgres', db, role, sql: pool, url, analyze, close: () => pool.end({ timeout: 5 }) };
 }
 
+/**
+ * `true` when this transaction takes the lock named `name` (held until it ends), `false` at once when another
+ * transaction holds it: for work that one transaction doing is enough, which must neither wait nor deadlock.
+ */
+export const tryTransactionLock = (name: string): SQL =>
+  sql`pg_try_advisory_xact_lock(hashtextextended(${name}, 0))`;
+
 /** Rows of a raw query, whichever driver ran it. */
 export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;

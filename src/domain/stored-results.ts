@@ -15,7 +15,7 @@
  * day (change rows older than that are pruned).
  */
 import { sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
+import { type Db, queryRows, tryTransactionLock } from '../db/client';
 
 /**
  * Part of every key: bump it whenever a stored result's shape or meaning changes (a new field, a fixed
@@ -57,7 +57,7 @@ async function store(db: Db, businessId: string, key: string, snapshot: string, 
   await db.execute(
     sql`insert into stored_results (business_id, key, snapshot, writer_xid, result)
         select ${businessId}, ${key}, ${snapshot}::pg_snapshot, pg_current_xact_id(), ${json}::jsonb
-        where pg_try_advisory_xact_lock(hashtextextended(${`stored_results:${businessId}:${key}`}, 0))
+        where ${tryTransactionLock(`stored_results:${businessId}:${key}`)}
         on conflict (business_id, key) do update
           set snapshot = excluded.snapshot, writer_xid = excluded.writer_xid, result = excluded.result, computed_at = now()`,
   );

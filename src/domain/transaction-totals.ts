@@ -7,7 +7,7 @@
  * every import, sync and webhook).
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { type Db, queryRows } from '../db/client';
+import { type Db, queryRows, tryTransactionLock } from '../db/client';
 import { D } from '../money';
 import { addDays, periodOf } from './periods';
 
@@ -138,7 +138,7 @@ export async function bankBalances(
 export async function compactTransactionTotals(db: Db, businessId: string): Promise<void> {
   const [lock] = await queryRows<{ ok: boolean }>(
     db,
-    sql`select pg_try_advisory_xact_lock(hashtextextended(${`transaction_totals:${businessId}`}, 0)) as ok`,
+    sql`select ${tryTransactionLock(`transaction_totals:${businessId}`)} as ok`,
   );
   if (!lock?.ok) return;
   await db.execute(
