@@ -14,6 +14,7 @@ import { refreshInsights } from '../../src/domain/insights';
 import { buildReport } from '../../src/domain/reports';
 import { findTool, invokeTool, type ToolContext } from '../../tools';
 import { onPostgres, useTestDatabase } from '../helpers/db';
+import { signal } from '../helpers/signal';
 import { demoToolContext } from '../helpers/tools';
 
 const t = useTestDatabase();
@@ -228,14 +229,8 @@ describe('stored results', () => {
   // Two connections are needed: PGlite has one, so its transactions never overlap.
   it.skipIf(!onPostgres)('a change in progress while a result is computed makes it stale once it commits', async () => {
     const before = await computed('forecast_cash_flow');
-    let commit!: () => void;
-    const held = new Promise<void>((r) => {
-      commit = r;
-    });
-    let written!: () => void;
-    const inserted = new Promise<void>((r) => {
-      written = r;
-    });
+    const commit = signal();
+    const inserted = signal();
     const writer = inBusiness(async (tx) => {
       const [bank] = await queryRows<{ id: string }>(tx, sql`select id from accounts where is_bank limit 1`);
       await tx.insert(transactions).values({
@@ -250,14 +245,14 @@ describe('stored results', () => {
         baseAmount: '777.00',
         bankAccountId: bank!.id,
       });
-      written();
-      await held;
+      inserted.reach();
+      await commit.reached;
     });
-    await inserted;
+    await inserted.reached;
     await inBusiness((tx) => tx.execute(sql`delete from stored_results`));
     // Computed and stored while the line is uncommitted: it cannot be in this answer.
     expect(await call('forecast_cash_flow')).toEqual(before);
-    commit();
+    commit.reach();
     await writer;
     const after = await call('forecast_cash_flow');
     expect(after).not.toEqual(before);

@@ -19,6 +19,7 @@ import {
 import { listTransactions } from '../../src/domain/transactions';
 import { D } from '../../src/money';
 import { onPostgres, useTestDatabase } from '../helpers/db';
+import { signal } from '../helpers/signal';
 
 const t = useTestDatabase();
 
@@ -272,26 +273,20 @@ describe('transaction totals kept on write', () => {
         Number((await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from transaction_totals`))[0]!.n),
       );
     expect(await deltas()).toBe(2);
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let folding!: () => void;
-    const started = new Promise<void>((r) => {
-      folding = r;
-    });
+    const release = signal();
+    const folding = signal();
     const first = withBusiness(t.db, biz.id, async (tx) => {
       await compactTransactionTotals(tx, biz.id);
-      folding();
-      await held;
+      folding.reach();
+      await release.reached;
     });
-    await started;
+    await folding.reached;
     // The second fold returns at once (it would otherwise wait for the first to commit) and changes nothing.
     const t0 = performance.now();
     await withBusiness(t.db, biz.id, (tx) => compactTransactionTotals(tx, biz.id));
     expect(performance.now() - t0).toBeLessThan(2_000);
     expect(await deltas()).toBe(2);
-    release();
+    release.reach();
     await first;
     expect(await deltas()).toBe(1);
     expect(norm(await kept(biz.id))).toEqual(norm(await raw(biz.id)));
