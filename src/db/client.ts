@@ -179,8 +179,7 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
  * `true` when this transaction takes the lock named `name` (held until it ends), `false` at once when another
  * transaction holds it: for work that one transaction doing is enough, which must neither wait nor deadlock.
  */
-export const tryTransactionLock = (name: string): SQL =>
-  sql`pg_try_advisory_xact_lock(hashtextextended(${name}, 0))`;
+export const tryTransactionLock = (name: string): SQL => sql`pg_try_advisory_xact_lock(hashtextextended(${name}, 0))`;
 
 /** Rows of a raw query, whichever driver ran it. */
 export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
