@@ -79,6 +79,52 @@ export function demoStripeData(seed: number, months = 6, scale = 0.05): Record<S
   >;
 }
 
+type Discount = { id: string; source?: { coupon?: unknown }; coupon?: unknown };
+
+/** Every coupon the subscriptions' discounts carry, by id (what `GET /v1/coupons/{id}` answers). */
+function couponsOf(subs: StripeObject[]): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  for (const s of subs) {
+    const items = (s.items as { data: { discounts?: unknown[] }[] }).data;
+    for (const d of [...((s.discounts as unknown[]) ?? []), ...items.flatMap((i) => i.discounts ?? [])]) {
+      const c = typeof d === 'object' && d ? ((d as Discount).source?.coupon ?? (d as Discount).coupon) : undefined;
+      if (c && typeof c === 'object') out.set((c as { id: string }).id, c as Record<string, unknown>);
+    }
+  }
+  return out;
+}
+
+/**
+ * A subscription as the current API serves it: discounts are ids unless `expand` names them, and an
+ * expanded discount names its coupon by id under `source.coupon` unless that is expanded too.
+ */
+function asServed(sub: StripeObject, expand: string[]): StripeObject {
+  const discounts = (ds: unknown[] | undefined, path: string) =>
+    (ds ?? []).map((d) => {
+      const o = d as Discount;
+      if (!expand.includes(path)) return o.id;
+      const c = (o.source?.coupon ?? o.coupon) as { id: string } | undefined;
+      const { coupon: _legacy, ...rest } = o;
+      return {
+        ...rest,
+        object: 'discount',
+        source: { type: 'coupon', coupon: expand.includes(`${path}.source.coupon`) ? c : c?.id },
+      };
+    });
+  const items = sub.items as { data: ({ discounts?: unknown[] } & Record<string, unknown>)[] } & Record<
+    string,
+    unknown
+  >;
+  return {
+    ...sub,
+    discounts: discounts(sub.discounts as unknown[] | undefined, 'data.discounts'),
+    items: {
+      ...items,
+      data: items.data.map((i) => ({ ...i, discounts: discounts(i.discounts, 'data.items.data.discounts') })),
+    },
+  };
+}
+
 export async function startFakeStripe(data: Record<StripeList, StripeObject[]>): Promise<FakeStripe> {
   let closeServer = async () => {};
   const fake: FakeStripe = {
@@ -132,6 +178,13 @@ export async function startFakeStripe(data: Record<StripeList, StripeObject[]>):
         pending: [],
         livemode: false,
       });
+    const coupon = /^\/v1\/coupons\/([^/]+)$/.exec(url.pathname);
+    if (coupon) {
+      const found = couponsOf(fake.data.subscriptions).get(decodeURIComponent(coupon[1]!));
+      if (found) return json(res, 200, { object: 'coupon', ...found });
+      call.status = 404;
+      return json(res, 404, error('invalid_request_error', `No such coupon: '${coupon[1]}'`));
+    }
     const list = url.pathname.replace(/^\/v1\//, '') as StripeList;
     if (!(list in STRIPE_LISTS)) {
       call.status = 404;
@@ -157,7 +210,9 @@ export async function startFakeStripe(data: Record<StripeList, StripeObject[]>):
       rows = rows.slice(i + 1);
     }
     const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 10)));
-    const page = rows.slice(0, limit);
+    // stripe-node sends arrays as expand[0]=…&expand[1]=…
+    const expand = [...q.entries()].filter(([k]) => /^expand\[\d*\]$/.test(k)).map(([, v]) => v);
+    const page = rows.slice(0, limit).map((r) => (list === 'subscriptions' ? asServed(r, expand) : r));
     return json(res, 200, { object: 'list', url: url.pathname, has_more: rows.length > limit, data: page });
   });
   const listening = await listenLocal(server);

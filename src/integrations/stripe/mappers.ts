@@ -3,6 +3,7 @@
  * stay exact (money.fromMinor). The demo company and the real backfill/webhooks share this path.
  * The types below are the fields we read of the current API version's objects.
  */
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { contacts, invoices, subscriptions, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
@@ -101,9 +102,26 @@ export interface StripePrice {
 }
 
 export interface StripeCoupon {
+  id?: string;
   duration: 'forever' | 'once' | 'repeating';
+  duration_in_months?: number | null;
   percent_off?: number | null;
+  /** Minor units of `currency`, off each invoice. */
   amount_off?: number | null;
+  currency?: string | null;
+}
+
+/**
+ * A discount on a subscription or one of its items. The current API puts the coupon under `source.coupon`
+ * (an id unless expanded); older versions embed it as `coupon`. Lists and webhook events name discounts by id
+ * unless `expand` asks for them.
+ */
+export interface StripeDiscount {
+  id: string;
+  object?: 'discount';
+  coupon?: StripeCoupon | null;
+  source?: { type?: string; coupon?: Expandable<StripeCoupon & { id: string }> | null } | null;
+  end?: number | null;
 }
 
 export interface StripeSubscription {
@@ -124,14 +142,26 @@ export interface StripeSubscription {
       quantity?: number;
       current_period_start?: number;
       current_period_end?: number;
+      /** Discounts on this item only. */
+      discounts?: Expandable<StripeDiscount>[];
     }[];
   };
-  /** Current API: `discounts` (ids or objects, coupon under `source.coupon`); older: `discount.coupon`. */
-  discounts?: Expandable<{
-    id: string;
-    coupon?: StripeCoupon;
-    source?: { coupon?: Expandable<StripeCoupon & { id: string }> };
-  }>[];
+  /** Current API: ids unless expanded. */
+  discounts?: Expandable<StripeDiscount>[];
+  /** Older API versions: one discount. */
+  discount?: StripeDiscount | null;
+}
+
+/** A discount as kept on the subscription row (`subscriptions.discounts`): what MRR needs of it. */
+export interface KeptDiscount {
+  id: string;
+  /** The subscription item it applies to; null: the whole subscription. */
+  item: string | null;
+  coupon: string | null;
+  duration: StripeCoupon['duration'];
+  percentOff: string | null;
+  amountOff: number | null;
+  currency: string | null;
 }
 
 export interface StripeInvoice {
@@ -259,38 +289,103 @@ const MONTHS_PER: Record<'day' | 'week' | 'month' | 'year', Dec> = {
 };
 
 /**
- * Monthly recurring revenue of one subscription, Stripe's definition: licensed (not metered)
- * prices normalised to a month, after forever discounts. Status filtering (trials, canceled) is
- * the metric's job, so this is the amount the subscription is worth while it is active.
+ * A subscription's discounts as far as they can be known: expanded ones from the object, ones named only by id
+ * from what was kept for the same discount before (a webhook event names them by id). `unknown` counts the rest.
  */
-export function subscriptionMrr(s: StripeSubscription): Dec {
+export function keptDiscounts(
+  s: StripeSubscription,
+  known: ReadonlyMap<string, KeptDiscount>,
+): { discounts: KeptDiscount[]; unknown: number } {
+  const out: KeptDiscount[] = [];
+  let unknown = 0;
+  const take = (d: Expandable<StripeDiscount> | null | undefined, item: string | null) => {
+    if (!d) return;
+    const id = typeof d === 'string' ? d : d.id;
+    const coupon =
+      typeof d === 'string'
+        ? undefined
+        : (d.coupon ?? (typeof d.source?.coupon === 'object' ? d.source.coupon : undefined));
+    if (!coupon) {
+      const before = known.get(id);
+      if (before) out.push({ ...before, item });
+      else unknown++;
+      return;
+    }
+    out.push({
+      id,
+      item,
+      coupon: coupon.id ?? (typeof d !== 'string' && typeof d.source?.coupon === 'string' ? d.source.coupon : null),
+      duration: coupon.duration,
+      percentOff: coupon.percent_off != null ? String(coupon.percent_off) : null,
+      amountOff: coupon.amount_off ?? null,
+      currency: coupon.currency ? coupon.currency.toUpperCase() : null,
+    });
+  };
+  for (const d of s.discounts ?? []) take(d, null);
+  if (!s.discounts?.length) take(s.discount, null);
+  for (const item of s.items.data) for (const d of item.discounts ?? []) take(d, item.id);
+  return { discounts: out, unknown };
+}
+
+/**
+ * Monthly recurring revenue of one subscription, Stripe's definition (https://support.stripe.com/questions/
+ * billing-analytics, "How do you calculate MRR?"): licensed (not metered) prices × quantity, normalised to a
+ * month (12 months, 52 weeks, 365 days a year, divided by the interval count), after discounts whose coupon
+ * lasts *forever*; a coupon for once or a number of months leaves MRR as it is, and tax is not revenue. An item's
+ * discount applies to that item; a subscription's to its total. Percent off scales the amount; amount off
+ * comes off each invoice, so it is normalised with the price's interval; neither takes it below zero. Several
+ * discounts apply in the order Stripe lists them. Status (trials, cancellations) is the metric's job: this is
+ * what the subscription is worth while it is active.
+ */
+export function subscriptionMrr(
+  s: StripeSubscription,
+  discounts: readonly KeptDiscount[] = keptDiscounts(s, new Map()).discounts,
+): Dec {
+  const currency = (s.currency ?? s.items.data[0]?.price?.currency ?? 'usd').toUpperCase();
+  const forever = discounts.filter((d) => d.duration === 'forever');
+  const apply = (amount: Dec, ds: readonly KeptDiscount[], perMonth: Dec) => {
+    let v = amount;
+    for (const d of ds) {
+      if (d.percentOff) v = v.times(new D(100).minus(d.percentOff)).div(100);
+      else if (d.amountOff && (!d.currency || d.currency === currency))
+        v = D.max(0, v.minus(amountOf(d.amountOff, currency).times(perMonth)));
+    }
+    return v;
+  };
   let monthly = new D(0);
+  let perMonth: Dec | null = null;
   for (const item of s.items.data) {
     const p = item.price;
     if (!p.recurring || p.recurring.usage_type === 'metered' || p.unit_amount == null) continue;
-    const perInterval = amountOf(p.unit_amount * (item.quantity ?? 1), p.currency);
-    monthly = monthly.plus(perInterval.times(MONTHS_PER[p.recurring.interval]).div(p.recurring.interval_count || 1));
+    // Invoices per month of this price: a yearly price is billed 1/12 of a month, a weekly one 52/12.
+    const invoicesPerMonth = MONTHS_PER[p.recurring.interval].div(p.recurring.interval_count || 1);
+    perMonth ??= invoicesPerMonth;
+    const amount = amountOf(p.unit_amount, p.currency)
+      .times(item.quantity ?? 1)
+      .times(invoicesPerMonth);
+    monthly = monthly.plus(
+      apply(
+        amount,
+        forever.filter((d) => d.item === item.id),
+        invoicesPerMonth,
+      ),
+    );
   }
-  for (const d of s.discounts ?? []) {
-    if (typeof d === 'string') continue;
-    const coupon = d.coupon ?? (typeof d.source?.coupon === 'object' ? d.source.coupon : undefined);
-    if (coupon?.duration !== 'forever') continue;
-    if (coupon.percent_off) monthly = monthly.times(new D(100).minus(new D(String(coupon.percent_off)))).div(100);
-    else if (coupon.amount_off)
-      monthly = D.max(
-        0,
-        monthly.minus(amountOf(coupon.amount_off, s.currency ?? s.items.data[0]?.price?.currency ?? 'usd')),
-      );
-  }
-  return monthly;
+  return apply(
+    monthly,
+    forever.filter((d) => d.item === null),
+    perMonth ?? new D(1),
+  );
 }
 
 export function mapSubscription(
   b: BusinessContext,
   s: StripeSubscription,
   contactIds: Map<string, string>,
+  known: ReadonlyMap<string, KeptDiscount> = new Map(),
 ): typeof subscriptions.$inferInsert {
   const first = s.items.data[0];
+  const { discounts } = keptDiscounts(s, known);
   // Older API versions put the currency only on the price (or plan), not on the subscription.
   const currency = (s.currency ?? first?.price?.currency ?? 'usd').toUpperCase();
   return {
@@ -300,7 +395,8 @@ export function mapSubscription(
     contactId: contactIds.get(idOf(s.customer)!) ?? null,
     status: s.status,
     currency,
-    mrrAmount: toDb(subscriptionMrr(s)),
+    mrrAmount: toDb(subscriptionMrr(s, discounts)),
+    discounts,
     items: s.items.data.map((i) => ({
       id: i.id,
       priceId: i.price.id,
@@ -411,6 +507,30 @@ export function mapFee(b: BusinessContext, t: StripeBalanceTransaction): TxRow |
   });
 }
 
+/** The discounts kept for these subscriptions, by discount id (an event names them by id only). */
+async function knownDiscounts(tx: Db, businessId: string, subs: StripeSubscription[]) {
+  const known = new Map<string, KeptDiscount>();
+  const byId = subs.filter((s) =>
+    [...(s.discounts ?? []), ...s.items.data.flatMap((i) => i.discounts ?? [])].some((d) => typeof d === 'string'),
+  );
+  if (byId.length === 0) return known;
+  const rows = await tx
+    .select({ discounts: subscriptions.discounts })
+    .from(subscriptions)
+    .where(
+      and(
+        eq(subscriptions.businessId, businessId),
+        eq(subscriptions.source, 'stripe'),
+        inArray(
+          subscriptions.externalId,
+          byId.map((s) => s.id),
+        ),
+      ),
+    );
+  for (const r of rows) for (const d of r.discounts as KeptDiscount[]) known.set(d.id, d);
+  return known;
+}
+
 export async function ingestStripe(
   tx: Db,
   business: BusinessContext,
@@ -432,11 +552,12 @@ export async function ingestStripe(
   const contactIds = customerRefs.length
     ? await resolveIds(tx, contacts, business.id, 'stripe', customerRefs)
     : new Map<string, string>();
+  const known = await knownDiscounts(tx, business.id, batch.subscriptions ?? []);
   written += (
     await upsertBySourceKey(
       tx,
       subscriptions,
-      (batch.subscriptions ?? []).map((s) => mapSubscription(business, s, contactIds)),
+      (batch.subscriptions ?? []).map((s) => mapSubscription(business, s, contactIds, known)),
     )
   ).written;
   written += (

@@ -27,7 +27,7 @@ import { DomainError, InvalidInputError, NotFoundError, ReauthRequiredError, Ups
 import { loadOnce } from '../../load-once';
 import type { Logger } from '../../logger';
 import { finishRun, heartbeat, startRun } from '../sync-runs';
-import { ingestStripe, type StripeBatch } from './mappers';
+import { ingestStripe, type StripeBatch, type StripeCoupon, type StripeSubscription } from './mappers';
 
 export interface StripeDeps {
   database: Database;
@@ -152,12 +152,45 @@ interface EntitySpec {
   name: string;
   batchKey: keyof StripeBatch;
   list: (s: Stripe, p: ListParams) => AsyncIterable<{ id: string; created: number }>;
+  /** Fill in what a page's objects only name (a discount's coupon), before they are written. */
+  complete?: (
+    s: Stripe,
+    objects: { id: string; created: number }[],
+    coupons: Map<string, StripeCoupon>,
+  ) => Promise<void>;
+}
+
+/**
+ * Subscriptions come with their discounts expanded (a list names them by id otherwise, and a discount cannot
+ * be fetched on its own); the current API then names each discount's coupon by id under `source.coupon`,
+ * too deep to expand for item discounts, so each coupon is read once per sync.
+ */
+async function completeCoupons(
+  stripe: Stripe,
+  objects: { id: string; created: number }[],
+  coupons: Map<string, StripeCoupon>,
+): Promise<void> {
+  for (const sub of objects as unknown as StripeSubscription[]) {
+    const all = [...(sub.discounts ?? []), ...sub.items.data.flatMap((i) => i.discounts ?? [])];
+    for (const d of all) {
+      if (typeof d === 'string' || d.coupon || typeof d.source?.coupon !== 'string') continue;
+      const id = d.source.coupon;
+      if (!coupons.has(id)) coupons.set(id, (await stripe.coupons.retrieve(id)) as unknown as StripeCoupon);
+      d.source.coupon = { ...coupons.get(id)!, id };
+    }
+  }
 }
 
 // Customers first: charges and subscriptions point at them.
 const ENTITIES: EntitySpec[] = [
   { name: 'customers', batchKey: 'customers', list: (s, p) => s.customers.list(p) },
-  { name: 'subscriptions', batchKey: 'subscriptions', list: (s, p) => s.subscriptions.list({ ...p, status: 'all' }) },
+  {
+    name: 'subscriptions',
+    batchKey: 'subscriptions',
+    list: (s, p) =>
+      s.subscriptions.list({ ...p, status: 'all', expand: ['data.discounts', 'data.items.data.discounts'] }),
+    complete: completeCoupons,
+  },
   { name: 'invoices', batchKey: 'invoices', list: (s, p) => s.invoices.list(p) },
   { name: 'charges', batchKey: 'charges', list: (s, p) => s.charges.list(p) },
   { name: 'refunds', batchKey: 'refunds', list: (s, p) => s.refunds.list(p) },
@@ -225,6 +258,7 @@ export async function syncStripe(
   const ctx = { id: business.id, baseCurrency: business.baseCurrency };
   const entities: StripeSyncResult['entities'] = {};
   const dates = new Set<string>();
+  const coupons = new Map<string, StripeCoupon>();
   let error: unknown;
   try {
     for (const spec of ENTITIES) {
@@ -246,6 +280,7 @@ export async function syncStripe(
       const flush = async (done: boolean) => {
         const objects = buffer;
         buffer = [];
+        if (objects.length) await spec.complete?.(stripe, objects, coupons);
         await withBusiness(db, businessId, async (tx) => {
           if (objects.length) {
             const r = await ingestStripe(tx, ctx, { [spec.batchKey]: objects } as StripeBatch);
