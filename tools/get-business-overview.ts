@@ -4,15 +4,16 @@ import { queryRows } from '../src/db/client';
 import { readinessScores, recommendations } from '../src/db/schema';
 import { getSnapshot, resolvePeriod, snapshotView } from '../src/domain/metrics/read';
 import { BY_PRIORITY } from '../src/domain/recommendations';
+import { reconciliationStatus } from '../src/domain/reconciliation';
 import { countAndSum } from '../src/domain/transaction-totals';
 import { defineTool } from './define';
-import { SnapshotSchema } from './schemas';
+import { ReconciliationSchema, SnapshotSchema } from './schemas';
 
 export default defineTool({
   name: 'get_business_overview',
   title: 'Business overview',
   description:
-    'A one-look summary: the last complete month’s figures (revenue, expenses, net income, cash, burn, runway, MRR, DSO…), the funding-readiness score, how many recommendations are pending and the most urgent ones, and what data the answers rest on. Start here for open questions like "how are we doing?".',
+    'A one-look summary: the last complete month’s figures (revenue, expenses, net income, cash, burn, runway, MRR, DSO…), the funding-readiness score, how many recommendations are pending and the most urgent ones, what data the answers rest on, and whether the figures agree with Xero\'s own reports. Start here for open questions like "how are we doing?".',
   input: z.object({}),
   output: z.object({
     business: z.object({ name: z.string(), currency: z.string() }),
@@ -27,6 +28,8 @@ export default defineTool({
       firstDate: z.string().nullable(),
       lastDate: z.string().nullable(),
     }),
+    /** Whether the figures agree with Xero's own reports (null: never compared). */
+    reconciliation: ReconciliationSchema.nullable(),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true },
   scope: 'read',
@@ -55,6 +58,7 @@ export default defineTool({
       readiness: score ? { score: score.score, tier: score.tier } : null,
       recommendations: { pending: pending.length, top: pending.slice(0, 3) },
       data: { transactions: count, firstDate: data?.first ?? null, lastDate: data?.last ?? null },
+      reconciliation: await reconciliationStatus(ctx.db, ctx.business.id, 3),
     };
   },
 });

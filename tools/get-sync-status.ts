@@ -1,14 +1,16 @@
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { integrationAccounts, syncRuns } from '../src/db/schema';
+import { reconciliationStatus } from '../src/domain/reconciliation';
 import { totalsBySource } from '../src/domain/transaction-totals';
 import { defineTool } from './define';
+import { ReconciliationSchema } from './schemas';
 
 export default defineTool({
   name: 'get_sync_status',
   title: 'Sync status',
   description:
-    'Which sources are connected (Xero, Stripe, CSV), their status and last sync, the latest sync runs with their counts and errors, and the newest record in the local copy. Use it when figures look stale or a user asks whether data is up to date.',
+    "Which sources are connected (Xero, Stripe, CSV), their status and last sync, the latest sync runs with their counts and errors, the newest record in the local copy, and whether the figures agree with Xero's own Profit and Loss and Balance Sheet (checked on every sync; the months and lines that differ). Use it when figures look stale or wrong, or a user asks whether data is up to date.",
   input: z.object({}),
   output: z.object({
     connections: z.array(
@@ -33,6 +35,7 @@ export default defineTool({
     ),
     newestRecord: z.string().nullable(),
     recordsBySource: z.record(z.string(), z.number().int()),
+    reconciliation: ReconciliationSchema.nullable(),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true },
   scope: 'read',
@@ -71,6 +74,7 @@ export default defineTool({
           .sort()
           .pop() ?? null,
       recordsBySource: Object.fromEntries(counts.map((c) => [c.source, c.count])),
+      reconciliation: await reconciliationStatus(ctx.db, ctx.business.id),
     };
   },
 });

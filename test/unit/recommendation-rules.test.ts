@@ -40,6 +40,7 @@ function healthy(): RuleContext {
     duplicateBills: [],
     overduePayables: [],
     unmatchedPayouts: { count: 0, amount: '0' },
+    ledgerDifferences: [],
   };
 }
 const lastMonth = (ctx: RuleContext, o: Partial<MonthView>) => {
@@ -146,6 +147,15 @@ const CASES: Record<string, { fires: (c: RuleContext) => RuleContext; quiet: (c:
     fires: (c) => ({ ...c, unmatchedPayouts: { count: 2, amount: '1500.0000' } }),
     quiet: (c) => c,
   },
+  ledger_mismatch: {
+    fires: (c) => ({
+      ...c,
+      ledgerDifferences: [
+        { month: '2026-06-01', line: 'income', ours: '5000.0000', theirs: '5000.0100', difference: '-0.0100' },
+      ],
+    }),
+    quiet: (c) => c,
+  },
   net_loss_streak: {
     fires: (c) => {
       for (const m of c.months.slice(-3)) m.netIncome = '-1.0000';
@@ -189,6 +199,13 @@ describe('recommendation rules', () => {
       expect(fired(c.quiet(healthy()))).toEqual([]);
     });
   }
+
+  it('ledger_mismatch names the months and lines that differ from Xero, with both figures', () => {
+    const [r] = evaluateRules(CASES.ledger_mismatch!.fires(healthy()));
+    expect(r!.title).toBe("Figures for June 2026 differ from Xero's own reports");
+    expect(r!.description).toContain('June 2026 income: USD 5,000.00 here, USD 5,000.01 in Xero');
+    expect(r!.priority).toBe('high');
+  });
 
   it('estimates impact where it can: DSO down to 45 days frees receivables × (1 − 45/DSO)', () => {
     const [r] = evaluateRules(CASES.dso_high!.fires(healthy()));

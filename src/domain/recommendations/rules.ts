@@ -47,6 +47,8 @@ export interface RuleContext {
   /** Overdue bills, for late-fee risk. */
   overduePayables: { supplier: string; amount: string; daysPastDue: number }[];
   unmatchedPayouts: { count: number; amount: string };
+  /** Lines whose figures differ from Xero's own reports at the last comparison (oldest month first). */
+  ledgerDifferences: { month: string; line: string; ours: string; theirs: string; difference: string }[];
 }
 
 export interface Recommendation {
@@ -399,6 +401,34 @@ export const RULES: Rule[] = [
           category: 'data',
           metricRefs: [{ metric: 'unmatched_payouts', value: ctx.unmatchedPayouts.count }],
           estimatedImpact: ctx.unmatchedPayouts.amount,
+        }),
+      ];
+    },
+  },
+  {
+    id: 'ledger_mismatch',
+    category: 'data',
+    run(ctx) {
+      if (ctx.ledgerDifferences.length === 0) return [];
+      const months = [...new Set(ctx.ledgerDifferences.map((x) => x.month))];
+      const lines = ctx.ledgerDifferences
+        .slice(0, 6)
+        .map(
+          (x) =>
+            `${monthName(x.month)} ${x.line.replace(/^bank:/, 'bank account ').replace(/_/g, ' ')}: ${fmt(ctx, x.ours)} here, ${fmt(ctx, x.theirs)} in Xero`,
+        );
+      return [
+        rec({
+          ruleId: this.id,
+          dedupeKey: this.id,
+          title: `Figures for ${months.length === 1 ? monthName(months[0]!) : `${months.length} months`} differ from Xero's own reports`,
+          description: `Xero's Profit and Loss and Balance Sheet do not agree with the books synced here: ${lines.join('; ')}${ctx.ledgerDifferences.length > lines.length ? '; …' : ''}. Until they agree, treat these months' figures with care: run a full sync (cfo sync --full), and check for changes made in Xero since.`,
+          priority: 'high',
+          category: 'data',
+          metricRefs: ctx.ledgerDifferences
+            .slice(0, 10)
+            .map((x) => ({ metric: `ledger:${x.month}:${x.line}`, value: x.difference })),
+          details: { months, differences: ctx.ledgerDifferences.slice(0, 20) },
         }),
       ];
     },

@@ -24,13 +24,14 @@ export interface XeroSettings {
 
 /**
  * What the sync reads, write access to transactions for pushing categories back (bank transactions' account
- * codes), and offline_access for a refresh token.
+ * codes), the reports it reconciles against, and offline_access for a refresh token.
  */
 export const XERO_SCOPES = [
   'offline_access',
   'accounting.transactions',
   'accounting.contacts.read',
   'accounting.settings.read',
+  'accounting.reports.read',
 ];
 
 export function xeroSettings(config: Config): XeroSettings {
