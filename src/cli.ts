@@ -16,10 +16,11 @@ import { loginLink } from './auth/sessions';
 import { loadConfig } from './config';
 import { backupDatabase, pgliteRestoreSource, restorePostgres } from './db/backup';
 import { createBusiness, getBusiness, listBusinesses } from './db/businesses';
-import { isUuid, migrationStatus, openDatabase, withBusiness } from './db/client';
+import { isUuid, migrationStatus, openDatabase, withBusiness, withSystem } from './db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from './demo/load';
 import { createEmbedder } from './domain/categorize/embed';
 import { refreshAfterChange, refreshInsights } from './domain/insights';
+import { businessesWithOutdatedFigures } from './domain/metrics/snapshots';
 import { ConfigError, DomainError, InvalidInputError, NotFoundError } from './errors';
 import { createApp, type JobsHolder } from './http/app';
 import { listen } from './http/server';
@@ -136,8 +137,13 @@ program
       sync: { services: syncServices(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes },
       webhooks: { keys: [{ key: config.encryption.key, keyId: config.encryption.keyId }] },
     })
-      .then((started) => {
+      .then(async (started) => {
         jobs.current = started;
+        // Figures stored by an earlier version's definitions are recomputed in the background.
+        const outdated = await withSystem(database.db, (tx) => businessesWithOutdatedFigures(tx));
+        for (const businessId of outdated)
+          await started.enqueueRefresh({ businessId, dates: [new Date().toISOString().slice(0, 10)] });
+        if (outdated.length) logger.info({ businesses: outdated.length }, 'recomputing figures from older definitions');
       })
       .catch((err) => logger.error({ err }, 'job queue did not start; refreshes run inline'));
 

@@ -14,9 +14,10 @@ export const SnapshotSchema = z.object({
   partial: z.boolean().describe('true for the current, unfinished period'),
   currency: z.string(),
   revenueSource: z.string().describe('where revenue comes from: xero, stripe, csv or none'),
-  revenue: Amount.nullable(),
-  expenses: Amount.nullable(),
-  netIncome: Amount.nullable(),
+  revenue: Amount.nullable().describe("trading income (Xero's P&L Income)"),
+  otherIncome: Amount.nullable().describe("Xero's P&L Other Income (interest, grants coded there)"),
+  expenses: Amount.nullable().describe('cost of sales and operating expenses'),
+  netIncome: Amount.nullable().describe('revenue + other income − expenses (net profit)'),
   grossMargin: z.number().nullable(),
   revenueVolatility: z.number().nullable(),
   refundCount: z.number().int().nullable(),
@@ -54,4 +55,22 @@ export const BankLineSchema = z.object({
   description: z.string().nullable(),
   amount: Amount,
   category: z.string().nullable(),
+});
+
+/** What the last comparison with Xero's own reports found. */
+export const ReconciliationSchema = z.object({
+  checkedAt: z.string(),
+  monthsCompared: z.number().int(),
+  differenceCount: z.number().int().describe('lines that differ (0: every compared figure agrees to the cent)'),
+  differences: z.array(
+    z.object({
+      month: IsoDate,
+      line: z
+        .string()
+        .describe('income, cost_of_sales, other_income, operating_expenses, net_profit or bank:<account>'),
+      ours: Amount,
+      theirs: Amount.describe("Xero's report"),
+      difference: Amount,
+    }),
+  ),
 });

@@ -549,6 +549,11 @@ export const invoices = pgTable(
     /** `total` in the business's base currency. */
     baseTotal: money('base_total').notNull(),
     lineItems: jsonb('line_items').notNull().default([]),
+    /**
+     * A credit note's allocations to documents of its contact: `[{ invoiceId, amount, date }]`, with Xero's
+     * external invoice id and the amount in the credit note's currency. Empty on invoices and bills.
+     */
+    allocations: jsonb('allocations').notNull().default([]),
     externalUpdatedAt: tstz('external_updated_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -581,6 +586,8 @@ export const subscriptions = pgTable(
     /** Monthly-normalised recurring amount after forever discounts, excluding metered prices (Stripe's MRR). */
     mrrAmount: money('mrr_amount').notNull().default('0'),
     items: jsonb('items').notNull().default([]),
+    /** Its discounts as known (`KeptDiscount`, src/integrations/stripe/mappers.ts): a later event may name them by id only. */
+    discounts: jsonb('discounts').notNull().default([]),
     startedAt: tstz('started_at').notNull(),
     trialEnd: tstz('trial_end'),
     currentPeriodStart: tstz('current_period_start'),
@@ -661,6 +668,63 @@ export const transactions = pgTable(
     ),
     tenantPolicy(),
   ],
+);
+
+/**
+ * The profit-and-loss lines of the ledger (Xero): one row per line of every authorised or paid invoice, bill
+ * and credit note and of every spend or receive money bank transaction, each booked to its own account, net of
+ * tax (Xero's `LineAmountTypes`: Exclusive, Inclusive, NoTax), in the base currency, signed by its effect on
+ * profit (income > 0, costs < 0). Lines coded to balance-sheet accounts (VAT, loans, equity) are kept too: the
+ * account's type decides, when the P&L is read, whether a line is in it (src/domain/ledger.ts). Rewritten with
+ * the document they belong to; a voided or deleted document has none.
+ */
+export const ledgerLines = pgTable(
+  'ledger_lines',
+  {
+    businessId: businessRef(),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id, { onDelete: 'cascade' }),
+    lineNo: smallint('line_no').notNull(),
+    date: date('date', { mode: 'string' }).notNull(),
+    accountCode: text('account_code'),
+    contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    /** Net of tax, base currency, income > 0 and costs < 0. */
+    amount: money('amount').notNull(),
+    /** The line's tax in the base currency, same sign convention. */
+    tax: money('tax').notNull().default('0'),
+    /** A line of a sale (invoice, sales credit note, money received): where a line with no account goes. */
+    sales: boolean('sales').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.transactionId, t.lineNo] }),
+    index('ledger_lines_business_date_idx').on(t.businessId, t.date),
+    tenantPolicy(),
+  ],
+);
+
+/**
+ * Our figures beside the ledger's own reports, per month and line of the comparison: Xero's Profit and Loss
+ * (income, cost of sales, other income, operating expenses, net profit) and Balance Sheet (each bank account),
+ * fetched during a sync (src/integrations/xero/reconcile.ts). A difference lowers the data quality of the
+ * month's snapshot and raises a recommendation.
+ */
+export const ledgerReconciliations = pgTable(
+  'ledger_reconciliations',
+  {
+    businessId: businessRef(),
+    integrationAccountId: uuid('integration_account_id')
+      .notNull()
+      .references(() => integrationAccounts.id, { onDelete: 'cascade' }),
+    month: date('month', { mode: 'string' }).notNull(),
+    /** income, cost_of_sales, other_income, operating_expenses, net_profit, or bank:<account name>. */
+    line: text('line').notNull(),
+    ours: money('ours').notNull(),
+    theirs: money('theirs').notNull(),
+    difference: money('difference').notNull(),
+    checkedAt: tstz('checked_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.businessId, t.integrationAccountId, t.month, t.line] }), tenantPolicy()],
 );
 
 /**
@@ -1175,6 +1239,8 @@ export const TENANT_TABLES = [
   'subscriptions',
   'transactions',
   'transaction_totals',
+  'ledger_lines',
+  'ledger_reconciliations',
   'books_changes',
   'stored_results',
   'category_rules',

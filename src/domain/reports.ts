@@ -8,6 +8,7 @@ import { type Db, queryRows } from '../db/client';
 import { reports } from '../db/schema';
 import { InvalidInputError } from '../errors';
 import { D, type Dec } from '../money';
+import { openItems, type PlSection, plLines } from './ledger';
 import { AGING_BUCKETS, type AgingBucket, agingBucket } from './metrics/formulas';
 import { addDays, daysBetween } from './periods';
 import { remembered } from './stored-results';
@@ -32,7 +33,8 @@ export interface Report {
 const f2 = (d: Dec) => d.toFixed(2);
 const total = (lines: { amount: string }[]) => lines.reduce((a, l) => a.plus(l.amount), new D(0));
 
-async function revenueSourceOf(tx: Db, businessId: string): Promise<'xero' | 'stripe' | 'csv' | 'none'> {
+/** Where revenue comes from (DESIGN §5): Xero when connected, else Stripe, else bank statements. */
+export async function revenueSourceOf(tx: Db, businessId: string): Promise<'xero' | 'stripe' | 'csv' | 'none'> {
   const [s] = await queryRows<{ xero: boolean; stripe: boolean; csv: boolean }>(
     tx,
     sql`select exists (select 1 from invoices where business_id = ${businessId} and source = 'xero')
@@ -43,29 +45,18 @@ async function revenueSourceOf(tx: Db, businessId: string): Promise<'xero' | 'st
   return s?.xero ? 'xero' : s?.stripe ? 'stripe' : s?.csv ? 'csv' : 'none';
 }
 
-async function profitAndLoss(tx: Db, businessId: string, from: string, to: string) {
+async function profitAndLoss(tx: Db, business: { id: string; baseCurrency: string }, from: string, to: string) {
+  const businessId = business.id;
   const source = await revenueSourceOf(tx, businessId);
-  let rows: { section: 'income' | 'cost_of_sales' | 'expenses'; name: string; amount: string }[] = [];
+  let rows: { section: PlSection; name: string; amount: string }[] = [];
   if (source === 'xero') {
+    // The ledger's P&L (src/domain/ledger.ts), each account's lines summed; costs shown positive.
     rows = await queryRows(
       tx,
-      sql`with codes as (select distinct on (code) code, name, type from accounts where business_id = ${businessId} and code is not null order by code, updated_at desc),
-          docs as (
-            select case when i.type in ('ACCREC', 'ACCRECCREDIT') then 'income'
-                        when codes.type = 'DIRECTCOSTS' then 'cost_of_sales' else 'expenses' end as section,
-                   coalesce(codes.name, i.line_items->0->>'AccountCode', 'Uncoded') as name,
-                   case when i.type in ('ACCRECCREDIT', 'ACCPAYCREDIT') then -1 else 1 end * round(i.subtotal / i.currency_rate, 4) as amount
-            from invoices i left join codes on codes.code = i.line_items->0->>'AccountCode'
-            where i.business_id = ${businessId} and i.source = 'xero' and i.status in ('AUTHORISED', 'PAID')
-              and i.issue_date >= ${from}::date and i.issue_date <= ${to}::date),
-          spend as (
-            select case when codes.type = 'DIRECTCOSTS' then 'cost_of_sales' else 'expenses' end as section,
-                   coalesce(t.category, 'Uncategorized') as name, -t.base_amount as amount
-            from transactions t left join codes on codes.code = t.account_code
-            where t.business_id = ${businessId} and t.source = 'xero' and t.kind = 'SPEND' and t.deleted_at is null
-              and t.date >= ${from}::date and t.date <= ${to}::date)
-          select section, name, sum(amount)::text as amount from (select * from docs union all select * from spend) x
-          group by 1, 2 order by 1, sum(amount) desc`,
+      sql`select section, name,
+                 (case when section in ('income', 'other_income') then 1 else -1 end * sum(amount))::text as amount
+          from (${plLines(businessId, business.baseCurrency, from, to)}) pl
+          group by 1, 2 order by 1, 3 desc`,
     );
   } else if (source === 'stripe') {
     rows = await queryRows(
@@ -81,33 +72,37 @@ async function profitAndLoss(tx: Db, businessId: string, from: string, to: strin
   } else if (source === 'csv') {
     rows = await queryRows(
       tx,
-      sql`select case when base_amount > 0 then 'income' else 'expenses' end as section, coalesce(category, 'Uncategorized') as name,
+      sql`select case when base_amount > 0 then 'income' else 'operating_expenses' end as section, coalesce(category, 'Uncategorized') as name,
                  abs(sum(base_amount))::text as amount
           from transactions where business_id = ${businessId} and source = 'csv' and deleted_at is null and kind <> 'TRANSFER'
             and (base_amount < 0 or category is not null) and date >= ${from}::date and date <= ${to}::date
           group by 1, 2 order by 1, 3 desc`,
     );
   }
-  const section = (s: string) =>
-    rows.filter((r) => r.section === s).map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }));
-  const income = section('income');
-  const cos = section('cost_of_sales');
-  const expenses = section('expenses');
-  const exact = (s: string) => rows.filter((r) => r.section === s).reduce((a, r) => a.plus(r.amount), new D(0));
+  const section = (s: PlSection) =>
+    rows
+      .filter((r) => r.section === s)
+      .map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }))
+      .sort((a, b) => new D(b.amount).comparedTo(a.amount) || a.name.localeCompare(b.name));
+  const exact = (s: PlSection) => rows.filter((r) => r.section === s).reduce((a, r) => a.plus(r.amount), new D(0));
   const totalIncome = exact('income');
   const totalCos = exact('cost_of_sales');
   const grossProfit = totalIncome.minus(totalCos);
-  const totalExpenses = exact('expenses');
+  const totalOther = exact('other_income');
+  const totalExpenses = exact('operating_expenses');
+  // Xero's layout: Income − Cost of Sales = Gross Profit; + Other Income − Operating Expenses = Net Profit.
   return {
     revenueSource: source,
-    income,
+    income: section('income'),
     totalIncome: f2(totalIncome),
-    costOfSales: cos,
+    costOfSales: section('cost_of_sales'),
     totalCostOfSales: f2(totalCos),
     grossProfit: f2(grossProfit),
-    expenses,
+    otherIncome: section('other_income'),
+    totalOtherIncome: f2(totalOther),
+    expenses: section('operating_expenses'),
     totalExpenses: f2(totalExpenses),
-    netProfit: f2(grossProfit.minus(totalExpenses)),
+    netProfit: f2(grossProfit.plus(totalOther).minus(totalExpenses)),
   };
 }
 
@@ -119,19 +114,19 @@ export async function cashByAccount(tx: Db, businessId: string, asOf: string): P
   }));
 }
 
-/** Open documents at a date, outstanding = base total − payments dated on or before it (as the snapshots count). */
-async function openDocuments(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
+/** Documents open at a date and what is still owed on each (src/domain/ledger.ts; credit notes negative). */
+async function openDocuments(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  side: 'ACCREC' | 'ACCPAY',
+  asOf: string,
+) {
   return queryRows<{ contact: string; due: string; outstanding: string; number: string | null }>(
     tx,
-    sql`with pays as (select invoice_id, sum(abs(base_amount)) as amt from transactions
-                      where business_id = ${businessId} and kind = 'PAYMENT' and deleted_at is null and invoice_id is not null and date <= ${asOf}::date
-                      group by invoice_id)
-        select coalesce(c.name, 'Unknown') as contact, coalesce(i.due_date, i.issue_date)::text as due, i.number,
-               (round(i.total / i.currency_rate, 4) - coalesce(pays.amt, 0))::text as outstanding
-        from invoices i left join contacts c on c.id = i.contact_id left join pays on pays.invoice_id = i.id
-        where i.business_id = ${businessId} and i.source <> 'stripe' and i.type = ${type} and i.status in ('AUTHORISED', 'PAID') and i.issue_date <= ${asOf}::date
-          and not (i.status = 'PAID' and i.paid_date is not null and i.paid_date <= ${asOf}::date and pays.invoice_id is null)
-          and round(i.total / i.currency_rate, 4) - coalesce(pays.amt, 0) > 0`,
+    sql`select coalesce(c.name, 'Unknown') as contact, o.due::text as due, o.number, o.amount::text as outstanding
+        from (${openItems(business.id, business.baseCurrency, sql`select ${asOf}::date as d`)}) o
+        left join contacts c on c.id = o.contact_id
+        where o.side = ${side}`,
   );
 }
 
@@ -142,15 +137,20 @@ const AGED_CONTACTS_SHOWN = 50;
  * Open documents by contact and age as of a date, with the largest contacts (stored; see stored-results.ts:
  * every contact runs to hundreds of kilobytes at a million transactions). `contactCount` counts them all.
  */
-function aged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
-  return remembered(tx, businessId, `aged:${type}:${asOf}`, async () => {
-    const all = await computeAged(tx, businessId, type, asOf);
+function aged(tx: Db, business: { id: string; baseCurrency: string }, type: 'ACCREC' | 'ACCPAY', asOf: string) {
+  return remembered(tx, business.id, `aged:${type}:${asOf}`, async () => {
+    const all = await computeAged(tx, business, type, asOf);
     return { ...all, contacts: all.contacts.slice(0, AGED_CONTACTS_SHOWN) };
   });
 }
 
-async function computeAged(tx: Db, businessId: string, type: 'ACCREC' | 'ACCPAY', asOf: string) {
-  const docs = await openDocuments(tx, businessId, type, asOf);
+async function computeAged(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  type: 'ACCREC' | 'ACCPAY',
+  asOf: string,
+) {
+  const docs = await openDocuments(tx, business, type, asOf);
   const byContact = new Map<string, Record<AgingBucket, Dec>>();
   const zeros = () => Object.fromEntries(AGING_BUCKETS.map((b) => [b, new D(0)])) as Record<AgingBucket, Dec>;
   const totals = zeros();
@@ -207,6 +207,44 @@ async function cashSummary(tx: Db, businessId: string, from: string, to: string)
   };
 }
 
+/** The flows of any range of days (not only whole periods) and the cash at its end, as the snapshots define them. */
+export interface RangeFigures {
+  from: string;
+  to: string;
+  revenue: string;
+  otherIncome: string;
+  expenses: string;
+  netIncome: string;
+  grossBurn: string;
+  netBurn: string;
+  cashBalance: string;
+}
+
+/**
+ * Revenue, expenses and net income (the P&L), burn (cash out, and out less in, transfers excluded) and closing
+ * cash for [from, to]: what a comparison of a period under way with the same days of another needs.
+ */
+export async function figuresBetween(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  from: string,
+  to: string,
+): Promise<RangeFigures> {
+  const pl = await profitAndLoss(tx, business, from, to);
+  const cash = await cashSummary(tx, business.id, from, to);
+  return {
+    from,
+    to,
+    revenue: pl.totalIncome,
+    otherIncome: pl.totalOtherIncome,
+    expenses: f2(new D(pl.totalCostOfSales).plus(pl.totalExpenses)),
+    netIncome: pl.netProfit,
+    grossBurn: cash.totalCashOut,
+    netBurn: f2(new D(cash.totalCashOut).minus(cash.totalCashIn)),
+    cashBalance: cash.closingCash,
+  };
+}
+
 export async function buildReport(
   tx: Db,
   business: { id: string; baseCurrency: string },
@@ -223,15 +261,15 @@ export async function buildReport(
   let data: Record<string, unknown>;
   switch (kind) {
     case 'profit_and_loss':
-      data = await profitAndLoss(tx, business.id, opts.from!, to);
+      data = await profitAndLoss(tx, business, opts.from!, to);
       break;
     case 'cash_summary':
       data = await cashSummary(tx, business.id, opts.from!, to);
       break;
     case 'balance_sheet': {
       const cash = await cashByAccount(tx, business.id, to);
-      const ar = await agedOf(tx, business.id, 'ACCREC', to);
-      const ap = await agedOf(tx, business.id, 'ACCPAY', to);
+      const ar = await agedOf(tx, business, 'ACCREC', to);
+      const ap = await agedOf(tx, business, 'ACCPAY', to);
       const cashTotal = total(cash);
       data = {
         asOf: to,
@@ -245,10 +283,10 @@ export async function buildReport(
       break;
     }
     case 'aged_receivables':
-      data = await agedOf(tx, business.id, 'ACCREC', to);
+      data = await agedOf(tx, business, 'ACCREC', to);
       break;
     case 'aged_payables':
-      data = await agedOf(tx, business.id, 'ACCPAY', to);
+      data = await agedOf(tx, business, 'ACCPAY', to);
       break;
   }
   const report: Report = {

@@ -22,7 +22,7 @@ import { type Db, queryRows, tryTransactionLock } from '../db/client';
  * formula), so that an upgraded service never reads what an older one stored. Results under an old format
  * are never read again and go with the refresh's pruning.
  */
-const FORMAT = 'v2';
+const FORMAT = 'v3';
 
 /**
  * The stored result for `name` if it is still right, else `compute()`'s, which is stored for the next ask.

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { generateDemo } from '../../src/demo/generate';
 import type { XeroBatch, XeroOrganisation } from '../../src/integrations/xero/types';
 import { listenLocal } from './listen';
+import { balanceSheetReport, profitAndLossReport } from './xero-reports';
 
 export const FAKE_XERO_CLIENT = { clientId: 'fake-xero-client', clientSecret: 'fake-xero-secret' };
 
@@ -71,12 +72,16 @@ export interface FakeXero {
   /** Largest page Xero serves; it ignores a larger pageSize. */
   maxPageSize: number;
   /** Faults for the next Accounting API requests: each entry is used once, in order. */
-  faults: ('500' | 'drop' | { slowMs: number })[];
+  faults: ('500' | 'drop' | 'hang' | { slowMs: number })[];
   latencyMs: number;
   /** Send X-MinLimit-Remaining / X-DayLimit-Remaining (default true). */
   limitHeaders: boolean;
   /** Tenants the next consent grants (default: all). */
   grantTenants: string[] | null;
+  /** Change a report before it is served (a test's deliberate mismatch with the books). */
+  tamperReport:
+    | ((kind: 'ProfitAndLoss' | 'BalanceSheet', report: { Reports: Record<string, unknown>[] }) => void)
+    | null;
   /** Change a record upstream: merge `patch` and bump its UpdatedDateUTC to now. */
   update(tenantId: string, collection: XeroCollection, id: string, patch: ApiRecord): void;
   /** Expire every issued access token (the next API call answers 401). */
@@ -211,6 +216,7 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
     latencyMs: 0,
     limitHeaders: true,
     grantTenants: null,
+    tamperReport: null,
     update(tenantId, collection, id, patch) {
       const org = orgs.get(tenantId)!;
       const idField = XERO_COLLECTIONS[collection].id;
@@ -316,6 +322,17 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
       return json(res, 200, { ...envelope, BankTransactions: [rec] });
     }
     if (name === 'Organisation') return json(res, 200, { ...envelope, Organisations: [org.organisation] });
+    if (name === 'Reports' && (id === 'ProfitAndLoss' || id === 'BalanceSheet')) {
+      const q = url.searchParams;
+      const periods = Number(q.get('periods') ?? 0);
+      const base = org.organisation.BaseCurrency;
+      const report =
+        id === 'ProfitAndLoss'
+          ? profitAndLossReport(org.data, base, q.get('fromDate') ?? '', periods)
+          : balanceSheetReport(org.data, q.get('date') ?? '', periods);
+      fake.tamperReport?.(id, report);
+      return json(res, 200, report);
+    }
     const collection = name as XeroCollection;
     const spec = XERO_COLLECTIONS[collection];
     if (!spec) return json(res, 404, { Type: null, Title: 'Resource not found', Status: 404, Detail: name });
@@ -362,7 +379,8 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
     const parts = url.pathname.replace('/api.xro/2.0/', '').split('/');
     const tenantId = String(req.headers['xero-tenant-id'] ?? '');
     const call: ApiCall = {
-      collection: parts[0]!,
+      // Reports by name (Reports/ProfitAndLoss), lists by collection.
+      collection: parts[0] === 'Reports' ? parts.slice(0, 2).join('/') : parts[0]!,
       tenantId,
       status: 0,
       page: url.searchParams.has('page') ? Number(url.searchParams.get('page')) : undefined,
@@ -395,6 +413,11 @@ export async function startFakeXero(orgList: FakeOrg[], opts: { limits?: RateLim
     const w = windows.get(tenantId)!;
     try {
       const fault = fake.faults.shift();
+      if (fault === 'hang') {
+        // Never answered: only a client that gives up and asks again gets anywhere.
+        call.status = -2;
+        return;
+      }
       const delay = (typeof fault === 'object' ? fault.slowMs : 0) + fake.latencyMs;
       if (delay) await new Promise((r) => setTimeout(r, delay));
       if (fault === '500') {

@@ -25,11 +25,13 @@ describe('incremental refresh', () => {
         sql`select id::text, date::text from transactions where kind = 'SPEND' and date between '2026-06-01' and '2026-06-30' order by date, id limit 1`,
       ),
     );
-    await withBusiness(t.db, biz.id, (tx) =>
-      tx.execute(
+    // The spend and its one P&L line change together, as a sync of the changed record writes them.
+    await withBusiness(t.db, biz.id, async (tx) => {
+      await tx.execute(
         sql`update transactions set amount = amount - 1234.56, base_amount = base_amount - 1234.56 where id = ${txn!.id}`,
-      ),
-    );
+      );
+      await tx.execute(sql`update ledger_lines set amount = amount - 1234.56 where transaction_id = ${txn!.id}`);
+    });
     const before = await withBusiness(t.db, biz.id, (tx) =>
       tx.select().from(metricSnapshots).where(eq(metricSnapshots.businessId, biz.id)),
     );
@@ -79,11 +81,12 @@ describe('incremental refresh', () => {
 
     // The fast path: the caller says a bank spend changed, so receivables, subscriptions and customers
     // are kept as stored and later balances move by the exact change in cash. Same figures.
-    await withBusiness(t.db, biz.id, (tx) =>
-      tx.execute(
+    await withBusiness(t.db, biz.id, async (tx) => {
+      await tx.execute(
         sql`update transactions set amount = amount + 99.99, base_amount = base_amount + 99.99 where id = ${txn!.id}`,
-      ),
-    );
+      );
+      await tx.execute(sql`update ledger_lines set amount = amount + 99.99 where transaction_id = ${txn!.id}`);
+    });
     const fast = await withBusiness(t.db, biz.id, (tx) =>
       refreshChangedPeriods(tx, biz, [txn!.date], { asOf: ASOF, kinds: ['SPEND'] }),
     );

@@ -370,12 +370,13 @@ describe('golden business: receivables, payables, DSO, DPO', () => {
     expect((await snapshot('month', '2026-02-01')).metrics).toMatchObject({
       receivables: { total: '16600.0000', aging: { current: '12000.0000', d1_30: '4600.0000' } },
     });
-    // 31 Mar: INV-2 40 days late; INV-4 6,000 − 2,000 paid = 4,000 current; INV-3 paid.
+    // 31 Mar: INV-2 40 days late; INV-4 6,000 − 2,000 paid = 4,000 current; INV-3 paid. CN-1's 500 is
+    // not allocated: Beta LLC holds a credit, −500, aged from its date (20 Mar, 11 days) as Xero ages it.
     // Payables: B-3 3,000 21 days late, B-4 1,500 current.
     expect((await snapshot('month', '2026-03-01')).metrics).toMatchObject({
       receivables: {
-        total: '8600.0000',
-        aging: { current: '4000.0000', d1_30: '0.0000', d31_60: '4600.0000', d90_plus: '0.0000' },
+        total: '8100.0000',
+        aging: { current: '4000.0000', d1_30: '-500.0000', d31_60: '4600.0000', d90_plus: '0.0000' },
       },
       payables: { total: '4500.0000', aging: { current: '1500.0000', d1_30: '3000.0000' } },
     });
@@ -386,10 +387,10 @@ describe('golden business: receivables, payables, DSO, DPO', () => {
     expect((await snapshot('month', '2026-01-01')).dso).toBe('32.33');
     // 16,600 / 12,000 × 28 = 38.73
     expect((await snapshot('month', '2026-02-01')).dso).toBe('38.73');
-    // 8,600 / 5,500 × 31 = 48.47
-    expect((await snapshot('month', '2026-03-01')).dso).toBe('48.47');
-    // 8,600 / 31,500 × 90 = 24.57
-    expect((await snapshot('quarter', '2026-01-01')).dso).toBe('24.57');
+    // 8,100 / 5,500 × 31 = 45.65
+    expect((await snapshot('month', '2026-03-01')).dso).toBe('45.65');
+    // 8,100 / 31,500 × 90 = 23.14
+    expect((await snapshot('quarter', '2026-01-01')).dso).toBe('23.14');
     // 4,500 / 4,850 × 31 = 28.76; January's payables were all paid: 0
     expect((await snapshot('month', '2026-03-01')).dpo).toBe('28.76');
     expect((await snapshot('month', '2026-01-01')).dpo).toBe('0.00');
@@ -460,14 +461,14 @@ describe('golden business: funding readiness', () => {
     // Refunds 1/7 = 14.3% ≥ 5% and chargebacks 1/7 ≥ 1%: both 0
     expect(by.payment_risk!.value).toBe(0);
     expect(by.payment_risk!.evidence.figures).toEqual({ refundRatio: 0.142857, chargebackRatio: 0.142857 });
-    // DSO 48.47 → (90 − 48.47) / 60 = 0.6922; overdue 4,600 of 8,600 = 53.5% ≥ 50% → 0; mean 0.3461
-    expect(by.receivables_health!.value).toBe(0.3461);
+    // DSO 45.65 → (90 − 45.65) / 60 = 0.7392; overdue 4,600 − 500 = 4,100 of 8,100 = 50.6% ≥ 50% → 0; mean 0.3696
+    expect(by.receivables_health!.value).toBe(0.3696);
     // March data quality 70
     expect(by.data_quality!.value).toBe(0.7);
-    // 5.59 + 2.88 + 20 + 0 + 6.92 + 7 = 42.39
-    expect(r).toMatchObject({ score: 42, tier: 'needs_work', scoreVersion: 'v1', asOfMonth: '2026-03-01' });
+    // 5.59 + 2.88 + 20 + 0 + 7.39 + 7 = 42.86
+    expect(r).toMatchObject({ score: 43, tier: 'needs_work', scoreVersion: 'v1', asOfMonth: '2026-03-01' });
     expect(by.receivables_health!.evidence.snapshotIds).toHaveLength(3);
-    expect(r.nextBand).toMatchObject({ tier: 'funding_ready', pointsNeeded: 18 });
+    expect(r.nextBand).toMatchObject({ tier: 'funding_ready', pointsNeeded: 17 }); // 60 − 43
     expect(r.nextBand!.actions.length).toBeGreaterThan(0);
   });
 });
@@ -481,10 +482,10 @@ describe('golden business: reports agree with the snapshots', () => {
     );
     expect(r.data).toMatchObject({
       revenueSource: 'xero',
-      // INV-4 6,000 on Sales; CN-1 −500 has no line items
+      // INV-4 6,000 on Sales; CN-1 −500 has no line items (no account: income, as a sales credit note)
       income: [
         { name: 'Sales', amount: '6000.00' },
-        { name: 'Uncoded', amount: '-500.00' },
+        { name: 'Uncategorized', amount: '-500.00' },
       ],
       totalIncome: '5500.00', // = March revenue
       costOfSales: [{ name: 'Hosting', amount: '1500.00' }],
@@ -535,22 +536,22 @@ describe('golden business: reports agree with the snapshots', () => {
         { name: 'Savings', amount: '5000.00' },
       ],
       totalCash: '67250.00',
-      receivables: '8600.00',
+      receivables: '8100.00', // 8,600 owed less Beta's unallocated 500 credit
       payables: '4500.00',
-      netWorkingPosition: '71350.00',
+      netWorkingPosition: '70850.00', // 67,250 + 8,100 − 4,500
     });
     const ar = await withBusiness(t.db, businessId, (tx) =>
       buildReport(tx, biz(), { kind: 'aged_receivables', to: '2026-03-31', save: true }),
     );
     expect(ar.data).toMatchObject({
-      contacts: [{ contact: 'Beta LLC', current: '4000.00', d31_60: '4600.00', total: '8600.00' }],
+      contacts: [{ contact: 'Beta LLC', current: '4000.00', d1_30: '-500.00', d31_60: '4600.00', total: '8100.00' }],
       totals: {
         current: '4000.00',
-        d1_30: '0.00',
+        d1_30: '-500.00',
         d31_60: '4600.00',
         d61_90: '0.00',
         d90_plus: '0.00',
-        total: '8600.00',
+        total: '8100.00',
       },
     });
     expect(ar.id).toMatch(/^[0-9a-f-]{36}$/);

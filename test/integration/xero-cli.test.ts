@@ -149,6 +149,7 @@ describe('cfo sync', () => {
     const before = fake.calls.length;
     const r = await cfo(['sync'], { env });
     expect(r.code).toBe(0);
+    // One call per list; nothing changed and the figures were compared with Xero's reports minutes ago.
     expect(r.stdout).toMatch(/, 0 new or changed, 0 failed; 8 API calls/);
     expect(fake.calls.length - before).toBe(8);
   });

@@ -26,7 +26,36 @@ import { count, day, humanize, isNegative, list, money, moneyAbs, month, pct, pe
 import type { Focus, PlannedCall } from './intents';
 
 type Out<T extends { output: z.ZodType }> = z.output<T['output']>;
-type Snapshot = Out<typeof get_metrics>['periods'][number];
+type Snapshot = Out<typeof get_business_overview>['lastMonth'];
+/** A period of get_metrics with the figures a trimmed result left out as "not available". */
+const whole = (p: Out<typeof get_metrics>['periods'][number]): Snapshot => ({ ...EMPTY, partial: false, ...p });
+const EMPTY: Omit<Snapshot, 'periodType' | 'start' | 'end' | 'partial'> = {
+  currency: '',
+  revenueSource: 'none',
+  revenue: null,
+  otherIncome: null,
+  expenses: null,
+  netIncome: null,
+  grossMargin: null,
+  revenueVolatility: null,
+  refundCount: null,
+  refundRatio: null,
+  chargebackCount: null,
+  chargebackRatio: null,
+  mrr: null,
+  arr: null,
+  subscriberChurn: null,
+  cashBalance: null,
+  grossBurn: null,
+  netBurn: null,
+  runwayMonths: null,
+  cashFlowPositive: null,
+  dso: null,
+  dpo: null,
+  receivables: null,
+  payables: null,
+  dataQuality: null,
+};
 
 const MONEY_FOCUS = new Set<Focus>([
   'revenue',
@@ -87,7 +116,7 @@ const sourceNote = (s: Snapshot, focus: Focus[]) =>
 
 function metrics(o: Out<typeof get_metrics>, call: PlannedCall): string {
   const focus = call.question.focus.length ? call.question.focus : DEFAULT_FOCUS;
-  const periods = o.periods;
+  const periods = o.periods.map(whole);
   if (!periods.length) return 'There are no figures for that period yet.';
   if (periods.length === 1) {
     const s = periods[0]!;
@@ -124,6 +153,8 @@ function compare(o: Out<typeof compare_periods>, call: PlannedCall): string {
   });
   const other = call.question.focus.filter((f) => !o.changes.some((c) => c.metric === f));
   const extra = other.map((f) => `${LABEL[f]} ${figure(o.current, f)} against ${figure(o.previous, f)}`);
+  // A period under way is compared day for day; say so, with the exact dates.
+  if (o.basis === 'same_days') return `Comparing ${o.compares}: ${list(parts)}.`;
   return `${cur} compared with ${prev}: ${list([...parts, ...extra])}.`;
 }
 
@@ -299,7 +330,7 @@ function report(o: Out<typeof get_report>): string {
   const span = o.periodStart ? `${day(o.periodStart)} to ${day(o.periodEnd)}` : `as of ${day(o.periodEnd)}`;
   switch (o.kind) {
     case 'profit_and_loss':
-      return `Profit and loss, ${span}:\n- Income ${money(d.totalIncome as string, c)}\n${lines(d.income)}\n- Cost of sales ${money(d.totalCostOfSales as string, c)}\n- Gross profit ${money(d.grossProfit as string, c)}\n- Expenses ${money(d.totalExpenses as string, c)}\n${lines(d.expenses)}\n- Net profit ${money(d.netProfit as string, c)}`;
+      return `Profit and loss, ${span}:\n- Income ${money(d.totalIncome as string, c)}\n${lines(d.income)}\n- Cost of sales ${money(d.totalCostOfSales as string, c)}\n- Gross profit ${money(d.grossProfit as string, c)}${d.totalOtherIncome && d.totalOtherIncome !== '0.00' ? `\n- Other income ${money(d.totalOtherIncome as string, c)}\n${lines(d.otherIncome)}` : ''}\n- Operating expenses ${money(d.totalExpenses as string, c)}\n${lines(d.expenses)}\n- Net profit ${money(d.netProfit as string, c)}`;
     case 'balance_sheet':
       return `Balance sheet summary ${span}: cash ${money(d.totalCash as string, c)}, receivables ${money(d.receivables as string, c)}, payables ${money(d.payables as string, c)}, net working position ${money(d.netWorkingPosition as string, c)}.\n${lines(d.cash)}\n${d.note as string}`;
     case 'cash_summary':

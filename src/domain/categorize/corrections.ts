@@ -3,11 +3,13 @@
  * consistent corrections of one merchant produce a rule proposal), create rules, and work the review queue.
  * Each change is previewed unless `apply` is set, and audited with old and new values.
  */
+
 import { sql } from 'drizzle-orm';
 import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, isUuid, queryRows } from '../../db/client';
 import { categoryRules } from '../../db/schema';
 import { InvalidInputError, NotFoundError } from '../../errors';
+import { followAccountCodes } from '../ledger';
 import { type Embedder, LocalEmbedder } from './embed';
 import { BANK_LINE_COLUMNS, type BankLineRow, categoryOptions, ensureEmbeddings } from './index';
 import { firstMatch, type Rule, validateRule } from './rules';
@@ -78,6 +80,7 @@ export async function setTransactionCategory(
           category_confidence = 1, updated_at = now()
         where business_id = ${businessId} and id = ${t.id}`,
   );
+  await followAccountCodes(tx, businessId, [t.id]);
   // The correction is an example for the very next lookup: make sure it has its text and vector.
   await ensureEmbeddings(tx, businessId, opts.embedder ?? new LocalEmbedder(), sql`id = ${t.id}`);
   await tx.execute(

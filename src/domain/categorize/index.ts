@@ -5,12 +5,14 @@
  * proposals at or above the threshold are written with their source and confidence, and the rest go to the
  * review queue. Runs in the caller's transaction: all of a batch or none of it.
  */
+
 import { type SQL, sql } from 'drizzle-orm';
 import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, pgArray, queryRows } from '../../db/client';
 import { NotFoundError } from '../../errors';
 import type { Logger } from '../../logger';
 import { D } from '../../money';
+import { followAccountCodes } from '../ledger';
 import { type Embedder, LocalEmbedder } from './embed';
 import { type CategoryOption, KNOWLEDGE_CONFIDENCE, knownCategory } from './knowledge';
 import { type CategoryModel, MODEL_BATCH, type ModelAnswer } from './model';
@@ -428,6 +430,11 @@ async function write(
             category_confidence = v.f, updated_at = now()
           from (values ${values}) as v(id, c, a, s, f)
           where t.business_id = ${businessId} and t.id = v.id`,
+    );
+    await followAccountCodes(
+      tx,
+      businessId,
+      apply.slice(i, i + 1000).map((r) => r.id),
     );
   }
   // Applied lines leave the queue; the rest replace any older open proposal for the same line.

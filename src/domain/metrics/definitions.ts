@@ -11,16 +11,28 @@ export const METRIC_DEFINITIONS: MetricDefinition[] = [
     name: 'revenue',
     label: 'Revenue',
     formula:
-      'Xero: authorised and paid sales invoices by invoice date, tax excluded, less credit notes. Without Xero: Stripe succeeded charges less refunds; otherwise categorized bank inflows. One source per figure, so money is never counted twice.',
-    source: 'Accrual basis as in Xero’s Profit and Loss; DESIGN §5',
+      'Xero: every line on an Income account (types Revenue and Sales) of authorised and paid invoices, cash sales and sales credit notes, by date, tax excluded. Without Xero: Stripe succeeded charges less refunds; otherwise categorized bank inflows. One source per figure, so money is never counted twice.',
+    source: 'Xero Profit and Loss, "Total Income" (accrual); DESIGN §5',
   },
   {
     name: 'expenses',
     label: 'Expenses',
-    formula: 'Xero: bills by bill date (tax excluded) less supplier credit notes, plus spend-money bank transactions.',
-    source: 'Xero Profit and Loss',
+    formula:
+      'Xero: cost of sales plus operating expenses — every line of bills, spend money and supplier credit notes on those accounts, tax excluded, and realised currency gains and losses. Money paid to balance-sheet accounts (VAT or sales tax returns, loans, owners) is not an expense.',
+    source: 'Xero Profit and Loss, "Total Cost of Sales" + "Total Operating Expenses"',
   },
-  { name: 'net_income', label: 'Net income', formula: 'Revenue − expenses.', source: '' },
+  {
+    name: 'other_income',
+    label: 'Other income',
+    formula: 'Xero: lines on Other Income accounts (interest, grants coded there). Part of net income, not of revenue.',
+    source: 'Xero Profit and Loss, "Total Other Income"',
+  },
+  {
+    name: 'net_income',
+    label: 'Net income',
+    formula: 'Revenue + other income − expenses.',
+    source: 'Xero Profit and Loss, "Net Profit"',
+  },
   {
     name: 'gross_margin',
     label: 'Gross margin',
@@ -62,14 +74,15 @@ export const METRIC_DEFINITIONS: MetricDefinition[] = [
     name: 'mrr',
     label: 'MRR',
     formula:
-      'Monthly-normalised recurring amount of active and past-due subscriptions at the period end, after forever discounts, trials and metered prices excluded.',
-    source: 'Stripe Billing analytics, metric definitions',
+      'Monthly-normalised recurring amount (price × quantity) of active and past-due subscriptions at the period end (today for the month under way), after discounts whose coupon lasts forever; once and repeating coupons, trials and metered prices are left out.',
+    source: 'Stripe Billing analytics, "How do you calculate MRR?"',
   },
   { name: 'arr', label: 'ARR', formula: '12 × MRR.', source: 'Stripe Billing analytics' },
   {
     name: 'subscriber_churn',
     label: 'Subscriber churn',
-    formula: 'Subscribers who left in the last 30 days / (active 30 days earlier + new in those 30 days).',
+    formula:
+      'Subscribers who left in the 30 days to the period end (to today for the month under way) / (active 30 days earlier + new in those 30 days).',
     source: 'Stripe Billing analytics, "Subscriber churn rate"',
   },
   {
@@ -100,7 +113,8 @@ export const METRIC_DEFINITIONS: MetricDefinition[] = [
   {
     name: 'aging',
     label: 'Aging buckets',
-    formula: 'Open invoices or bills by days past due at the date: current, 1–30, 31–60, 61–90, 90+.',
+    formula:
+      'What is still owed on open invoices or bills (less payments and allocated credit), and unallocated credit notes as negatives, by days past due at the date: current, 1–30, 31–60, 61–90, 90+.',
     source: 'Xero Aged Receivables / Payables',
   },
   {

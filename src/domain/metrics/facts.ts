@@ -3,9 +3,12 @@
  * every snapshot is built. Amounts come back as numeric strings and stay decimal. Run inside
  * `withBusiness`; every query also filters by business_id.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client';
 import { D, type Dec } from '../../money';
+import { agingBucketSql, openItems, plByMonth, plLines } from '../ledger';
+import { periodOf } from '../periods';
+import { monthsDifferingFromLedger } from '../reconciliation';
 import type { AgingBucket } from './formulas';
 
 export type RevenueSource = 'xero' | 'stripe' | 'csv' | 'none';
@@ -13,6 +16,9 @@ export type RevenueSource = 'xero' | 'stripe' | 'csv' | 'none';
 export interface MonthFacts {
   month: string; // first day
   revenue: Record<Exclude<RevenueSource, 'none'>, Dec>;
+  /** Income outside trading: Xero's "Other Income" (interest, grants coded there). Only the ledger has it. */
+  otherIncome: Record<Exclude<RevenueSource, 'none'>, Dec>;
+  /** Cost of sales and operating expenses. */
   expenses: Record<Exclude<RevenueSource, 'none'>, Dec>;
   cogs: Record<Exclude<RevenueSource, 'none'>, Dec>;
   /** Bank accounts only, transfers between own accounts excluded. */
@@ -48,6 +54,8 @@ export interface BusinessFacts {
   lastSyncAt: Date | null;
   unmatchedPayouts: number;
   payouts: number;
+  /** Months whose figures differ from Xero's own reports at the last comparison, with the lines that differ. */
+  ledgerDifferences: Map<string, string[]>;
   months: MonthFacts[];
 }
 
@@ -106,6 +114,7 @@ export function emptyMonth(month: string): MonthFacts {
   return {
     month,
     revenue: { xero: zero(), stripe: zero(), csv: zero() },
+    otherIncome: { xero: zero(), stripe: zero(), csv: zero() },
     expenses: { xero: zero(), stripe: zero(), csv: zero() },
     cogs: { xero: zero(), stripe: zero(), csv: zero() },
     cashIn: zero(),
@@ -139,6 +148,8 @@ export async function loadFacts(
   to: string,
   dataStart: string = from,
   parts: ReadonlySet<FactPart> = ALL_PARTS,
+  /** Today: stocks of the current month (receivables, MRR, subscribers) are taken now, not at its future end. */
+  asOf?: string,
 ): Promise<BusinessFacts> {
   const months = new Map<string, MonthFacts>();
   const monthRows = await queryRows<{ m: string }>(
@@ -148,33 +159,23 @@ export async function loadFacts(
   for (const { m } of monthRows) months.set(m, emptyMonth(m));
   const at = (m: string) => months.get(m);
   const end = `${to}`;
+  const endDay = periodOf('month', to).end;
+  // A month's closing day for stocks: its last day, or today for the month under way.
+  const today = asOf ?? endDay;
+  const closing = (m: SQL) => sql`least((${m} + interval '1 month - 1 day')::date, ${today}::date)`;
 
   if (parts.has('pnl')) {
-    // Revenue, expenses and cost of sales from Xero documents (accrual, excluding tax, by document date),
-    // in base currency: Xero's rate is document currency per base unit.
-    for (const r of await queryRows<{ m: string; rev: string; exp: string; cogs: string }>(
-      tx,
-      sql`select to_char(date_trunc('month', i.issue_date), 'YYYY-MM-DD') as m,
-            sum(case i.type when 'ACCREC' then round(i.subtotal / i.currency_rate, 4)
-                            when 'ACCRECCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as rev,
-            sum(case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
-                            when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end) as exp,
-            sum(case when a.type = 'DIRECTCOSTS' then
-                  case i.type when 'ACCPAY' then round(i.subtotal / i.currency_rate, 4)
-                              when 'ACCPAYCREDIT' then -round(i.subtotal / i.currency_rate, 4) else 0 end
-                else 0 end) as cogs
-          from invoices i
-          left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
-                     order by code, updated_at desc) a on a.code = i.line_items->0->>'AccountCode'
-          where i.business_id = ${businessId} and i.source = 'xero' and i.status in ('AUTHORISED', 'PAID')
-            and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')::date
-          group by 1`,
-    )) {
+    // The ledger's profit and loss (Xero): every line on its own account, net of tax (src/domain/ledger.ts).
+    for (const r of await plByMonth(tx, businessId, baseCurrency, from, endDay)) {
       const f = at(r.m);
       if (!f) continue;
-      f.revenue.xero = dec(r.rev);
-      f.expenses.xero = dec(r.exp);
-      f.cogs.xero = dec(r.cogs);
+      const v = dec(r.amount);
+      if (r.section === 'income') f.revenue.xero = v;
+      else if (r.section === 'other_income') f.otherIncome.xero = v;
+      else {
+        f.expenses.xero = f.expenses.xero.minus(v);
+        if (r.section === 'cost_of_sales') f.cogs.xero = v.neg();
+      }
     }
   }
 
@@ -183,17 +184,12 @@ export async function loadFacts(
     for (const r of await queryRows<Record<string, string | number | null>>(
       tx,
       sql`with t as (
-            select t.date, t.source, t.kind, t.status, t.base_amount, t.category, a.is_bank, ca.type as category_type
+            select t.date, t.source, t.kind, t.status, t.base_amount, t.category, a.is_bank
             from transactions t
             left join accounts a on a.id = t.bank_account_id
-            left join (select distinct on (code) code, type from accounts where business_id = ${businessId} and code is not null
-                       order by code, updated_at desc) ca on ca.code = t.account_code
             where t.business_id = ${businessId} and t.deleted_at is null
               and t.date >= ${from}::date and t.date < (${end}::date + interval '1 month')::date)
           select to_char(date_trunc('month', date), 'YYYY-MM-DD') as m,
-            -- Xero spend money is an expense when it happens (bills are counted at their date above).
-            sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND') as xero_spend,
-            sum(-base_amount) filter (where source = 'xero' and kind = 'SPEND' and category_type = 'DIRECTCOSTS') as xero_spend_cogs,
             sum(base_amount) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charge_amount,
             count(*) filter (where source = 'stripe' and kind = 'CHARGE' and status = 'succeeded') as charges,
             sum(-base_amount) filter (where source = 'stripe' and kind = 'REFUND') as refund_amount,
@@ -211,8 +207,6 @@ export async function loadFacts(
     )) {
       const f = at(String(r.m));
       if (!f) continue;
-      f.expenses.xero = f.expenses.xero.plus(dec(r.xero_spend));
-      f.cogs.xero = f.cogs.xero.plus(dec(r.xero_spend_cogs));
       f.chargeAmount = dec(r.charge_amount);
       f.charges = Number(r.charges ?? 0);
       f.refundAmount = dec(r.refund_amount);
@@ -252,41 +246,22 @@ export async function loadFacts(
   }
 
   if (parts.has('receivables')) {
-    // Receivables and payables outstanding at each month end, by days past due. A document is open
-    // from its date until it is settled (its paid date, or when payments reach its total); while open,
-    // outstanding = base total − payments dated on or before the month end.
-    for (const r of await queryRows<{ m: string; type: string; bucket: AgingBucket; amount: string }>(
+    // Receivables and payables open at each month end, by days past due (src/domain/ledger.ts: each document
+    // less its payments and allocated credit by then, credit notes negative).
+    for (const r of await queryRows<{ m: string; side: string; bucket: AgingBucket; amount: string }>(
       tx,
-      sql`with pays as (
-            select invoice_id, date, sum(abs(base_amount)) as amt from transactions
-            where business_id = ${businessId} and kind = 'PAYMENT' and deleted_at is null and invoice_id is not null
-            group by invoice_id, date),
-          docs as (
-            select i.id, i.type, i.issue_date, coalesce(i.due_date, i.issue_date) as due_date,
-                   round(i.total / i.currency_rate, 4) as base_total,
-                   case when i.status = 'PAID' then coalesce(i.paid_date, (select max(p.date) from pays p where p.invoice_id = i.id), i.issue_date) end as settled
-            from invoices i
-            where i.business_id = ${businessId} and i.source <> 'stripe' and i.type in ('ACCREC', 'ACCPAY') and i.status in ('AUTHORISED', 'PAID')
-              and i.issue_date < (${end}::date + interval '1 month')::date),
-          ms as (select m::date as m, (m + interval '1 month - 1 day')::date as d
-                 from generate_series(${from}::date, ${end}::date, interval '1 month') m),
-          open as (
-            select ms.m, ms.d, docs.id, docs.type, docs.due_date, docs.base_total
-            from ms join docs on docs.issue_date <= ms.d and (docs.settled is null or docs.settled > ms.d)),
-          outstanding as (
-            select open.m, open.type, open.d - open.due_date as days_past_due,
-                   open.base_total - coalesce(sum(pays.amt), 0) as amount
-            from open left join pays on pays.invoice_id = open.id and pays.date <= open.d
-            group by open.m, open.d, open.id, open.type, open.due_date, open.base_total)
-          select to_char(m, 'YYYY-MM-DD') as m, type,
-            case when days_past_due <= 0 then 'current' when days_past_due <= 30 then 'd1_30'
-                 when days_past_due <= 60 then 'd31_60' when days_past_due <= 90 then 'd61_90' else 'd90_plus' end as bucket,
-            sum(amount) as amount
-          from outstanding where amount > 0 group by 1, 2, 3`,
+      sql`with items as (${openItems(
+        businessId,
+        baseCurrency,
+        sql`select ${closing(sql`m`)} as d from generate_series(${from}::date, ${end}::date, interval '1 month') m`,
+      )})
+          select to_char(date_trunc('month', d), 'YYYY-MM-DD') as m, side, ${agingBucketSql(sql`d - due`)} as bucket,
+                 sum(amount)::text as amount
+          from items group by 1, 2, 3`,
     )) {
       const f = at(r.m);
       if (!f) continue;
-      (r.type === 'ACCREC' ? f.ar : f.ap)[r.bucket] = dec(r.amount);
+      (r.side === 'ACCREC' ? f.ar : f.ap)[r.bucket] = dec(r.amount);
     }
   }
 
@@ -317,7 +292,8 @@ export async function loadFacts(
             select d, sum(mrr) filter (where sign > 0) as plus_mrr, sum(-mrr) filter (where sign < 0) as minus_mrr,
                    count(*) filter (where sign > 0) as plus_n, count(*) filter (where sign < 0) as minus_n
             from ev group by d),
-          ms as (select m::date as m, (m + interval '1 month')::date as b, ((m + interval '1 month')::date - 30) as b30
+          -- b: the day after the month's closing day (today for the month under way); b30: 30 days before b.
+          ms as (select m::date as m, (${closing(sql`m`)} + 1) as b, (${closing(sql`m`)} + 1 - 30) as b30
                  from generate_series(${from}::date, ${end}::date, interval '1 month') m)
           select to_char(ms.m, 'YYYY-MM-DD') as m,
             coalesce(sum(daily.plus_mrr) filter (where daily.d < ms.b), 0) - coalesce(sum(daily.minus_mrr) filter (where daily.d < ms.b), 0) as mrr,
@@ -341,13 +317,10 @@ export async function loadFacts(
     // The largest customer of each month, per revenue source: aggregate by customer first, name the leaders after.
     for (const r of await queryRows<{ m: string; source: 'xero' | 'stripe'; name: string; revenue: string }>(
       tx,
-      sql`with rev as (
-            select 'xero' as source, date_trunc('month', i.issue_date)::date as m, i.contact_id::text as k,
-                   sum(case i.type when 'ACCREC' then 1 else -1 end * round(i.subtotal / i.currency_rate, 4)) as revenue
-            from invoices i
-            where i.business_id = ${businessId} and i.source = 'xero' and i.type in ('ACCREC', 'ACCRECCREDIT')
-              and i.status in ('AUTHORISED', 'PAID') and i.issue_date >= ${from}::date and i.issue_date < (${end}::date + interval '1 month')::date
-            group by 1, 2, 3
+      sql`with pl as (${plLines(businessId, baseCurrency, from, endDay)}),
+          rev as (
+            select 'xero' as source, date_trunc('month', pl.date)::date as m, pl.contact_id::text as k, sum(pl.amount) as revenue
+            from pl where pl.section = 'income' group by 1, 2, 3
             union all
             select 'stripe', date_trunc('month', t.date)::date, coalesce(t.contact_id::text, t.metadata->>'customer'), sum(t.base_amount)
             from transactions t
@@ -374,7 +347,8 @@ export async function loadFacts(
     tx,
     sql`select exists (select 1 from invoices where business_id = ${businessId} and source = 'xero')
                or exists (select 1 from integration_accounts where business_id = ${businessId} and provider = 'xero' and status = 'active') as xero,
-             exists (select 1 from transactions where business_id = ${businessId} and source = 'stripe') as stripe,
+             exists (select 1 from transactions where business_id = ${businessId} and source = 'stripe')
+               or exists (select 1 from subscriptions where business_id = ${businessId} and source = 'stripe') as stripe,
              exists (select 1 from transactions where business_id = ${businessId} and source = 'csv') as csv,
              (select max(last_synced_at)::text from integration_accounts where business_id = ${businessId}) as last_sync,
              (select count(*)::int from transactions where business_id = ${businessId} and kind = 'PAYOUT' and deleted_at is null) as payouts,
@@ -388,6 +362,7 @@ export async function loadFacts(
     lastSyncAt: src?.last_sync ? new Date(src.last_sync) : null,
     payouts: Number(src?.payouts ?? 0),
     unmatchedPayouts: Number(src?.unmatched ?? 0),
+    ledgerDifferences: await monthsDifferingFromLedger(tx, businessId),
     months: [...months.values()],
   };
 }

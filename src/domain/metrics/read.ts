@@ -13,6 +13,8 @@ export interface SnapshotView {
   currency: string;
   revenueSource: string;
   revenue: string | null;
+  /** Xero's "Other Income": part of net income, not of revenue. */
+  otherIncome: string | null;
   expenses: string | null;
   netIncome: string | null;
   grossMargin: number | null;
@@ -46,6 +48,7 @@ export function snapshotView(r: Row): SnapshotView {
     runway?: { cashFlowPositive?: boolean };
     receivables?: { total?: string };
     payables?: { total?: string };
+    otherIncome?: string;
   };
   return {
     periodType: r.periodType as PeriodType,
@@ -55,6 +58,7 @@ export function snapshotView(r: Row): SnapshotView {
     currency: r.currency,
     revenueSource: r.revenueSource,
     revenue: r.revenue,
+    otherIncome: m.otherIncome ?? null,
     expenses: r.expenses,
     netIncome: r.netIncome,
     grossMargin: n(r.grossMargin),

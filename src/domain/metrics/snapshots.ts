@@ -22,6 +22,24 @@ import { getSnapshots, type StoredSnapshot } from './read';
 
 export type SnapshotRow = typeof metricSnapshots.$inferInsert;
 
+/**
+ * The version of the figures' definitions a snapshot was computed with (`metrics.figuresVersion`). Bump it when
+ * a definition changes: a snapshot of another version is never reused by an incremental refresh, and the server
+ * recomputes such businesses when it starts (`businessesWithOutdatedFigures`). 2: the ledger's P&L (line by
+ * line, net of tax), other income, credit allocations, stocks of the month under way at today.
+ */
+export const FIGURES_VERSION = 2;
+
+/** Businesses whose stored snapshots were computed with older definitions (a cross-business query: system only). */
+export async function businessesWithOutdatedFigures(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ business_id: string }>(
+    db,
+    sql`select distinct business_id::text from metric_snapshots
+        where period_type = 'month' and coalesce((metrics->>'figuresVersion')::int, 1) <> ${FIGURES_VERSION}`,
+  );
+  return rows.map((r) => r.business_id);
+}
+
 /** The revenue source for a business: Xero when connected, else Stripe, else categorized CSV inflows (DESIGN §5). */
 export function revenueSource(sources: BusinessFacts['sources']): RevenueSource {
   if (sources.xero) return 'xero';
@@ -37,6 +55,8 @@ export interface DataQuality {
   lastSyncAgeHours: number | null;
   uncategorizedShare: number | null;
   unmatchedPayouts: number;
+  /** Months of the period whose figures differ from Xero's own reports. */
+  ledgerDifferences: string[];
   notes: string[];
 }
 
@@ -72,6 +92,16 @@ export function dataQuality(f: BusinessFacts, months: MonthFacts[], asOf: Date):
     score -= 20;
     notes.push(`${f.unmatchedPayouts} of ${f.payouts} Stripe payouts are not matched to a bank deposit.`);
   }
+  const differing = months.filter((m) => f.ledgerDifferences.has(m.month));
+  if (differing.length > 0) {
+    score -= 25;
+    const what = [...new Set(differing.flatMap((m) => f.ledgerDifferences.get(m.month)!))].map((l) =>
+      l.replace(/_/g, ' '),
+    );
+    notes.push(
+      `Figures for ${differing.map((m) => m.month.slice(0, 7)).join(', ')} differ from Xero's own reports (${what.join(', ')}).`,
+    );
+  }
   score = Math.max(0, score);
   const grade = score >= 85 ? 'A' : score >= 70 ? 'B' : score >= 50 ? 'C' : 'D';
   return {
@@ -81,6 +111,7 @@ export function dataQuality(f: BusinessFacts, months: MonthFacts[], asOf: Date):
     lastSyncAgeHours,
     uncategorizedShare,
     unmatchedPayouts: f.unmatchedPayouts,
+    ledgerDifferences: differing.map((m) => m.month),
     notes,
   };
 }
@@ -116,6 +147,7 @@ export function buildSnapshot(businessId: string, f: BusinessFacts, period: Peri
   const days = Math.max(1, periodDays({ start, end }));
 
   const revenue = source === 'none' ? new D(0) : sumOf(months, (m) => m.revenue[source]);
+  const otherIncome = source === 'none' ? new D(0) : sumOf(months, (m) => m.otherIncome[source]);
   const expenses = source === 'none' ? new D(0) : sumOf(months, (m) => m.expenses[source]);
   const cogs = source === 'none' ? new D(0) : sumOf(months, (m) => m.cogs[source]);
   const cashIn = sumOf(months, (m) => m.cashIn);
@@ -153,7 +185,8 @@ export function buildSnapshot(businessId: string, f: BusinessFacts, period: Peri
     currency: f.baseCurrency,
     revenue: toDb(revenue),
     expenses: toDb(expenses),
-    netIncome: toDb(revenue.minus(expenses)),
+    // Xero's Net Profit: income and other income less cost of sales and operating expenses.
+    netIncome: toDb(revenue.plus(otherIncome).minus(expenses)),
     grossMargin: num(ratio(revenue.minus(cogs), revenue)),
     revenueVolatility: num(volWindow.length >= 3 ? coefficientOfVariation(volWindow) : null),
     refundCount: hasStripe ? refunds : null,
@@ -171,9 +204,11 @@ export function buildSnapshot(businessId: string, f: BusinessFacts, period: Peri
     dpo: days2(daysOutstanding(apTotal, expenses, days)),
     revenueSource: source,
     metrics: {
+      figuresVersion: FIGURES_VERSION,
       partial,
       daysInPeriod: days,
       cogs: toDb(cogs),
+      otherIncome: toDb(otherIncome),
       cashIn: toDb(cashIn),
       cashOut: toDb(cashOut),
       runway: {
@@ -185,6 +220,7 @@ export function buildSnapshot(businessId: string, f: BusinessFacts, period: Peri
       payables: { total: toDb(apTotal), aging: agingOf(last, 'ap') },
       customerConcentration: top,
       revenueBySource: bySource(months, (m) => m.revenue),
+      otherIncomeBySource: bySource(months, (m) => m.otherIncome),
       // Kept so that a month's facts can be rebuilt from its snapshot (incremental refresh).
       expensesBySource: bySource(months, (m) => m.expenses),
       cogsBySource: bySource(months, (m) => m.cogs),
@@ -325,7 +361,16 @@ export async function refreshSnapshots(
   const historyEnd = asOf;
   const factsFrom = periodOf('month', historyStart).start;
   const factsTo = periodOf('month', historyEnd).start;
-  const facts = await loadFacts(tx, business.id, business.baseCurrency, factsFrom, factsTo, range.first);
+  const facts = await loadFacts(
+    tx,
+    business.id,
+    business.baseCurrency,
+    factsFrom,
+    factsTo,
+    range.first,
+    undefined,
+    asOf,
+  );
 
   const lo = opts.from && opts.from > range.first ? opts.from : range.first;
   const hi = opts.to && opts.to < historyEnd ? opts.to : historyEnd;
@@ -384,7 +429,9 @@ async function writeSnapshots(tx: Db, rows: SnapshotRow[], written: Record<Perio
 }
 
 type StoredMetrics = {
+  figuresVersion?: number;
   revenueBySource?: Record<string, string>;
+  otherIncomeBySource?: Record<string, string>;
   expensesBySource?: Record<string, string>;
   cogsBySource?: Record<string, string>;
   cashIn?: string;
@@ -402,7 +449,7 @@ type StoredMetrics = {
 /** A month's facts rebuilt from its stored snapshot; null for a snapshot written before these fields existed. */
 export function monthFactsFromSnapshot(r: StoredSnapshot): MonthFacts | null {
   const m = r.metrics as StoredMetrics;
-  if (!m.expensesBySource || !m.stripeCounts) return null;
+  if (m.figuresVersion !== FIGURES_VERSION || !m.expensesBySource || !m.stripeCounts) return null;
   const dec = (v: string | null | undefined) => new D(v ?? 0);
   const src = (o: Record<string, string> | undefined) => ({
     xero: dec(o?.xero),
@@ -416,6 +463,7 @@ export function monthFactsFromSnapshot(r: StoredSnapshot): MonthFacts | null {
   return {
     month: r.periodStart,
     revenue: src(m.revenueBySource),
+    otherIncome: src(m.otherIncomeBySource),
     expenses: src(m.expensesBySource),
     cogs: src(m.cogsBySource),
     cashIn: dec(m.cashIn),
@@ -501,7 +549,7 @@ export async function refreshChangedPeriods(
   let meta: BusinessFacts | undefined;
   for (const m of touched) {
     const base = fromStore(m);
-    const f = await loadFacts(tx, business.id, business.baseCurrency, m, m, first, base ? parts : ALL_FACT_PARTS);
+    const f = await loadFacts(tx, business.id, business.baseCurrency, m, m, first, base ? parts : ALL_FACT_PARTS, asOf);
     fresh.set(m, base ? mergeParts(base, f.months[0]!, parts) : f.months[0]!);
     meta = f;
   }
@@ -523,7 +571,7 @@ export async function refreshChangedPeriods(
     let month: MonthFacts = { ...base, cashBalance: base.cashBalance.plus(cashShift) };
     const stockParts = new Set([...parts].filter((x): x is FactPart => x === 'receivables' || x === 'subscriptions'));
     if (stockParts.size > 0) {
-      const f = await loadFacts(tx, business.id, business.baseCurrency, c, c, first, stockParts);
+      const f = await loadFacts(tx, business.id, business.baseCurrency, c, c, first, stockParts, asOf);
       month = mergeParts(month, f.months[0]!, stockParts);
     }
     fresh.set(c, month);
@@ -557,6 +605,7 @@ function mergeParts(base: MonthFacts, fresh: MonthFacts, parts: ReadonlySet<Fact
   if (parts.has('pnl')) {
     Object.assign(out, {
       revenue: fresh.revenue,
+      otherIncome: fresh.otherIncome,
       expenses: fresh.expenses,
       cogs: fresh.cogs,
       cashIn: fresh.cashIn,

@@ -3,6 +3,7 @@
  * condition that reappears updates its row instead of adding one; a condition that cleared marks its
  * row resolved; a person's accept or dismiss is kept. Run inside `withBusiness` after snapshots.
  */
+
 import { and, eq, sql } from 'drizzle-orm';
 import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, isUuid, queryRows } from '../../db/client';
@@ -10,8 +11,11 @@ import { type REC_STATUSES, recommendations } from '../../db/schema';
 import { NotFoundError } from '../../errors';
 import { disputeMonitoring } from '../disputes';
 import { emitEvent } from '../events';
+import { FX_GAINS_NAME, plLines } from '../ledger';
 import { latestCompleteMonths } from '../metrics/read';
 import { addDays, periodOf, periodsBetween } from '../periods';
+import { reconciliationStatus } from '../reconciliation';
+import { revenueSourceOf } from '../reports';
 import { type MonthView, type Recommendation, RULES, type RuleContext } from './rules';
 
 export { type Recommendation, RULES, type RuleContext } from './rules';
@@ -85,19 +89,24 @@ export async function loadRuleContext(
         where i.business_id = ${id} and i.source <> 'stripe' and i.type = 'ACCREC' and i.status = 'AUTHORISED' and i.amount_due > 0 and i.due_date < ${asOf}::date
         group by 1 order by sum(i.amount_due / i.currency_rate) desc, 1 limit 5`,
   );
+  // Spending by category and by supplier, net of tax: the ledger's cost lines when the books are Xero's,
+  // otherwise the spend of bank statements and Stripe.
+  const spendRows =
+    (await revenueSourceOf(tx, id)) === 'xero'
+      ? sql`select pl.name as category, c.name as supplier, pl.date, -pl.amount as amount
+            from (${plLines(id, business.baseCurrency, from, to)}) pl left join contacts c on c.id = pl.contact_id
+            where pl.section in ('cost_of_sales', 'operating_expenses') and pl.name <> ${FX_GAINS_NAME}`
+      : sql`select category, counterparty as supplier, date, -base_amount as amount from transactions
+            where business_id = ${id} and kind in ('BILL', 'SPEND') and deleted_at is null
+              and date >= ${from}::date and date <= ${to}::date`;
   const spend = await queryRows<{ k: string; month: string; amount: string; by: 'category' | 'supplier' }>(
     tx,
-    sql`select 'category' as by, category as k, to_char(date_trunc('month', date), 'YYYY-MM-DD') as month, sum(-base_amount)::text as amount
-        from transactions
-        where business_id = ${id} and kind in ('BILL', 'SPEND') and deleted_at is null and category is not null
-          and date >= ${from}::date and date <= ${to}::date
-        group by 2, 3
+    sql`with spend as (${spendRows})
+        select 'category' as by, category as k, to_char(date_trunc('month', date), 'YYYY-MM-DD') as month, sum(amount)::text as amount
+        from spend where category is not null group by 2, 3
         union all
-        select 'supplier', counterparty, to_char(date_trunc('month', date), 'YYYY-MM-DD'), sum(-base_amount)::text
-        from transactions
-        where business_id = ${id} and kind in ('BILL', 'SPEND') and deleted_at is null and counterparty is not null
-          and date >= ${from}::date and date <= ${to}::date
-        group by 2, 3
+        select 'supplier', supplier, to_char(date_trunc('month', date), 'YYYY-MM-DD'), sum(amount)::text
+        from spend where supplier is not null group by 2, 3
         order by 1, 2, 3`,
   );
   const series = (by: 'category' | 'supplier') => {
@@ -164,6 +173,7 @@ export async function loadRuleContext(
       daysPastDue: Number(p.days),
     })),
     unmatchedPayouts: { count: Number(payouts?.n ?? 0), amount: payouts?.amount ?? '0' },
+    ledgerDifferences: (await reconciliationStatus(tx, id, 20))?.differences ?? [],
   };
 }
 

@@ -6,11 +6,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { accounts, businesses, contacts, invoices, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
+import { type LedgerLine, writeLedgerLines } from '../../domain/ledger';
 import { linkPayouts } from '../../domain/payouts';
 import { InvalidInputError } from '../../errors';
-import { D, fromApiNumber, toDb } from '../../money';
+import { D, type Dec, fromApiNumber, minorUnitDigits, toDb } from '../../money';
 import type {
   XeroAccount,
+  XeroAllocation,
   XeroBankTransaction,
   XeroBankTransfer,
   XeroBatch,
@@ -18,6 +20,8 @@ import type {
   XeroCreditNote,
   XeroDate,
   XeroInvoice,
+  XeroLineAmountTypes,
+  XeroLineItem,
   XeroPayment,
 } from './types';
 
@@ -50,7 +54,7 @@ const optTime = (v: XeroDate | undefined) => (v ? parseXeroDate(v) : null);
 /**
  * Amount in base currency. Xero's CurrencyRate is units of the document's currency per one unit
  * of base currency (https://developer.xero.com/documentation/api/accounting/invoices, CurrencyRate),
- * so base = amount / rate.
+ * so base = amount / rate, rounded to the base currency's minor unit as the ledger keeps it.
  */
 function toBase(
   amount: string,
@@ -60,7 +64,70 @@ function toBase(
 ): { value: string; fxMissing: boolean } {
   if (currency === base) return { value: amount, fxMissing: false };
   if (rate === undefined || new D(String(rate)).isZero()) return { value: amount, fxMissing: true };
-  return { value: toDb(new D(amount).div(new D(String(rate)))), fxMissing: false };
+  return { value: toDb(convertToBase(new D(amount), rate, base)), fxMissing: false };
+}
+
+function convertToBase(amount: Dec, rate: number | string, base: string): Dec {
+  return amount.div(new D(String(rate))).toDecimalPlaces(minorUnitDigits(base), D.ROUND_HALF_UP);
+}
+
+/**
+ * A document's profit-and-loss lines: each line booked to its own account, net of tax. Xero's
+ * `LineAmountTypes` says whether `LineAmount` includes the line's tax (Inclusive) or not (Exclusive, NoTax);
+ * when a record leaves it out, the totals tell (lines adding up to the subtotal are exclusive). A document
+ * without lines (a summary record) is one line of its subtotal with no account. `sign` is the document's
+ * effect on profit: +1 for sales and money received, −1 for purchases and money spent; `sales` says where a
+ * line with no account goes (income for a sale, operating expenses for a purchase).
+ */
+export function ledgerLinesOf(
+  b: BusinessContext,
+  doc: {
+    date: XeroDate;
+    lines: XeroLineItem[] | undefined;
+    lineAmountTypes: XeroLineAmountTypes | undefined;
+    subtotal: number | undefined;
+    tax: number | undefined;
+    total: number;
+    currency: string;
+    rate: number | string | undefined;
+  },
+  sign: 1 | -1,
+  sales: boolean,
+): LedgerLine[] {
+  const c = doc.currency;
+  const amount = (v: number | undefined) => fromApiNumber(v ?? 0, c).amount;
+  const lines = (doc.lines ?? []).filter((l) => l.LineAmount !== undefined || l.AccountCode);
+  const gross = lines.reduce((a, l) => a.plus(amount(l.LineAmount)), new D(0));
+  const inclusive =
+    doc.lineAmountTypes === 'Inclusive' ||
+    (doc.lineAmountTypes === undefined &&
+      !gross.eq(amount(doc.subtotal ?? doc.total)) &&
+      gross.eq(amount(doc.total)) &&
+      !amount(doc.tax).isZero());
+  const drafts =
+    lines.length > 0
+      ? lines.map((l) => {
+          const tax = doc.lineAmountTypes === 'NoTax' ? new D(0) : amount(l.TaxAmount);
+          return {
+            code: l.AccountCode ?? null,
+            net: inclusive ? amount(l.LineAmount).minus(tax) : amount(l.LineAmount),
+            tax,
+          };
+        })
+      : [{ code: null, net: amount(doc.subtotal ?? doc.total), tax: amount(doc.tax) }];
+  const base = (d: Dec) =>
+    c === b.baseCurrency || doc.rate === undefined || new D(String(doc.rate)).isZero()
+      ? d
+      : convertToBase(d, doc.rate, b.baseCurrency);
+  const date = xeroDay(doc.date);
+  return drafts.map((d, i) => ({
+    lineNo: i,
+    date,
+    accountCode: d.code,
+    amount: toDb(base(d.net).times(sign)),
+    tax: toDb(base(d.tax).times(sign)),
+    sales,
+  }));
 }
 
 export function mapAccount(b: BusinessContext, a: XeroAccount): typeof accounts.$inferInsert {
@@ -138,6 +205,7 @@ interface XeroDocument {
   due: XeroDate | undefined;
   paid: XeroDate | undefined;
   status: string;
+  lineAmountTypes: XeroLineAmountTypes | undefined;
   lines: XeroInvoice['LineItems'];
   subtotal: number;
   tax: number | undefined;
@@ -149,15 +217,32 @@ interface XeroDocument {
   amountDue: string;
   amountPaid: string;
   amountCredited: string;
+  allocations: XeroAllocation[] | undefined;
 }
 
-/** A document row for `invoices` and its movement for `transactions` (signed: money in > 0). */
+/** Documents in the ledger: authorised or paid (drafts, submitted, voided and deleted ones are not). */
+const POSTED = new Set(['AUTHORISED', 'PAID']);
+
+/** A document's rows: `invoices`, its movement in `transactions` (signed: money in > 0), and its P&L lines. */
+export interface DocumentRows {
+  invoice: InvoiceRow;
+  transaction: TxRow;
+  lines: LedgerLine[];
+}
+
 function documentRows(
   b: BusinessContext,
   d: XeroDocument,
   refs: Refs,
-  txn: { externalId: string; kind: TxRow['kind']; moneyIn: boolean; metadata: Record<string, unknown> },
-): { invoice: InvoiceRow; transaction: TxRow } {
+  txn: {
+    externalId: string;
+    kind: TxRow['kind'];
+    moneyIn: boolean;
+    /** +1 when the document adds to profit (sales, a supplier's credit), −1 when it costs. */
+    profitSign: 1 | -1;
+    metadata: Record<string, unknown>;
+  },
+): DocumentRows {
   const currency = d.currency ?? b.baseCurrency;
   const total = money(d.total, currency);
   const base = toBase(total, currency, d.rate, b.baseCurrency);
@@ -184,6 +269,9 @@ function documentRows(
     amountCredited: d.amountCredited,
     baseTotal: base.value,
     lineItems: d.lines ?? [],
+    allocations: (d.allocations ?? [])
+      .filter((a) => !a.IsDeleted)
+      .map((a) => ({ invoiceId: a.Invoice.InvoiceID, amount: money(a.Amount, currency), date: xeroDay(a.Date) })),
     externalUpdatedAt: optTime(d.updated),
   };
   const signed = (v: string) => (txn.moneyIn ? v : toDb(new D(v).neg()));
@@ -205,14 +293,27 @@ function documentRows(
     externalUpdatedAt: optTime(d.updated),
     deletedAt: removedAt(d.status, d.updated),
   };
-  return { invoice, transaction };
+  const lines = POSTED.has(d.status)
+    ? ledgerLinesOf(
+        b,
+        {
+          date: d.date,
+          lines: d.lines,
+          lineAmountTypes: d.lineAmountTypes,
+          subtotal: d.subtotal,
+          tax: d.tax,
+          total: d.total,
+          currency,
+          rate: d.rate,
+        },
+        txn.profitSign,
+        d.type === 'ACCREC' || d.type === 'ACCRECCREDIT',
+      )
+    : [];
+  return { invoice, transaction, lines };
 }
 
-export function mapInvoice(
-  b: BusinessContext,
-  inv: XeroInvoice,
-  refs: Refs,
-): { invoice: InvoiceRow; transaction: TxRow } {
+export function mapInvoice(b: BusinessContext, inv: XeroInvoice, refs: Refs): DocumentRows {
   const currency = inv.CurrencyCode ?? b.baseCurrency;
   const sales = inv.Type === 'ACCREC';
   return documentRows(
@@ -227,6 +328,7 @@ export function mapInvoice(
       due: inv.DueDate,
       paid: inv.FullyPaidOnDate,
       status: inv.Status,
+      lineAmountTypes: inv.LineAmountTypes,
       lines: inv.LineItems,
       subtotal: inv.SubTotal,
       tax: inv.TotalTax,
@@ -237,17 +339,20 @@ export function mapInvoice(
       amountDue: money(inv.AmountDue, currency),
       amountPaid: money(inv.AmountPaid, currency),
       amountCredited: money(inv.AmountCredited, currency),
+      allocations: undefined,
     },
     refs,
-    { externalId: `invoice:${inv.InvoiceID}`, kind: sales ? 'INVOICE' : 'BILL', moneyIn: sales, metadata: {} },
+    {
+      externalId: `invoice:${inv.InvoiceID}`,
+      kind: sales ? 'INVOICE' : 'BILL',
+      moneyIn: sales,
+      profitSign: sales ? 1 : -1,
+      metadata: {},
+    },
   );
 }
 
-export function mapCreditNote(
-  b: BusinessContext,
-  cn: XeroCreditNote,
-  refs: Refs,
-): { invoice: InvoiceRow; transaction: TxRow } {
+export function mapCreditNote(b: BusinessContext, cn: XeroCreditNote, refs: Refs): DocumentRows {
   const currency = cn.CurrencyCode ?? b.baseCurrency;
   const remaining = money(cn.RemainingCredit, currency);
   return documentRows(
@@ -262,6 +367,7 @@ export function mapCreditNote(
       due: undefined,
       paid: cn.FullyPaidOnDate,
       status: cn.Status,
+      lineAmountTypes: cn.LineAmountTypes,
       lines: cn.LineItems,
       subtotal: cn.SubTotal,
       tax: cn.TotalTax,
@@ -272,6 +378,7 @@ export function mapCreditNote(
       amountDue: remaining,
       amountPaid: toDb(new D(money(cn.Total, currency)).minus(remaining)),
       amountCredited: '0',
+      allocations: cn.Allocations,
     },
     refs,
     // A sales credit note gives money back (negative); a supplier's credit note is money to us.
@@ -279,6 +386,7 @@ export function mapCreditNote(
       externalId: `creditnote:${cn.CreditNoteID}`,
       kind: 'CREDIT_NOTE',
       moneyIn: cn.Type === 'ACCPAYCREDIT',
+      profitSign: cn.Type === 'ACCPAYCREDIT' ? 1 : -1,
       metadata: { creditNoteType: cn.Type },
     },
   );
@@ -287,10 +395,23 @@ export function mapCreditNote(
 /** Payments in: receivable payments and supplier refunds; out: payable payments and customer refunds. */
 const PAYMENT_IN = new Set(['ACCRECPAYMENT', 'APCREDITPAYMENT', 'APOVERPAYMENTPAYMENT', 'APPREPAYMENTPAYMENT']);
 
+/**
+ * A payment's amount in the base currency. Xero reports what reached the bank (`BankAmount`, in the bank
+ * account's currency): for a foreign-currency document paid from a base-currency account that is the base
+ * amount, and the difference from the document's own rate is a realised currency gain or loss. When the bank
+ * account is in the document's currency (BankAmount = Amount) the payment's rate converts it.
+ */
+function paymentBase(b: BusinessContext, p: XeroPayment, currency: string, amount: string) {
+  if (currency === b.baseCurrency) return { value: amount, fxMissing: false };
+  if (p.BankAmount !== undefined && !new D(String(p.BankAmount)).eq(new D(String(p.Amount))))
+    return { value: money(p.BankAmount, b.baseCurrency), fxMissing: false };
+  return toBase(amount, currency, p.CurrencyRate, b.baseCurrency);
+}
+
 export function mapPayment(b: BusinessContext, p: XeroPayment, refs: Refs): TxRow {
-  const currency = p.Invoice?.CurrencyCode ?? b.baseCurrency;
+  const currency = p.Invoice?.CurrencyCode ?? p.CreditNote?.CurrencyCode ?? b.baseCurrency;
   const amount = money(p.Amount, currency);
-  const base = toBase(amount, currency, p.CurrencyRate, b.baseCurrency);
+  const base = paymentBase(b, p, currency, amount);
   const type = p.PaymentType ?? (p.Invoice?.Type === 'ACCPAY' ? 'ACCPAYPAYMENT' : 'ACCRECPAYMENT');
   const inbound = PAYMENT_IN.has(type);
   const contact = p.Invoice?.Contact ?? p.CreditNote?.Contact;
@@ -320,14 +441,24 @@ export function mapPayment(b: BusinessContext, p: XeroPayment, refs: Refs): TxRo
   };
 }
 
-export function mapBankTransaction(b: BusinessContext, t: XeroBankTransaction, refs: Refs): TxRow {
+/**
+ * Spend and receive money, and the two sides of a transfer as Xero keeps them (SPEND-TRANSFER, RECEIVE-TRANSFER).
+ * Overpayments and prepayments are money on a contact's account until allocated: they move cash but add no
+ * P&L lines (the documents they are allocated to do).
+ */
+export function mapBankTransaction(
+  b: BusinessContext,
+  t: XeroBankTransaction,
+  refs: Refs,
+): { transaction: TxRow; lines: LedgerLine[] } {
   const currency = t.CurrencyCode ?? b.baseCurrency;
   const total = money(t.Total, currency);
   const base = toBase(total, currency, t.CurrencyRate, b.baseCurrency);
   // RECEIVE, RECEIVE-OVERPAYMENT, RECEIVE-PREPAYMENT, RECEIVE-TRANSFER are money in; SPEND-* out.
   const inbound = t.Type.startsWith('RECEIVE');
   const transfer = t.Type.endsWith('-TRANSFER');
-  return {
+  const removed = t.Status === 'DELETED' || t.Status === 'VOIDED';
+  const transaction: TxRow = {
     businessId: b.id,
     source: 'xero',
     externalId: `banktxn:${t.BankTransactionID}`,
@@ -342,35 +473,65 @@ export function mapBankTransaction(b: BusinessContext, t: XeroBankTransaction, r
     description: t.Reference ?? t.LineItems?.find((l) => l.Description)?.Description ?? null,
     bankAccountId: refs.accountIds.get(t.BankAccount.AccountID) ?? null,
     reconciled: t.IsReconciled ?? false,
-    ...categoryOf(t.LineItems, refs),
+    ...(transfer
+      ? { category: TRANSFER_CATEGORY, accountCode: null, categorySource: 'upstream' as const, categoryConfidence: 1 }
+      : categoryOf(t.LineItems, refs)),
     metadata: { bankTransactionType: t.Type, ...(base.fxMissing ? { fxRateMissing: true } : {}) },
     externalUpdatedAt: optTime(t.UpdatedDateUTC),
-    deletedAt: t.Status === 'DELETED' || t.Status === 'VOIDED' ? (optTime(t.UpdatedDateUTC) ?? new Date(0)) : null,
+    deletedAt: removed ? (optTime(t.UpdatedDateUTC) ?? new Date(0)) : null,
   };
+  const inLedger = (t.Type === 'SPEND' || t.Type === 'RECEIVE') && !removed;
+  const lines = inLedger
+    ? ledgerLinesOf(
+        b,
+        {
+          date: t.Date,
+          lines: t.LineItems,
+          lineAmountTypes: t.LineAmountTypes,
+          subtotal: t.SubTotal,
+          tax: t.TotalTax,
+          total: t.Total,
+          currency,
+          rate: t.CurrencyRate,
+        },
+        inbound ? 1 : -1,
+        inbound,
+      )
+    : [];
+  return { transaction, lines };
 }
 
-/** A transfer between two of the business's own accounts: one row per side, so each account balances. */
+const TRANSFER_CATEGORY = 'Transfer between own accounts';
+
+/**
+ * A transfer between two of the business's own accounts: one row per side, so each account balances. Xero
+ * also lists the two sides as bank transactions (SPEND-TRANSFER, RECEIVE-TRANSFER) and names them here; the
+ * rows take those bank transactions' keys, so whichever of the two lists arrives first, each side is one row.
+ */
 export function mapBankTransfer(b: BusinessContext, t: XeroBankTransfer, refs: Refs): [TxRow, TxRow] {
   const amount = money(t.Amount, b.baseCurrency);
+  const removed = t.Status === 'DELETED' || t.Status === 'VOIDED';
   const common = {
     businessId: b.id,
     source: 'xero' as const,
     kind: 'TRANSFER' as const,
-    status: 'AUTHORISED',
+    status: t.Status ?? 'AUTHORISED',
     date: xeroDay(t.Date),
     currency: b.baseCurrency,
     counterparty: null,
     description: t.Reference ?? `Transfer ${t.FromBankAccount.Name ?? ''} → ${t.ToBankAccount.Name ?? ''}`.trim(),
-    category: 'Transfer between own accounts',
+    category: TRANSFER_CATEGORY,
+    accountCode: null,
     categorySource: 'upstream' as const,
     categoryConfidence: 1,
     metadata: { bankTransferId: t.BankTransferID },
     externalUpdatedAt: optTime(t.CreatedDateUTC),
+    deletedAt: removed ? (optTime(t.CreatedDateUTC) ?? new Date(0)) : null,
   };
   return [
     {
       ...common,
-      externalId: `transfer:${t.BankTransferID}:from`,
+      externalId: t.FromBankTransactionID ? `banktxn:${t.FromBankTransactionID}` : `transfer:${t.BankTransferID}:from`,
       amount: toDb(new D(amount).neg()),
       baseAmount: toDb(new D(amount).neg()),
       bankAccountId: refs.accountIds.get(t.FromBankAccount.AccountID) ?? null,
@@ -378,7 +539,7 @@ export function mapBankTransfer(b: BusinessContext, t: XeroBankTransfer, refs: R
     },
     {
       ...common,
-      externalId: `transfer:${t.BankTransferID}:to`,
+      externalId: t.ToBankTransactionID ? `banktxn:${t.ToBankTransactionID}` : `transfer:${t.BankTransferID}:to`,
       amount,
       baseAmount: amount,
       bankAccountId: refs.accountIds.get(t.ToBankAccount.AccountID) ?? null,
@@ -497,10 +658,47 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
     ...d.transaction,
     invoiceId: refs.invoiceIds.get(d.invoice.externalId) ?? null,
   }));
+  const linesByKey = new Map<string, LedgerLine[]>(docs.map((d) => [d.transaction.externalId, d.lines]));
   for (const p of pays) txRows.push(mapPayment(business, p, refs));
-  for (const t of bts) txRows.push(mapBankTransaction(business, t, refs));
+  const bankRows = bts.map((t) => mapBankTransaction(business, t, refs));
+  // A transfer's two sides come as bank transactions and as the transfer itself (same keys): the transfer's
+  // rows say more (both accounts), so a live transfer-typed bank transaction only fills a side not yet here.
+  const transferSides = bankRows.filter((r) => r.transaction.kind === 'TRANSFER' && !r.transaction.deletedAt);
+  const present = transferSides.length
+    ? await resolveIds(
+        tx,
+        transactions,
+        business.id,
+        'xero',
+        transferSides.map((r) => r.transaction.externalId),
+      )
+    : new Map<string, string>();
+  for (const r of bankRows) {
+    if (r.transaction.kind === 'TRANSFER' && !r.transaction.deletedAt && present.has(r.transaction.externalId))
+      continue;
+    txRows.push(r.transaction);
+    linesByKey.set(r.transaction.externalId, r.lines);
+  }
   for (const t of tfs) txRows.push(...mapBankTransfer(business, t, refs));
   keep(await upsertBySourceKey(tx, transactions, txRows));
+  // Every document's P&L lines, as they are now (a changed line need not change the document's own row).
+  const withLines = txRows.filter((r) => linesByKey.has(r.externalId));
+  const ids = await resolveIds(
+    tx,
+    transactions,
+    business.id,
+    'xero',
+    withLines.map((r) => r.externalId),
+  );
+  await writeLedgerLines(
+    tx,
+    business.id,
+    withLines.map((r) => ({
+      transactionId: ids.get(r.externalId)!,
+      contactId: r.contactId ?? null,
+      lines: linesByKey.get(r.externalId)!,
+    })),
+  );
   // A Stripe payout and its bank deposit are one movement: link them as soon as both are here.
   if (bts.length) await linkPayouts(tx, business.id);
   return {

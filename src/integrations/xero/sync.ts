@@ -14,7 +14,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { XeroClient } from 'xero-node';
 import type { SealingKey } from '../../auth/secrets';
 import { getBusiness } from '../../db/businesses';
-import { type Database, type Db, withBusiness } from '../../db/client';
+import { type Database, type Db, queryRows, withBusiness } from '../../db/client';
 import {
   accounts,
   contacts,
@@ -32,6 +32,7 @@ import { type CallHooks, callXero, createXeroClient, type XeroSettings } from '.
 import { xeroConnection } from './connect';
 import { ingestXero, parseXeroDate, xeroDay } from './mappers';
 import { orgLimiter, type RateLimiter } from './rate-limit';
+import { type ReconcileOutcome, reconcileWithXero } from './reconcile';
 import { xeroAccessToken } from './tokens';
 import type { XeroBatch } from './types';
 
@@ -58,7 +59,7 @@ interface EntitySpec {
   paged: boolean;
   fetch: Fetch;
   /** The local rows a record becomes, as (table, external id): the first is what `sync_mappings` points at. */
-  rows: (id: string) => [SourceTable, string][];
+  rows: (id: string, record: Record<string, unknown>) => [SourceTable, string][];
 }
 
 // Argument lists follow xero-node 20's AccountingApi signatures.
@@ -153,9 +154,10 @@ export const ENTITIES: EntitySpec[] = [
     batchKey: 'bankTransfers',
     paged: false,
     fetch: (c, t, since) => c.accountingApi.getBankTransfers(t, since, undefined, 'BankTransferID ASC'),
-    rows: (id) => [
-      [transactions, `transfer:${id}:from`],
-      [transactions, `transfer:${id}:to`],
+    // The two sides are kept under the keys of the bank transactions Xero made for them (mappers.ts).
+    rows: (id, r) => [
+      [transactions, r.FromBankTransactionID ? `banktxn:${r.FromBankTransactionID}` : `transfer:${id}:from`],
+      [transactions, r.ToBankTransactionID ? `banktxn:${r.ToBankTransactionID}` : `transfer:${id}:to`],
     ],
   },
 ];
@@ -180,6 +182,15 @@ export interface EntityCounts {
   failed: number;
 }
 
+/** What a run's details keep of a reconciliation: counts and the first differences. */
+const summarize = (r: ReconcileOutcome) => ({
+  months: r.months,
+  compared: r.compared,
+  differences: r.differences.length,
+  first: r.differences.slice(0, 10),
+  ...(r.skipped ? { skipped: r.skipped } : {}),
+});
+
 export interface SyncResult extends RunOutcome {
   runId: string;
   connectionId: string;
@@ -191,6 +202,7 @@ export interface SyncResult extends RunOutcome {
   retries: number;
   /** Dates of records that changed: the periods whose figures need refreshing. */
   changedDates: string[];
+  reconciliation?: ReconcileOutcome;
 }
 
 export interface SyncDeps {
@@ -202,6 +214,8 @@ export interface SyncDeps {
   limiter?: RateLimiter;
   pageSize?: number;
   onProgress?: (p: SyncProgress) => void;
+  /** Today's date (YYYY-MM-DD) for the reconciliation's months; tests pin it. */
+  today?: () => string;
 }
 
 const limiters = new Map<string, RateLimiter>();
@@ -268,6 +282,8 @@ interface Run {
   changedDates: Set<string>;
   log: Logger;
   call: (fn: () => ReturnType<Fetch>) => Promise<{ data: Record<string, unknown>; headers: Record<string, unknown> }>;
+  /** What the comparison with Xero's own reports found (full and incremental runs). */
+  reconciliation?: ReconcileOutcome;
   progress: (p: { entity: string; page: number; records: number; written: number }) => void;
 }
 
@@ -282,7 +298,65 @@ export async function syncXero(
   connectionId: string,
   mode: 'full' | 'incremental' = 'incremental',
 ): Promise<SyncResult> {
-  return runSync(deps, businessId, connectionId, mode, allEntities);
+  return runSync(deps, businessId, connectionId, mode, async (run) => {
+    await allEntities(run);
+    // Two report calls: on every full sync, after changes, and at least daily (a report can change in Xero
+    // without any record we read changing, e.g. a manual journal).
+    if (mode === 'full' || run.changedDates.size > 0 || (await reconciledWithin(run, 24 * 3_600_000)) === false) {
+      run.reconciliation = await reconcile(run, deps.today?.() ?? new Date().toISOString().slice(0, 10));
+      // Months whose agreement with Xero changed: their snapshots' data quality is refreshed with the rest.
+      for (const m of run.reconciliation.changedMonths) run.changedDates.add(m);
+    }
+  });
+}
+
+/** Whether this connection's figures were compared with Xero's reports in the last `ms`. */
+async function reconciledWithin(run: Run, ms: number): Promise<boolean> {
+  const [row] = await withBusiness(run.db, run.conn.businessId, (tx) =>
+    queryRows<{ recent: boolean }>(
+      tx,
+      sql`select exists (select 1 from ledger_reconciliations where business_id = ${run.conn.businessId}
+            and integration_account_id = ${run.conn.id} and checked_at > now() - make_interval(secs => ${ms / 1000})) as recent`,
+    ),
+  );
+  return Boolean(row?.recent);
+}
+
+/**
+ * Xero's own P&L and Balance Sheet beside ours (reconcile.ts). A report Xero refuses (a connection made
+ * before the reports scope was asked for) or a failed call does not fail the sync: the run records why.
+ */
+async function reconcile(run: Run, asOf: string): Promise<ReconcileOutcome> {
+  const { client, conn } = run;
+  const report = async (fn: () => ReturnType<Fetch>) => (await run.call(fn)).data as Record<string, never>;
+  try {
+    const outcome = await reconcileWithXero(
+      {
+        db: run.db,
+        businessId: conn.businessId,
+        baseCurrency: run.ctx.baseCurrency,
+        connectionId: conn.id,
+        profitAndLoss: (from, to, periods) =>
+          report(() => client.accountingApi.getReportProfitAndLoss(conn.tenantId, from, to, periods, 'MONTH')),
+        balanceSheet: (date, periods) =>
+          report(() => client.accountingApi.getReportBalanceSheet(conn.tenantId, date, periods, 'MONTH')),
+      },
+      asOf,
+    );
+    if (outcome.differences.length)
+      run.log.warn({ differences: outcome.differences.slice(0, 10) }, "our figures differ from Xero's reports");
+    return outcome;
+  } catch (err) {
+    const why = err instanceof DomainError ? err.message : String((err as Error)?.message ?? err);
+    run.log.warn({ reason: why }, "Xero's reports could not be compared");
+    return {
+      months: [],
+      compared: 0,
+      differences: [],
+      changedMonths: [],
+      skipped: `Xero's reports could not be read: ${why}`,
+    };
+  }
 }
 
 /**
@@ -473,8 +547,10 @@ async function runSync(
     durationMs,
     changedDates: [...changedDates].sort(),
   };
+  if (run.reconciliation) result.reconciliation = run.reconciliation;
   await finishRun(db, { businessId, connectionId: conn.id, runId }, result, {
     entities,
+    ...(run.reconciliation ? { reconciliation: summarize(run.reconciliation) } : {}),
     calls: stats.calls,
     waits: stats.waits,
     waitedMs: stats.waitedMs,
@@ -589,7 +665,7 @@ async function maintainMappings(
   written: Set<string>,
 ): Promise<{ changed: number; dates: string[] }> {
   if (records.length === 0) return { changed: 0, dates: [] };
-  const keys = records.map((r) => spec.rows(String(r[spec.idField])));
+  const keys = records.map((r) => spec.rows(String(r[spec.idField]), r));
   const byTable = new Map<SourceTable, string[]>();
   for (const rows of keys) for (const [table, ext] of rows) byTable.set(table, [...(byTable.get(table) ?? []), ext]);
   const local = new Map<SourceTable, Map<string, string>>();
@@ -603,6 +679,9 @@ async function maintainMappings(
     if (ids.some((id) => id && written.has(id))) {
       changed++;
       if (typeof rec.Date === 'string') dates.add(xeroDay(rec.Date));
+      // A credit note's allocations change what is owed from their own dates on.
+      for (const a of (rec.Allocations as { Date?: unknown }[] | undefined) ?? [])
+        if (typeof a.Date === 'string') dates.add(xeroDay(a.Date));
     }
     const first = ids[0];
     if (!first) return;

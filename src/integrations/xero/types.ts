@@ -44,6 +44,7 @@ export interface XeroContact {
 }
 
 export interface XeroLineItem {
+  LineItemID?: string;
   Description?: string;
   Quantity?: number;
   UnitAmount?: number;
@@ -51,6 +52,9 @@ export interface XeroLineItem {
   TaxAmount?: number;
   LineAmount?: number;
 }
+
+/** Whether line amounts include tax (https://developer.xero.com/documentation/api/accounting/types#line-amount-types). */
+export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax';
 
 export interface XeroInvoice {
   InvoiceID: string;
@@ -62,6 +66,7 @@ export interface XeroInvoice {
   DueDate?: XeroDate;
   FullyPaidOnDate?: XeroDate;
   Status: string;
+  LineAmountTypes?: XeroLineAmountTypes;
   LineItems?: XeroLineItem[];
   SubTotal: number;
   TotalTax?: number;
@@ -83,20 +88,34 @@ export interface XeroCreditNote {
   Date: XeroDate;
   FullyPaidOnDate?: XeroDate;
   Status: string;
+  LineAmountTypes?: XeroLineAmountTypes;
   LineItems?: XeroLineItem[];
   SubTotal: number;
   TotalTax?: number;
   Total: number;
   RemainingCredit?: number;
+  /** Where the credit went: amounts in the credit note's currency, each with its date and document. */
+  Allocations?: XeroAllocation[];
   CurrencyCode?: string;
   CurrencyRate?: number;
   UpdatedDateUTC?: XeroDate;
 }
 
+export interface XeroAllocation {
+  AllocationID?: string;
+  Amount: number;
+  Date: XeroDate;
+  Invoice: { InvoiceID: string; InvoiceNumber?: string };
+  IsDeleted?: boolean;
+}
+
 export interface XeroPayment {
   PaymentID: string;
   Date: XeroDate;
+  /** In the document's currency. */
   Amount: number;
+  /** In the bank account's currency: what reached or left the bank. */
+  BankAmount?: number;
   CurrencyRate?: number;
   PaymentType?: string;
   Status?: string;
@@ -104,7 +123,7 @@ export interface XeroPayment {
   IsReconciled?: boolean;
   Account?: { AccountID: string; Code?: string };
   Invoice?: { InvoiceID: string; Type?: string; InvoiceNumber?: string; Contact?: XeroRef; CurrencyCode?: string };
-  CreditNote?: { CreditNoteID: string; Type?: string; Contact?: XeroRef };
+  CreditNote?: { CreditNoteID: string; Type?: string; Contact?: XeroRef; CurrencyCode?: string };
   UpdatedDateUTC?: XeroDate;
 }
 
@@ -117,6 +136,7 @@ export interface XeroBankTransaction {
   Reference?: string;
   Status?: string;
   IsReconciled?: boolean;
+  LineAmountTypes?: XeroLineAmountTypes;
   LineItems?: XeroLineItem[];
   SubTotal?: number;
   TotalTax?: number;
@@ -132,6 +152,10 @@ export interface XeroBankTransfer {
   ToBankAccount: { AccountID: string; Code?: string; Name?: string };
   Amount: number | string;
   Date: XeroDate;
+  Status?: string;
+  /** The two bank transactions (SPEND-TRANSFER, RECEIVE-TRANSFER) Xero keeps for this transfer. */
+  FromBankTransactionID?: string;
+  ToBankTransactionID?: string;
   CurrencyRate?: number | string;
   FromIsReconciled?: boolean;
   ToIsReconciled?: boolean;

@@ -9,11 +9,13 @@
  * overwritten — a `sync_conflicts` row keeps both versions for a person to resolve (keep ours / keep
  * Xero's). Every push and every conflict is audited with old and new values.
  */
+
 import { and, eq, sql } from 'drizzle-orm';
 import type { BankTransaction } from 'xero-node';
 import { type Actor, actorLabel, audit } from '../../db/audit';
 import { type Db, isUuid, pgArray, queryRows, withBusiness } from '../../db/client';
 import { syncConflicts, syncMappings, transactions } from '../../db/schema';
+import { followAccountCodes } from '../../domain/ledger';
 import { InvalidInputError, NotFoundError } from '../../errors';
 import { callXero } from './client';
 import { parseXeroDate } from './mappers';
@@ -289,6 +291,7 @@ export async function resolveConflict(
           updatedAt: new Date(),
         })
         .where(and(eq(transactions.id, c.localId!), eq(transactions.businessId, businessId)));
+      await followAccountCodes(tx, businessId, [c.localId!]);
     } else {
       await tx
         .update(transactions)
