@@ -9,7 +9,7 @@ export default defineTool({
   name: 'get_subscription_metrics',
   title: 'Subscription metrics',
   description:
-    'MRR, ARR, active subscribers and subscriber churn at the end of each of the last `months` complete months (default 6), from Stripe subscriptions, with the change in MRR over the window. Use it for recurring-revenue, growth and churn questions.',
+    'MRR, ARR, active subscribers and subscriber churn at the end of each of the last `months` complete months (default 6), from Stripe subscriptions, with the change in MRR over the window (`mrrChange`, `mrrGrowthPercent`, since `windowStart`) and over the last month alone (`lastMonthGrowthPercent`). Use it for recurring-revenue, growth and churn questions.',
   input: z.object({ months: z.number().int().min(1).max(24).default(6) }),
   output: z.object({
     currency: z.string(),
@@ -22,8 +22,10 @@ export default defineTool({
         subscriberChurn: z.number().nullable(),
       }),
     ),
-    mrrChange: Amount,
-    mrrGrowthPercent: z.number().nullable(),
+    mrrChange: Amount.describe('MRR at the last month end less MRR at the first month end of the window'),
+    mrrGrowthPercent: z.number().nullable().describe('the same as a percent of the first month end'),
+    windowStart: IsoDate.nullable().describe('the month the window-wide change is measured from'),
+    lastMonthGrowthPercent: z.number().nullable().describe('the last month end against the month end before it'),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true },
   scope: 'read',
@@ -41,14 +43,18 @@ export default defineTool({
       activeSubscribers: (r.metrics as { activeSubscribers?: number }).activeSubscribers ?? null,
       subscriberChurn: r.subscriberChurn === null ? null : Number(r.subscriberChurn),
     }));
+    const growth = (from: string, to: string) =>
+      new D(from).isZero() ? null : new D(to).minus(from).div(from).times(100).toDecimalPlaces(1).toNumber();
     const a = withMrr[0]!.mrr!;
     const b = withMrr[withMrr.length - 1]!.mrr!;
-    const change = new D(b).minus(a);
+    const beforeLast = withMrr.length > 1 ? withMrr[withMrr.length - 2]!.mrr! : null;
     return {
       currency: ctx.business.baseCurrency,
       months: out,
-      mrrChange: change.toFixed(2),
-      mrrGrowthPercent: new D(a).isZero() ? null : change.div(a).times(100).toDecimalPlaces(1).toNumber(),
+      mrrChange: new D(b).minus(a).toFixed(2),
+      mrrGrowthPercent: growth(a, b),
+      windowStart: withMrr[0]!.periodStart,
+      lastMonthGrowthPercent: beforeLast === null ? null : growth(beforeLast, b),
     };
   },
 });

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { createDemoCompany } from '../../src/demo/load';
 import { importStatement } from '../../src/integrations/csv/import';
+import { createLogger } from '../../src/logger';
 import { findTool, invokeTool, MAX_RESULT_BYTES, TOOLS, type ToolContext } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
 import { demoToolContext } from '../helpers/tools';
@@ -60,6 +61,41 @@ describe('tools on Demo Co', () => {
       expect(Number(row!.n)).toBeGreaterThanOrEqual(1);
     });
   }
+
+  it('the largest input each read tool accepts still fits the size bound, and says when it trimmed', async () => {
+    const LARGEST: Record<string, Record<string, unknown>> = {
+      get_metrics: { periodType: 'month', date: '2024-11-01', to: '2026-10-31' },
+      compare_periods: { periodType: 'year', date: '2026-01-01' },
+      get_subscription_metrics: { months: 24 },
+      detect_anomalies: { lookbackDays: 730, limit: 20, direction: 'both' },
+      get_customer_payment_health: { limit: 25 },
+      list_recommendations: { limit: 20, status: ['pending', 'accepted', 'dismissed', 'resolved'] },
+      list_transactions: { limit: 25 },
+      get_report: { kind: 'profit_and_loss', from: '2024-11-01', to: '2026-10-31' },
+      get_expense_breakdown: { from: '2024-11-01', to: '2026-10-31' },
+      explain_metric: { metric: 'runway' },
+      get_revenue_breakdown: { from: '2024-11-01', to: '2026-10-31' },
+    };
+    const warned: string[] = [];
+    const logger = createLogger('silent');
+    const watch = { ...logger, warn: (o: unknown, msg?: string) => warned.push(String(msg ?? o)) } as never;
+    for (const tool of READ) {
+      const r = await invokeTool(tool, LARGEST[tool.name] ?? {}, { ...ctx, logger: watch });
+      if (!r.ok) {
+        if (r.error.code === 'invalid_input') throw new Error(`${tool.name}: ${r.error.message}`);
+        continue;
+      }
+      expect(r.bytes, tool.name).toBeLessThanOrEqual(MAX_RESULT_BYTES);
+    }
+    expect(warned.filter((w) => w.includes('size bound'))).toEqual([]);
+    // 24 months of every figure would not fit: the main ones, and a note saying so.
+    const long = await invokeTool(findTool('get_metrics')!, LARGEST.get_metrics, ctx);
+    expect(long).toMatchObject({
+      ok: true,
+      output: { trimmed: { fields: expect.arrayContaining(['revenue', 'cashBalance']) } },
+    });
+    expect(long.ok && (long.output.periods as unknown[]).length).toBe(24);
+  });
 
   it('figures agree across tools: runway cash = cash position at the month end = metrics cash', async () => {
     const runway = await invokeTool(findTool('get_runway')!, {}, ctx);

@@ -39,8 +39,13 @@ interface Runway {
 }
 interface Subs {
   months: { month: string; mrr: string }[];
-  mrrGrowthPercent: number | null;
+  lastMonthGrowthPercent: number | null;
   currency: string;
+}
+interface Comparison {
+  basis: 'whole_periods' | 'same_days';
+  ranges: { current: { from: string; to: string }; previous: { from: string; to: string } };
+  changes: { metric: string; current: string | null; previous: string | null; changePercent: number | null }[];
 }
 interface Readiness {
   score: number;
@@ -87,6 +92,12 @@ interface SyncStatus {
     error: string | null;
   }[];
   newestRecord: string | null;
+  reconciliation: {
+    checkedAt: string;
+    monthsCompared: number;
+    differenceCount: number;
+    differences: { month: string; line: string; ours: string; theirs: string; difference: string }[];
+  } | null;
 }
 
 // ---------- dates (from the server's "today") ----------
@@ -146,16 +157,27 @@ function Figure({ label, value, note }: { label: string; value: string; note?: s
 
 // ---------- panels ----------
 
+/** "1–4 Dec" (a range of days inside one month). */
+const days = (r: { from: string; to: string }) => {
+  const d = (x: string) => Number(x.slice(8, 10));
+  const m = monthLabel(r.from).split(' ')[0];
+  return d(r.from) === d(r.to) ? `${d(r.from)} ${m}` : `${d(r.from)}–${d(r.to)} ${m}`;
+};
+
 function Headlines({ me }: { me: Me }) {
   const c = me.business.baseCurrency;
   const cash = useLoad(() => tool<Cash>('get_cash_position'));
   const runway = useLoad(() => tool<Runway>('get_runway'));
   const subs = useLoad(() => tool<Subs>('get_subscription_metrics'));
-  const months = useLoad(() =>
-    tool<Metrics>('get_metrics', { periodType: 'month', date: firstOfMonth(me.today, 1), to: me.today }),
-  );
-  const [last, current] = months.data?.periods ?? [];
-  const latestMrr = subs.data?.months[subs.data.months.length - 1];
+  // The last complete month, and the month under way against the same days of the month before.
+  const month = useLoad(() => tool<Comparison>('compare_periods', { periodType: 'month' }));
+  const soFar = useLoad(() => tool<Comparison>('compare_periods', { periodType: 'month', date: me.today }));
+  const revenue = month.data?.changes.find((x) => x.metric === 'revenue');
+  const revenueSoFar = soFar.data?.changes.find((x) => x.metric === 'revenue');
+  const mrrMonths = subs.data?.months ?? [];
+  const latestMrr = mrrMonths[mrrMonths.length - 1];
+  const priorMrr = mrrMonths[mrrMonths.length - 2];
+  const change = (p: number | null | undefined) => (p == null ? '' : ` (${p > 0 ? '+' : ''}${number(p, 1)}%)`);
   return (
     <section class="headlines" aria-label="Headline figures">
       <Figure
@@ -181,18 +203,26 @@ function Headlines({ me }: { me: Me }) {
         }
       />
       <Figure
-        label="MRR"
+        label={latestMrr ? `MRR, end of ${monthLabel(latestMrr.month)}` : 'MRR'}
         value={latestMrr ? money(latestMrr.mrr, c) : '…'}
         note={
-          subs.data?.mrrGrowthPercent != null
-            ? `${number(subs.data.mrrGrowthPercent, 1)}% vs previous month`
+          priorMrr && subs.data
+            ? `${monthLabel(priorMrr.month)}: ${money(priorMrr.mrr, c)}${change(subs.data.lastMonthGrowthPercent)}`
             : subs.error?.message
         }
       />
       <Figure
-        label={current ? `Revenue ${monthLabel(current.start)} so far` : 'Revenue this month'}
-        value={current ? money(current.revenue, c) : last ? money(null, c) : '…'}
-        note={last ? `${monthLabel(last.start)}: ${money(last.revenue, c)}` : months.error?.message}
+        label={month.data ? `Revenue, ${monthLabel(month.data.ranges.current.from)}` : 'Revenue'}
+        value={revenue ? money(revenue.current, c) : '…'}
+        note={
+          revenue && month.data
+            ? `${monthLabel(month.data.ranges.previous.from)}: ${money(revenue.previous, c)}${change(revenue.changePercent)}${
+                revenueSoFar && soFar.data?.basis === 'same_days'
+                  ? ` · ${days(soFar.data.ranges.current)}: ${money(revenueSoFar.current, c)} (${days(soFar.data.ranges.previous)}: ${money(revenueSoFar.previous, c)})`
+                  : ''
+              }`
+            : month.error?.message
+        }
       />
     </section>
   );
@@ -201,7 +231,12 @@ function Headlines({ me }: { me: Me }) {
 function Charts({ me }: { me: Me }) {
   const lastMonth = firstOfMonth(me.today, 1);
   const history = useLoad(() =>
-    tool<Metrics>('get_metrics', { periodType: 'month', date: firstOfMonth(me.today, 24), to: lastMonth }),
+    tool<Metrics>('get_metrics', {
+      periodType: 'month',
+      date: firstOfMonth(me.today, 24),
+      to: lastMonth,
+      fields: ['revenue', 'expenses', 'cashBalance', 'mrr'],
+    }),
   );
   const periods = history.data?.periods ?? [];
   const months = periods.map((p) => p.start);
@@ -430,6 +465,50 @@ function ReviewQueue({ me }: { me: Me }) {
   );
 }
 
+/** How the figures compare with Xero's own Profit and Loss and Balance Sheet at the last sync. */
+function Reconciliation({ r, currency }: { r: SyncStatus['reconciliation']; currency: string }) {
+  if (!r) return null;
+  const when = r.checkedAt.slice(0, 16).replace('T', ' ');
+  if (r.differenceCount === 0)
+    return (
+      <p class="muted" data-testid="reconciliation">
+        Matches Xero's own reports for the last {r.monthsCompared} months, to the cent (checked {when}).
+      </p>
+    );
+  return (
+    <div class="reconciliation" role="alert" data-testid="reconciliation">
+      <p>
+        <span class="badge at_risk">differs from Xero</span> {r.differenceCount} figure
+        {r.differenceCount === 1 ? '' : 's'} here disagree with Xero's own reports (checked {when}):
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Month</th>
+            <th scope="col">Figure</th>
+            <th scope="col" class="num">
+              Here
+            </th>
+            <th scope="col" class="num">
+              Xero
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.differences.map((d) => (
+            <tr key={`${d.month}:${d.line}`}>
+              <td>{monthLabel(d.month)}</td>
+              <td>{d.line.startsWith('bank:') ? `Bank: ${d.line.slice(5)}` : labelOf(d.line)}</td>
+              <td class="num">{money(d.ours, currency)}</td>
+              <td class="num">{money(d.theirs, currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function Connections({ me }: { me: Me }) {
   const conns = useLoad(() => call<{ connections: Connection[] }>('/v1/connections'));
   const status = useLoad(() => tool<SyncStatus>('get_sync_status'));
@@ -480,6 +559,7 @@ function Connections({ me }: { me: Me }) {
         ))}
       </ul>
       {conns.data && !conns.data.connections.length ? <p class="muted">No connections yet.</p> : null}
+      <Reconciliation r={status.data?.reconciliation ?? null} currency={me.business.baseCurrency} />
       {status.data?.recentRuns.length ? (
         <p class="muted">
           Last run: {status.data.recentRuns[0]!.provider} {status.data.recentRuns[0]!.mode}{' '}
