@@ -74,6 +74,12 @@ function prng(seed: number) {
 }
 type Rng = ReturnType<typeof prng>;
 
+/** Sales tax charged to customers in taxable states (Texas' combined rate). */
+const SALES_TAX = 0.0825;
+
+/** Euros per dollar on a day: a slow, deterministic drift around 0.92 (Xero's CurrencyRate for a EUR document). */
+const eurPerUsd = (ms: number) => Math.round((0.92 + 0.03 * Math.sin(ms / (DAY * 45))) * 10_000) / 10_000;
+
 const uuid = (r: Rng) => `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${'89ab'[r.int(0, 3)]}${r.hex(3)}-${r.hex(12)}`;
 const xeroDate = (ms: number) => `/Date(${ms}+0000)/`;
 const unix = (ms: number) => Math.floor(ms / 1000);
@@ -88,7 +94,9 @@ const ACCOUNTS: [code: string, name: string, type: string, cls: string][] = [
   ['091', 'Business Savings', 'BANK', 'ASSET'],
   ['200', 'Sales', 'REVENUE', 'REVENUE'],
   ['201', 'Subscription Revenue', 'REVENUE', 'REVENUE'],
+  ['260', 'Other Revenue', 'REVENUE', 'REVENUE'],
   ['270', 'Interest Income', 'OTHERINCOME', 'REVENUE'],
+  ['280', 'Grant Income', 'OTHERINCOME', 'REVENUE'],
   ['310', 'Cost of Goods Sold', 'DIRECTCOSTS', 'EXPENSE'],
   ['400', 'Advertising', 'EXPENSE', 'EXPENSE'],
   ['404', 'Bank Fees', 'EXPENSE', 'EXPENSE'],
@@ -106,6 +114,7 @@ const ACCOUNTS: [code: string, name: string, type: string, cls: string][] = [
   ['610', 'Accounts Receivable', 'CURRENT', 'ASSET'],
   ['615', 'Stripe Clearing', 'CURRENT', 'ASSET'],
   ['800', 'Accounts Payable', 'CURRLIAB', 'LIABILITY'],
+  ['820', 'Sales Tax Payable', 'CURRLIAB', 'LIABILITY'],
   ['970', 'Owner Funds Introduced', 'EQUITY', 'EQUITY'],
 ];
 
@@ -496,13 +505,75 @@ const CUSTOMER_NAMES = [
   'School of Fine Art',
 ];
 
+/** Prices: `months` between invoices (a quarterly price is `month` × 3); `seats` plans sell several at once. */
 const PLANS = [
-  { id: 'price_starter_monthly', nickname: 'Starter', unit: 4900, interval: 'month' as const, weight: 0.42 },
-  { id: 'price_growth_monthly', nickname: 'Growth', unit: 14900, interval: 'month' as const, weight: 0.33 },
-  { id: 'price_pro_monthly', nickname: 'Pro', unit: 39900, interval: 'month' as const, weight: 0.12 },
-  { id: 'price_growth_annual', nickname: 'Growth (annual)', unit: 149000, interval: 'year' as const, weight: 0.09 },
-  { id: 'price_pro_annual', nickname: 'Pro (annual)', unit: 399000, interval: 'year' as const, weight: 0.04 },
+  {
+    id: 'price_starter_monthly',
+    nickname: 'Starter',
+    unit: 4900,
+    interval: 'month' as const,
+    months: 1,
+    seats: false,
+    weight: 0.38,
+  },
+  {
+    id: 'price_starter_quarterly',
+    nickname: 'Starter (quarterly)',
+    unit: 13900,
+    interval: 'month' as const,
+    months: 3,
+    seats: false,
+    weight: 0.04,
+  },
+  {
+    id: 'price_growth_monthly',
+    nickname: 'Growth',
+    unit: 14900,
+    interval: 'month' as const,
+    months: 1,
+    seats: true,
+    weight: 0.33,
+  },
+  {
+    id: 'price_pro_monthly',
+    nickname: 'Pro',
+    unit: 39900,
+    interval: 'month' as const,
+    months: 1,
+    seats: true,
+    weight: 0.12,
+  },
+  {
+    id: 'price_growth_annual',
+    nickname: 'Growth (annual)',
+    unit: 149000,
+    interval: 'year' as const,
+    months: 12,
+    seats: false,
+    weight: 0.09,
+  },
+  {
+    id: 'price_pro_annual',
+    nickname: 'Pro (annual)',
+    unit: 399000,
+    interval: 'year' as const,
+    months: 12,
+    seats: false,
+    weight: 0.04,
+  },
 ];
+
+/**
+ * The coupons the demo's subscribers hold: a launch discount forever, money off every annual invoice forever,
+ * half off the first three months, and money off the first invoice. Only the forever ones change MRR.
+ */
+const COUPONS = {
+  launch: { id: 'LAUNCH20', duration: 'forever' as const, percent_off: 20 },
+  annual: { id: 'ANNUAL100', duration: 'forever' as const, amount_off: 10000, currency: 'usd' },
+  firstThree: { id: 'FIRST3HALF', duration: 'repeating' as const, percent_off: 50, duration_in_months: 3 },
+  welcome: { id: 'WELCOME10', duration: 'once' as const, amount_off: 1000, currency: 'usd' },
+};
+type Coupon = (typeof COUPONS)[keyof typeof COUPONS];
 const FIRST = [
   'Ava',
   'Ben',
@@ -563,14 +634,33 @@ interface Sub {
   id: string;
   customer: string;
   plan: (typeof PLANS)[number];
+  quantity: number;
   start: number;
   trialEnd: number | null;
   nextBill: number;
-  discountPct: number;
+  coupon: Coupon | null;
+  /** Invoices billed so far (a repeating or once coupon ends after its first ones). */
+  billed: number;
   canceledAt: number | null;
   endedAt: number | null;
   pastDue: boolean;
   willConvert: boolean;
+}
+
+/** Whether a coupon still takes money off a subscription's invoice number `billed` (0 for the first). */
+function couponApplies(c: Coupon, billed: number, monthsPerInvoice: number): boolean {
+  if (c.duration === 'forever') return true;
+  if (c.duration === 'once') return billed === 0;
+  return billed * monthsPerInvoice < c.duration_in_months;
+}
+
+/** One invoice of a subscription in cents: price × seats, less its coupon while the coupon applies. */
+function invoiceAmount(sub: Sub): number {
+  const gross = sub.plan.unit * sub.quantity;
+  const c = sub.coupon;
+  if (!c || !couponApplies(c, sub.billed, sub.plan.months)) return gross;
+  if ('percent_off' in c) return Math.round((gross * (100 - c.percent_off)) / 100);
+  return Math.max(0, gross - c.amount_off);
 }
 
 /** The whole company as a sequence of batches: set-up first, then one per month, then subscriptions' final state. */
@@ -622,8 +712,15 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
       termsDays: r.chance(0.3) ? 14 : 30,
       lateMean: r.chance(0.25) ? r.int(15, 45) : r.int(0, 6),
       since: i < CUSTOMER_NAMES.length * 0.6 ? 0 : r.int(1, months - 6),
+      // Customers in a state where the services are taxable are charged sales tax on top.
+      taxed: r.chance(0.3),
     };
   });
+  // One customer is invoiced in euros and pays at the rate of the day it pays.
+  const euroCustomer = { ...contact('Nordlicht GmbH', true, false), DefaultCurrency: 'EUR' };
+  const walkIn = contact('Workshop attendees', true, false);
+  const taxOffice = contact('Texas Comptroller', false, true);
+  const grantor = contact('Small Business Innovation Research', false, false);
   const stripeCustomersContact = contact('Stripe Customers', true, false);
   const stripeContact = contact('Stripe', false, true);
   const ownerContact = contact('Demo Co Founders', false, false);
@@ -644,6 +741,10 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
       contacts: [
         ...suppliers.map((x) => x.c),
         ...serviceCustomers.map((x) => x.c),
+        euroCustomer,
+        walkIn,
+        taxOffice,
+        grantor,
         stripeCustomersContact,
         stripeContact,
         ownerContact,
@@ -661,6 +762,8 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
   const pendingDisputes: { at: number; dispute: StripeDispute; fee: StripeBalanceTransaction }[] = [];
   let invoiceNo = 1000;
   let billNo = 5000;
+  /** Sales tax collected (cents) in the current calendar quarter, paid to the state after it ends. */
+  let salesTaxDue = 0;
 
   const newCustomer = (at: number): StripeCustomer => {
     const name = `${r.pick(FIRST)} ${r.pick(LAST)}`;
@@ -671,6 +774,14 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
       email: `${name.toLowerCase().replace(/\s+/g, '.')}@example.com`,
       created: unix(at),
     };
+  };
+  const pickCoupon = (plan: (typeof PLANS)[number]): Coupon | null => {
+    const x = r.next();
+    if (plan.interval === 'year') return x < 0.15 ? COUPONS.annual : null;
+    if (x < 0.1) return COUPONS.launch;
+    if (x < 0.18) return COUPONS.firstThree;
+    if (x < 0.26) return COUPONS.welcome;
+    return null;
   };
   const pickPlan = () => {
     let x = r.next();
@@ -738,21 +849,27 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
       const cust = newCustomer(Math.min(at, monthStart + (dim - 1) * DAY));
       s.customers.push(cust);
       const trial = m > 0 && r.chance(0.3);
+      const plan = pickPlan();
       const sub: Sub = {
         id: r.id('sub'),
         customer: cust.id,
-        plan: pickPlan(),
+        plan,
         start: at,
         trialEnd: trial ? at + 14 * DAY : null,
         nextBill: trial ? at + 14 * DAY : at,
-        discountPct: r.chance(0.1) ? 20 : 0,
+        quantity: plan.seats && r.chance(0.3) ? r.int(2, 5) : 1,
+        coupon: pickCoupon(plan),
+        billed: 0,
         canceledAt: null,
         endedAt: null,
         pastDue: false,
         willConvert: !trial || r.chance(0.75),
       };
       // Existing customers at the start have been billed before: move their next bill into this month.
-      while (sub.nextBill < monthStart) sub.nextBill = addMonths(sub.nextBill, sub.plan.interval === 'year' ? 12 : 1);
+      while (sub.nextBill < monthStart) {
+        sub.nextBill = addMonths(sub.nextBill, sub.plan.months);
+        sub.billed += 1;
+      }
       subs.push(sub);
       if (r.chance(0.15) && at >= monthStart)
         chargeOneOff(cust.id, at + r.int(0, 2) * DAY, 50000, 'Onboarding and setup');
@@ -771,7 +888,7 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
         sub.endedAt = sub.nextBill;
       }
       while (sub.nextBill <= monthEnd + DAY - 1 && (sub.endedAt === null || sub.nextBill < sub.endedAt)) {
-        const amount = Math.round((sub.plan.unit * (100 - sub.discountPct)) / 100);
+        const amount = invoiceAmount(sub);
         const at = sub.nextBill + r.int(0, 7200) * 1000;
         const failed = r.chance(0.02);
         if (failed) {
@@ -781,7 +898,8 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
         } else {
           charge(sub.customer, at, amount, `Subscription update (${sub.plan.nickname})`, 'succeeded');
         }
-        sub.nextBill = addMonths(sub.nextBill, sub.plan.interval === 'year' ? 12 : 1);
+        sub.nextBill = addMonths(sub.nextBill, sub.plan.months);
+        sub.billed += 1;
       }
     }
     for (let i = 0, k = Math.round((4 + r.gauss()) * scale); i < k; i++) {
@@ -947,8 +1065,23 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
         const paidAt = stuck ? Number.POSITIVE_INFINITY : due + late * DAY;
         const paid = paidAt <= historyEnd;
         const voided = r.chance(0.008);
+        // Projects often bill travel on a second line, to another revenue account.
+        const lines: { code: string; what: string; net: number }[] = [{ code: '200', what, net: amount }];
+        if (what !== 'Monthly retainer' && r.chance(0.3))
+          lines.push({ code: '260', what: 'Reimbursable travel', net: r.int(200, 1500) * 100 });
+        const tax = (net: number) => (sc.taxed ? Math.round(net * SALES_TAX) : 0);
+        const subtotal = lines.reduce((a, l) => a + l.net, 0);
+        const totalTax = lines.reduce((a, l) => a + tax(l.net), 0);
+        const total = subtotal + totalTax;
+        // Now and then a service credit: taken off the invoice while it is open, refunded once it was paid.
+        const credit = !voided && r.chance(0.02) ? Math.round(subtotal * 0.1) : 0;
+        const creditAt = issued + 10 * DAY;
+        const creditTotal = credit + tax(credit);
+        const allocated = credit > 0 && creditAt < paidAt && creditAt <= historyEnd;
+        const collected = total - (allocated ? creditTotal : 0);
         const id = uuid(r);
         invoiceNo += 1;
+        if (!voided && issued <= historyEnd) salesTaxDue += totalTax;
         x.invoices.push({
           InvoiceID: id,
           Type: 'ACCREC',
@@ -959,21 +1092,21 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
           DueDate: xeroDate(due),
           ...(paid && !voided ? { FullyPaidOnDate: xeroDate(paidAt) } : {}),
           Status: voided ? 'VOIDED' : paid ? 'PAID' : 'AUTHORISED',
-          LineItems: [
-            {
-              Description: what,
-              AccountCode: '200',
-              Quantity: 1,
-              UnitAmount: cents(amount),
-              LineAmount: cents(amount),
-            },
-          ],
-          SubTotal: cents(amount),
-          TotalTax: 0,
-          Total: cents(amount),
-          AmountDue: voided || paid ? 0 : cents(amount),
-          AmountPaid: paid && !voided ? cents(amount) : 0,
-          AmountCredited: 0,
+          LineAmountTypes: sc.taxed ? 'Exclusive' : 'NoTax',
+          LineItems: lines.map((l) => ({
+            Description: l.what,
+            AccountCode: l.code,
+            Quantity: 1,
+            UnitAmount: cents(l.net),
+            TaxAmount: cents(tax(l.net)),
+            LineAmount: cents(l.net),
+          })),
+          SubTotal: cents(subtotal),
+          TotalTax: cents(totalTax),
+          Total: cents(total),
+          AmountDue: voided || paid ? 0 : cents(collected),
+          AmountPaid: paid && !voided ? cents(collected) : 0,
+          AmountCredited: allocated ? cents(creditTotal) : 0,
           CurrencyCode: 'USD',
           CurrencyRate: 1,
           UpdatedDateUTC: updated(voided ? issued + 2 * DAY : paid ? paidAt : issued),
@@ -982,7 +1115,7 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
           x.payments.push({
             PaymentID: uuid(r),
             Date: xeroDate(paidAt),
-            Amount: cents(amount),
+            Amount: cents(collected),
             PaymentType: 'ACCRECPAYMENT',
             Status: 'AUTHORISED',
             Reference: `ACH CREDIT ${sc.c.Name.toUpperCase()}`,
@@ -998,26 +1131,211 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
             UpdatedDateUTC: updated(paidAt),
           });
         }
-        if (!voided && r.chance(0.01)) {
-          const credit = Math.round(amount * 0.1);
+        if (credit > 0 && creditAt <= historyEnd) {
+          const creditId = uuid(r);
+          const refundAt = creditAt + 3 * DAY;
+          const refunded = !allocated && refundAt <= historyEnd;
+          salesTaxDue -= tax(credit);
           x.creditNotes.push({
-            CreditNoteID: uuid(r),
+            CreditNoteID: creditId,
             Type: 'ACCRECCREDIT',
             CreditNoteNumber: `CN-${invoiceNo}`,
             Reference: `Service credit on INV-${invoiceNo}`,
             Contact: { ContactID: sc.c.ContactID, Name: sc.c.Name },
-            Date: xeroDate(issued + 10 * DAY),
-            Status: 'AUTHORISED',
-            LineItems: [{ Description: 'Service credit', AccountCode: '200', LineAmount: cents(credit) }],
+            Date: xeroDate(creditAt),
+            Status: allocated || refunded ? 'PAID' : 'AUTHORISED',
+            LineAmountTypes: sc.taxed ? 'Exclusive' : 'NoTax',
+            LineItems: [
+              {
+                Description: 'Service credit',
+                AccountCode: '200',
+                TaxAmount: cents(tax(credit)),
+                LineAmount: cents(credit),
+              },
+            ],
             SubTotal: cents(credit),
-            TotalTax: 0,
-            Total: cents(credit),
-            RemainingCredit: cents(credit),
+            TotalTax: cents(tax(credit)),
+            Total: cents(creditTotal),
+            RemainingCredit: allocated || refunded ? 0 : cents(creditTotal),
+            ...(allocated
+              ? {
+                  Allocations: [
+                    {
+                      AllocationID: uuid(r),
+                      Amount: cents(creditTotal),
+                      Date: xeroDate(creditAt),
+                      Invoice: { InvoiceID: id },
+                    },
+                  ],
+                }
+              : {}),
             CurrencyCode: 'USD',
-            UpdatedDateUTC: updated(issued + 10 * DAY),
+            UpdatedDateUTC: updated(refunded ? refundAt : creditAt),
+          });
+          if (refunded)
+            x.payments.push({
+              PaymentID: uuid(r),
+              Date: xeroDate(refundAt),
+              Amount: cents(creditTotal),
+              PaymentType: 'ARCREDITPAYMENT',
+              Status: 'AUTHORISED',
+              Reference: `REFUND ${sc.c.Name.toUpperCase()}`,
+              IsReconciled: true,
+              Account: { AccountID: checking.AccountID, Code: '090' },
+              CreditNote: {
+                CreditNoteID: creditId,
+                Type: 'ACCRECCREDIT',
+                Contact: { ContactID: sc.c.ContactID, Name: sc.c.Name },
+                CurrencyCode: 'USD',
+              },
+              UpdatedDateUTC: updated(refundAt),
+            });
+        }
+      }
+    }
+
+    // The euro customer: one invoice a month at that day's rate (euros per dollar), paid a month later at the
+    // rate of that day, so the dollars that arrive differ from the dollars booked (a realised gain or loss).
+    {
+      const issued = dayIn(r.int(3, 8));
+      if (issued <= historyEnd) {
+        const euros = r.int(40, 70) * 10000;
+        const rate = eurPerUsd(issued);
+        const paidAt = issued + 30 * DAY + r.int(-3, 6) * DAY;
+        const paid = paidAt <= historyEnd;
+        const id = uuid(r);
+        invoiceNo += 1;
+        x.invoices.push({
+          InvoiceID: id,
+          Type: 'ACCREC',
+          InvoiceNumber: `INV-${invoiceNo}`,
+          Reference: 'Platform licence (EU)',
+          Contact: { ContactID: euroCustomer.ContactID, Name: euroCustomer.Name },
+          Date: xeroDate(issued),
+          DueDate: xeroDate(issued + 30 * DAY),
+          ...(paid ? { FullyPaidOnDate: xeroDate(paidAt) } : {}),
+          Status: paid ? 'PAID' : 'AUTHORISED',
+          LineAmountTypes: 'NoTax',
+          LineItems: [
+            {
+              Description: 'Platform licence',
+              AccountCode: '200',
+              Quantity: 1,
+              UnitAmount: cents(euros),
+              LineAmount: cents(euros),
+            },
+          ],
+          SubTotal: cents(euros),
+          TotalTax: 0,
+          Total: cents(euros),
+          AmountDue: paid ? 0 : cents(euros),
+          AmountPaid: paid ? cents(euros) : 0,
+          AmountCredited: 0,
+          CurrencyCode: 'EUR',
+          CurrencyRate: rate,
+          UpdatedDateUTC: updated(paid ? paidAt : issued),
+        });
+        if (paid) {
+          const payRate = eurPerUsd(paidAt);
+          x.payments.push({
+            PaymentID: uuid(r),
+            Date: xeroDate(paidAt),
+            Amount: cents(euros),
+            BankAmount: Math.round(euros / payRate) / 100,
+            CurrencyRate: payRate,
+            PaymentType: 'ACCRECPAYMENT',
+            Status: 'AUTHORISED',
+            Reference: 'SEPA NORDLICHT GMBH',
+            IsReconciled: paidAt < historyEnd - 5 * DAY,
+            Account: { AccountID: checking.AccountID, Code: '090' },
+            Invoice: {
+              InvoiceID: id,
+              Type: 'ACCREC',
+              InvoiceNumber: `INV-${invoiceNo}`,
+              Contact: { ContactID: euroCustomer.ContactID, Name: euroCustomer.Name },
+              CurrencyCode: 'EUR',
+            },
+            UpdatedDateUTC: updated(paidAt),
           });
         }
       }
+    }
+
+    // Workshop tickets sold at the door: money received, sales tax included in the price.
+    {
+      const when = dayIn(r.int(10, 25));
+      if (when <= historyEnd) {
+        const gross = n(r.int(8, 30) * 10000);
+        const tax = Math.round((gross * SALES_TAX) / (1 + SALES_TAX));
+        salesTaxDue += tax;
+        x.bankTransactions.push({
+          BankTransactionID: uuid(r),
+          Type: 'RECEIVE',
+          Contact: { ContactID: walkIn.ContactID, Name: walkIn.Name },
+          BankAccount: { AccountID: checking.AccountID, Code: '090', Name: checking.Name },
+          Date: xeroDate(when),
+          Reference: 'SQUARE DEPOSIT WORKSHOP TICKETS',
+          Status: 'AUTHORISED',
+          IsReconciled: true,
+          LineAmountTypes: 'Inclusive',
+          LineItems: [
+            { Description: 'Workshop tickets', AccountCode: '200', TaxAmount: cents(tax), LineAmount: cents(gross) },
+          ],
+          SubTotal: cents(gross - tax),
+          TotalTax: cents(tax),
+          Total: cents(gross),
+          CurrencyCode: 'USD',
+          UpdatedDateUTC: updated(when),
+        });
+      }
+    }
+
+    // The sales tax return: the quarter's tax goes to the state on the 20th of the month after the quarter.
+    if (mo % 3 === 0 && m > 0) {
+      const when = dayIn(20);
+      if (when <= historyEnd && salesTaxDue > 0) {
+        x.bankTransactions.push({
+          BankTransactionID: uuid(r),
+          Type: 'SPEND',
+          Contact: { ContactID: taxOffice.ContactID, Name: taxOffice.Name },
+          BankAccount: { AccountID: checking.AccountID, Code: '090', Name: checking.Name },
+          Date: xeroDate(when),
+          Reference: 'TX COMPTROLLER SALES TAX',
+          Status: 'AUTHORISED',
+          IsReconciled: true,
+          LineAmountTypes: 'NoTax',
+          LineItems: [{ Description: 'Sales tax return', AccountCode: '820', LineAmount: cents(salesTaxDue) }],
+          SubTotal: cents(salesTaxDue),
+          TotalTax: 0,
+          Total: cents(salesTaxDue),
+          CurrencyCode: 'USD',
+          UpdatedDateUTC: updated(when),
+        });
+        salesTaxDue = 0;
+      }
+    }
+
+    // A research grant arrives once: other income, not sales.
+    if (m === Math.min(8, months - 3)) {
+      const when = dayIn(15);
+      const amount = n(5000000);
+      x.bankTransactions.push({
+        BankTransactionID: uuid(r),
+        Type: 'RECEIVE',
+        Contact: { ContactID: grantor.ContactID, Name: grantor.Name },
+        BankAccount: { AccountID: checking.AccountID, Code: '090', Name: checking.Name },
+        Date: xeroDate(when),
+        Reference: 'SBIR PHASE I AWARD',
+        Status: 'AUTHORISED',
+        IsReconciled: true,
+        LineAmountTypes: 'NoTax',
+        LineItems: [{ Description: 'SBIR Phase I grant', AccountCode: '280', LineAmount: cents(amount) }],
+        SubTotal: cents(amount),
+        TotalTax: 0,
+        Total: cents(amount),
+        CurrencyCode: 'USD',
+        UpdatedDateUTC: updated(when),
+      });
     }
 
     // ---- Xero: suppliers ----
@@ -1026,8 +1344,8 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
       const times = Math.floor(sup.perMonth) + (r.chance(sup.perMonth % 1) ? 1 : 0);
       for (let k = 0; k < times; k++) {
         let amount = Math.round(sup.amount * sup.growth ** m * (1 + r.gauss() * sup.noise * 0.5));
-        // One cloud bill more than doubles (a runaway job) in month 18: an anomaly worth finding.
-        if (sup.name === 'Amazon Web Services' && m === Math.min(18, months - 2)) amount = Math.round(amount * 2.3);
+        // One cloud bill triples (a runaway job) in month 18: the anomaly worth finding first.
+        if (sup.name === 'Amazon Web Services' && m === Math.min(18, months - 2)) amount = Math.round(amount * 3);
         amount = Math.max(100, amount);
         const when =
           sup.perMonth >= 2
@@ -1036,6 +1354,9 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
         if (when > historyEnd) continue;
         if (sup.how === 'spend') {
           x.bankTransactions.push(spend(c, sup, when, amount));
+          // Now and then a line is entered twice by hand and the copy deleted: Xero keeps it as DELETED.
+          if (sup.code === '453' && r.chance(0.3))
+            x.bankTransactions.push({ ...spend(c, sup, when, amount), Status: 'DELETED', IsReconciled: false });
         } else {
           bill(c, sup, when, amount);
           // One supplier sends the same bill twice a few days apart: a duplicate to catch.
@@ -1198,15 +1519,7 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
         DueDate: xeroDate(due),
         ...(paid ? { FullyPaidOnDate: xeroDate(paidAt) } : {}),
         Status: paid ? 'PAID' : 'AUTHORISED',
-        LineItems: [
-          {
-            Description: sup.line,
-            AccountCode: sup.code,
-            Quantity: 1,
-            UnitAmount: cents(amount),
-            LineAmount: cents(amount),
-          },
-        ],
+        LineItems: billLines(sup, amount),
         SubTotal: cents(amount),
         TotalTax: 0,
         Total: cents(amount),
@@ -1238,17 +1551,56 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
         });
       }
     }
+    /** A transfer as Xero lists it: the transfer, and a bank transaction for each of its sides. */
+    /** A bill's lines: the cloud bill is split between client hosting (cost of sales) and internal tools. */
+    function billLines(sup: Supplier, amount: number) {
+      const line = (code: string, what: string, c: number) => ({
+        Description: what,
+        AccountCode: code,
+        Quantity: 1,
+        UnitAmount: cents(c),
+        LineAmount: cents(c),
+      });
+      if (sup.name !== 'Amazon Web Services') return [line(sup.code, sup.line, amount)];
+      const internal = Math.round(amount * 0.15);
+      return [
+        line(sup.code, 'AWS usage: client workloads', amount - internal),
+        line('485', 'AWS usage: internal tools', internal),
+      ];
+    }
     function transfer(from: XeroAccount, to: XeroAccount, when: number, amount: number, ref: string): XeroBankTransfer {
+      const date = xeroDate(Math.min(when, historyEnd));
+      const side = (account: XeroAccount, type: string): XeroBankTransaction => ({
+        BankTransactionID: uuid(r),
+        Type: type,
+        BankAccount: { AccountID: account.AccountID, Code: account.Code, Name: account.Name },
+        Date: date,
+        Reference: ref,
+        Status: 'AUTHORISED',
+        IsReconciled: true,
+        LineItems: [],
+        SubTotal: cents(amount),
+        TotalTax: 0,
+        Total: cents(amount),
+        CurrencyCode: 'USD',
+        UpdatedDateUTC: date,
+      });
+      const out = side(from, 'SPEND-TRANSFER');
+      const into = side(to, 'RECEIVE-TRANSFER');
+      x.bankTransactions.push(out, into);
       return {
         BankTransferID: uuid(r),
         FromBankAccount: { AccountID: from.AccountID, Code: from.Code, Name: from.Name },
         ToBankAccount: { AccountID: to.AccountID, Code: to.Code, Name: to.Name },
         Amount: cents(amount),
-        Date: xeroDate(Math.min(when, historyEnd)),
+        Date: date,
+        Status: 'AUTHORISED',
+        FromBankTransactionID: out.BankTransactionID,
+        ToBankTransactionID: into.BankTransactionID,
         Reference: ref,
         FromIsReconciled: true,
         ToIsReconciled: true,
-        CreatedDateUTC: xeroDate(Math.min(when, historyEnd)),
+        CreatedDateUTC: date,
       };
     }
   }
@@ -1258,7 +1610,7 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
     const ended = sub.endedAt !== null && sub.endedAt <= historyEnd;
     const trialing = sub.trialEnd !== null && sub.trialEnd > historyEnd && !ended;
     const periodEnd = sub.nextBill;
-    const periodStart = addMonths(periodEnd, sub.plan.interval === 'year' ? -12 : -1);
+    const periodStart = addMonths(periodEnd, -sub.plan.months);
     return {
       id: sub.id,
       object: 'subscription',
@@ -1279,22 +1631,23 @@ export function* generateDemo(opts: DemoOptions = {}): Generator<DemoBatch> {
               unit_amount: sub.plan.unit,
               currency: 'usd',
               nickname: sub.plan.nickname,
-              recurring: { interval: sub.plan.interval, interval_count: 1, usage_type: 'licensed' },
+              recurring: {
+                interval: sub.plan.interval,
+                interval_count: sub.plan.interval === 'year' ? 1 : sub.plan.months,
+                usage_type: 'licensed',
+              },
             },
-            quantity: 1,
+            quantity: sub.quantity,
             current_period_start: unix(periodStart),
             current_period_end: unix(periodEnd),
           },
         ],
       },
-      discounts: sub.discountPct
-        ? [
-            {
-              id: `di_${sub.id.slice(4)}`,
-              source: { coupon: { id: 'LAUNCH20', duration: 'forever', percent_off: sub.discountPct } },
-            },
-          ]
-        : [],
+      // A discount stays on the subscription while it lasts: forever ones always, the others for their invoices.
+      discounts:
+        sub.coupon && couponApplies(sub.coupon, sub.billed, sub.plan.months)
+          ? [{ id: `di_${sub.id.slice(4)}`, object: 'discount', source: { type: 'coupon', coupon: sub.coupon } }]
+          : [],
     };
   });
   yield { label: 'subscriptions', xero: {}, stripe: { subscriptions } };

@@ -36,7 +36,7 @@ describe('Demo Co tells a believable story', () => {
     const forecast = await withBusiness(t.db, biz.id, (tx) => forecastCashFlow(tx, biz, ASOF));
     expect(forecast.scenarios.map((s) => s.weeks.length)).toEqual([13, 13, 13]);
     const base = forecast.scenarios.find((s) => s.scenario === 'base')!;
-    // Believable: a business with ~$440k in the bank that was roughly break-even neither doubles nor runs out.
+    // Believable: a business with ~$650k in the bank that is roughly break-even neither doubles nor runs out.
     expect(Number(base.endingCash)).toBeGreaterThan(Number(base.weeks[0]!.openingCash) * 0.5);
     expect(Number(base.endingCash)).toBeLessThan(Number(base.weeks[0]!.openingCash) * 1.5);
 

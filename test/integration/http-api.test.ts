@@ -7,8 +7,9 @@ import { createBusiness } from '../../src/db/businesses';
 import { createApp } from '../../src/http/app';
 import { listen } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
-import { TOOLS } from '../../tools';
+import { findTool, invokeTool, TOOLS } from '../../tools';
 import { useTestDatabase } from '../helpers/db';
+import { demoToolContext } from '../helpers/tools';
 
 const t = useTestDatabase({ demo: true }); // Demo Co made on 2026-11-22
 const config = loadConfig({ DATA_DIR: '/tmp/cfo-http-api', ENCRYPTION_KEY: 'ab'.repeat(32) });
@@ -160,7 +161,14 @@ describe('MCP over Streamable HTTP (real SDK client against the listening server
       expect(tools).toHaveLength(TOOLS.filter((x) => x.scope === 'read').length);
       const r = await client.callTool({ name: 'get_cash_position', arguments: { asOf: '2026-10-31' } });
       expect(r.isError).toBeFalsy();
-      expect(r.structuredContent).toMatchObject({ currency: 'USD', total: '439803.38' });
+      // The channel serves the tool's own answer: the same figures invokeTool gives.
+      const direct = await invokeTool(
+        findTool('get_cash_position')!,
+        { asOf: '2026-10-31' },
+        demoToolContext(t.db, demoId, '2026-11-22'),
+      );
+      expect(direct.ok && direct.output.total).toMatch(/^\d+\.\d\d$/);
+      expect(r.structuredContent).toEqual(direct.ok ? direct.output : null);
       await client.close();
 
       const denied = new Client({ name: 'http-test', version: '1.0.0' });
