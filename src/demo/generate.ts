@@ -1,7 +1,11 @@
 /**
- * A deterministic demo company: a small B2B software business with Stripe subscriptions and
- * one-off charges, Xero-invoiced services, ~30 suppliers, payroll, two bank accounts and
- * transfers between them, over the 24 months ending last month.
+ * A deterministic demo company: a small B2B software business with Stripe subscriptions (seats, quarterly and
+ * annual prices, forever, repeating and once coupons) and one-off charges, Xero-invoiced services (sales tax
+ * on some customers, projects with a second revenue line, a customer invoiced in euros and paid at the day's
+ * rate, service credits allocated or refunded), ~30 suppliers (a cloud bill split between cost of sales and
+ * internal tools), payroll, cash sales with tax included, a quarterly sales tax return, a grant, interest, two
+ * bank accounts with transfers Xero lists twice, and a few deleted duplicates, over the 24 months ending last
+ * month.
  *
  * It emits records shaped like the real APIs (Xero's PascalCase JSON, Stripe's objects), month by
  * month, so the loader feeds them through the same mappers as a real sync and memory stays flat

@@ -420,7 +420,7 @@ export function thistleStripe() {
   });
   const coupon = (id: string, duration: string, o: Rec) => ({ id, object: 'coupon', duration, ...o });
   const discount = (id: string, c: Rec) => ({ id, object: 'discount', source: { type: 'coupon', coupon: c } });
-  const customers = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((k) => ({
+  const customers = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((k) => ({
     id: `cus_${k}`,
     object: 'customer',
     name: `Customer ${k.toUpperCase()}`,
@@ -477,10 +477,15 @@ export function thistleStripe() {
       canceled_at: unix('2026-10-01'),
       ended_at: unix('2026-10-10'),
     }),
-    // £60 a month, still in its trial at the end of October.
+    // £60 a month, still in its trial at the end of October; it converts on 10 November.
     sub('h', '2026-10-20', [item('si_h', price('price_trial', 6000, 'month'))], {
-      status: 'trialing',
+      status: 'active',
       trial_end: unix('2026-11-10'),
+    }),
+    // £25 a month, in a trial that ends on 25 November: after "today" (15 November).
+    sub('i', '2026-11-11', [item('si_i', price('price_later', 2500, 'month'))], {
+      status: 'trialing',
+      trial_end: unix('2026-11-25'),
     }),
   ];
   return { customers, subscriptions };

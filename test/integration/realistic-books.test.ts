@@ -179,6 +179,48 @@ describe('realistic books: profit and loss as Xero books it', () => {
   });
 });
 
+describe('realistic books: comparisons say exactly what they compare', () => {
+  it('a period under way is compared with the same days of the one before, never a whole one', async () => {
+    const month = await invokeTool(findTool('compare_periods')!, { periodType: 'month', date: ASOF }, thistleContext());
+    expect(month).toMatchObject({
+      ok: true,
+      output: {
+        basis: 'same_days',
+        compares:
+          '1 November 2026 to 15 November 2026 with 1 October 2026 to 15 October 2026: the same 15 days, because the month is under way',
+        // Nothing invoiced in November yet; 1–15 October: INV-006, 3,000 net of VAT.
+        changes: expect.arrayContaining([
+          { metric: 'revenue', current: '0.00', previous: '3000.00', change: '-3000.00', changePercent: -100 },
+        ]),
+      },
+    });
+    const quarter = await invokeTool(findTool('compare_periods')!, { periodType: 'quarter', date: ASOF }, thistleContext());
+    // Q4 to 15 November (46 days) against 1 July – 15 August: INV-001 5,500 + INV-002 8,583.69 (the cash sale of
+    // 20 August is after the 46th day) = 14,083.69; Q4 so far: 3,000.
+    expect(quarter).toMatchObject({
+      ok: true,
+      output: {
+        basis: 'same_days',
+        ranges: { current: { from: '2026-10-01', to: '2026-11-15' }, previous: { from: '2026-07-01', to: '2026-08-15' } },
+        changes: expect.arrayContaining([
+          { metric: 'revenue', current: '3000.00', previous: '14083.69', change: '-11083.69', changePercent: -78.7 },
+        ]),
+      },
+    });
+    const complete = await invokeTool(findTool('compare_periods')!, { periodType: 'month' }, thistleContext());
+    expect(complete).toMatchObject({
+      ok: true,
+      output: {
+        basis: 'whole_periods',
+        compares: '1 October 2026 to 31 October 2026 with 1 September 2026 to 30 September 2026',
+        changes: expect.arrayContaining([
+          { metric: 'revenue', current: '3000.0000', previous: '11037.2900', change: '-8037.29', changePercent: -72.8 },
+        ]),
+      },
+    });
+  });
+});
+
 describe('realistic books: cash per account', () => {
   it('transfers listed twice move each account once', async () => {
     const bs = await withBusiness(t.db, businessId, (tx) =>
@@ -256,6 +298,13 @@ describe('realistic books: subscriptions', () => {
     expect(oct.subscriberChurn).toBe('0.142857');
     const sep = await snapshot('month', '2026-09-01');
     expect(sep.mrr).toBe('416.6667'); // A B C E F G: 180 + 90 + 50 + 35 + 21.6667 + 40
+    // November is under way: its stocks are today's (15 November). H's trial ended on the 10th: +60. I's trial
+    // ends on the 25th, after today: not yet. Churn over the 30 days to today (16 Oct to 15 Nov): none left;
+    // active on 16 Oct: A B C D E F = 6 (G ended on the 10th); new since: H.
+    const nov = await snapshot('month', '2026-11-01');
+    expect(nov.mrr).toBe('516.6667');
+    expect(nov.subscriberChurn).toBe('0.000000');
+    expect(nov.metrics).toMatchObject({ partial: true, activeSubscribers: 7 });
   });
 });
 
