@@ -10,11 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, withBusiness } from '../../src/db/client';
+import { queryRows, withBusiness, withSystem } from '../../src/db/client';
 import { refreshInsights } from '../../src/domain/insights';
 import { getSnapshot } from '../../src/domain/metrics/read';
 import { periodOf } from '../../src/domain/periods';
 import { buildReport } from '../../src/domain/reports';
+import { storeInboundEvents } from '../../src/integrations/inbound-events';
+import { processStripeEvents } from '../../src/integrations/stripe/events';
 import { connectStripe, syncStripe } from '../../src/integrations/stripe/sync';
 import type { XeroSettings } from '../../src/integrations/xero/client';
 import { XERO_SCOPES } from '../../src/integrations/xero/client';
@@ -194,14 +196,21 @@ describe('realistic books: comparisons say exactly what they compare', () => {
         ]),
       },
     });
-    const quarter = await invokeTool(findTool('compare_periods')!, { periodType: 'quarter', date: ASOF }, thistleContext());
+    const quarter = await invokeTool(
+      findTool('compare_periods')!,
+      { periodType: 'quarter', date: ASOF },
+      thistleContext(),
+    );
     // Q4 to 15 November (46 days) against 1 July – 15 August: INV-001 5,500 + INV-002 8,583.69 (the cash sale of
     // 20 August is after the 46th day) = 14,083.69; Q4 so far: 3,000.
     expect(quarter).toMatchObject({
       ok: true,
       output: {
         basis: 'same_days',
-        ranges: { current: { from: '2026-10-01', to: '2026-11-15' }, previous: { from: '2026-07-01', to: '2026-08-15' } },
+        ranges: {
+          current: { from: '2026-10-01', to: '2026-11-15' },
+          previous: { from: '2026-07-01', to: '2026-08-15' },
+        },
         changes: expect.arrayContaining([
           { metric: 'revenue', current: '3000.00', previous: '14083.69', change: '-11083.69', changePercent: -78.7 },
         ]),
@@ -409,5 +418,43 @@ describe('realistic books: reconciliation against Xero’s own reports', () => {
       before.netIncome,
       before.cashBalance,
     ]);
+  });
+});
+
+describe('realistic books: a webhook names discounts by id', () => {
+  it('keeps the discount it already knows when a subscription event names it only by id', async () => {
+    const { subscriptions } = thistleStripe();
+    const a = subscriptions[0]!;
+    // Customer A adds a seat: Stripe's event carries the subscription as the API shows it, discounts as ids.
+    const updated = {
+      ...a,
+      items: { ...a.items, data: a.items.data.map((i) => ({ ...i, quantity: 3, discounts: [] })) },
+      discounts: ['di_a'],
+    };
+    const event = {
+      id: 'evt_seat',
+      type: 'customer.subscription.updated',
+      created: 1_793_000_000,
+      data: { object: updated },
+    };
+    await withSystem(t.db, (tx) =>
+      storeInboundEvents(tx, [
+        {
+          businessId,
+          provider: 'stripe',
+          externalEventId: event.id,
+          eventType: event.type,
+          payload: JSON.stringify(event),
+        },
+      ]),
+    );
+    await withBusiness(t.db, businessId, (tx) => processStripeEvents(tx, business()));
+    const [row] = await withBusiness(t.db, businessId, (tx) =>
+      queryRows<{ mrr: string }>(
+        tx,
+        sql`select mrr_amount::text as mrr from subscriptions where external_id = 'sub_a'`,
+      ),
+    );
+    expect(row!.mrr).toBe('270.0000'); // 3 seats × 100 × 0.9: TEN_FOREVER still applies
   });
 });
