@@ -28,8 +28,6 @@ ALTER TABLE "ledger_reconciliations" ENABLE ROW LEVEL SECURITY;--> statement-bre
 ALTER TABLE "invoices" ADD COLUMN "allocations" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "subscriptions" ADD COLUMN "discounts" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "ledger_lines" ADD CONSTRAINT "ledger_lines_business_id_businesses_id_fk" FOREIGN KEY ("business_id") REFERENCES "public"."businesses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "ledger_lines" ADD CONSTRAINT "ledger_lines_transaction_id_transactions_id_fk" FOREIGN KEY ("transaction_id") REFERENCES "public"."transactions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "ledger_lines" ADD CONSTRAINT "ledger_lines_contact_id_contacts_id_fk" FOREIGN KEY ("contact_id") REFERENCES "public"."contacts"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_reconciliations" ADD CONSTRAINT "ledger_reconciliations_business_id_businesses_id_fk" FOREIGN KEY ("business_id") REFERENCES "public"."businesses"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_reconciliations" ADD CONSTRAINT "ledger_reconciliations_integration_account_id_integration_accounts_id_fk" FOREIGN KEY ("integration_account_id") REFERENCES "public"."integration_accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "ledger_lines_business_date_idx" ON "ledger_lines" USING btree ("business_id","date");--> statement-breakpoint
@@ -89,3 +87,12 @@ FROM "integration_accounts" a WHERE a.id = c.integration_account_id AND a.provid
 UPDATE "sync_cursors" c SET "cursor" = NULL, "page" = 0, "pending_cursor" = NULL
 FROM "integration_accounts" a WHERE a.id = c.integration_account_id AND a.provider = 'stripe' AND c.entity = 'subscriptions';--> statement-breakpoint
 SELECT set_config('app.rls_bypass', 'off', true);
+--> statement-breakpoint
+-- A transaction deleted outright takes its P&L lines with it (the lines carry no foreign key: see the schema).
+CREATE FUNCTION "ledger_lines_follow_deletes"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM ledger_lines l USING old_rows o WHERE l.transaction_id = o.id AND l.business_id = o.business_id;
+  RETURN NULL;
+END $$;--> statement-breakpoint
+CREATE TRIGGER "transactions_ledger_lines_delete" AFTER DELETE ON "transactions"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_lines_follow_deletes();

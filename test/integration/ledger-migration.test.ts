@@ -66,7 +66,9 @@ describe('drizzle/0012 on earlier books', () => {
       // What an earlier version kept for a transfer besides its bank transactions.
       await tx.execute(sql`insert into transactions (business_id, source, external_id, kind, status, date, amount, currency, base_amount, bank_account_id)
         values (${biz.id}, 'xero', 'transfer:tr-1:from', 'TRANSFER', 'AUTHORISED', '2026-03-15', -500, 'USD', -500, ${bank!.id})`);
-      await tx.execute(sql`insert into integration_accounts (business_id, provider, external_id, name) values (${biz.id}, 'xero', 'tenant-x', 'Before Ledger Ltd')`);
+      await tx.execute(
+        sql`insert into integration_accounts (business_id, provider, external_id, name) values (${biz.id}, 'xero', 'tenant-x', 'Before Ledger Ltd')`,
+      );
       await tx.execute(sql`insert into sync_cursors (business_id, integration_account_id, entity, cursor)
         select ${biz.id}, id, 'BankTransactions', '2026-03-20T00:00:00Z' from integration_accounts where external_id = 'tenant-x'`);
       await tx.execute(sql`insert into metric_snapshots (business_id, period_type, period_start, period_end, currency, revenue_source, metrics, data_quality)
@@ -112,7 +114,9 @@ describe('drizzle/0012 on earlier books', () => {
 
     // Snapshots from the old definitions are found, and a refresh recomputes them under the current ones.
     expect(await withSystem(t.db, (tx) => businessesWithOutdatedFigures(tx))).toContain(biz.id);
-    await withBusiness(t.db, biz.id, (tx) => refreshAfterChange(tx, ctx, { dates: ['2026-03-10'] }, { asOf: '2026-04-15' }));
+    await withBusiness(t.db, biz.id, (tx) =>
+      refreshAfterChange(tx, ctx, { dates: ['2026-03-10'] }, { asOf: '2026-04-15' }),
+    );
     expect(await withSystem(t.db, (tx) => businessesWithOutdatedFigures(tx))).not.toContain(biz.id);
     const [march] = await withBusiness(t.db, biz.id, (tx) =>
       queryRows<{ revenue: string; version: number }>(
@@ -122,5 +126,11 @@ describe('drizzle/0012 on earlier books', () => {
       ),
     );
     expect(march).toEqual({ revenue: '1000.0000', version: FIGURES_VERSION });
+
+    // A transaction deleted outright takes its lines with it (the lines carry no foreign key).
+    await withBusiness(t.db, biz.id, (tx) =>
+      tx.execute(sql`delete from transactions where external_id = 'invoice:inv-ex'`),
+    );
+    expect((await linesOf()).map((l) => l.key)).toEqual(['banktxn:bt-1', 'invoice:bill-in', 'invoice:bill-in']);
   });
 });
