@@ -27,6 +27,8 @@ export interface UpsertResult {
   written: number;
   /** Their ids. */
   ids: string[];
+  /** The same rows with their upstream ids, and whether each is new (inserted) rather than changed. */
+  rows: { id: string; externalId: string; inserted: boolean }[];
 }
 
 export async function upsertBySourceKey<T extends SourceTable>(
@@ -34,7 +36,7 @@ export async function upsertBySourceKey<T extends SourceTable>(
   table: T,
   rows: T['$inferInsert'][],
 ): Promise<UpsertResult> {
-  if (rows.length === 0) return { written: 0, ids: [] };
+  if (rows.length === 0) return { written: 0, ids: [], rows: [] };
   const columns = getTableColumns(table) as unknown as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((k) => !NEVER_UPDATED.has(k) && columns[k]);
   const tableName = sql.raw(`"${getTableName(table)}"`);
@@ -65,6 +67,7 @@ export async function upsertBySourceKey<T extends SourceTable>(
   set.updatedAt = sql`now()`;
 
   const ids: string[] = [];
+  const written: UpsertResult['rows'] = [];
   const assignments = sql.join(
     Object.entries(set).map(([k, v]) => sql`${sql.raw(`"${columns[k]!.name}"`)} = ${v}`),
     sql`, `,
@@ -79,17 +82,20 @@ export async function upsertBySourceKey<T extends SourceTable>(
       const json = JSON.stringify(
         group.slice(i, i + JSON_ROWS_PER_STATEMENT).map((r) => driverRow(r, setKeys, columns)),
       );
-      const result = await queryRows<{ id: string }>(
+      const result = await queryRows<{ id: string; external_id: string; inserted: boolean }>(
         tx,
         sql`insert into ${tableName} (${cols})
             select ${cols} from jsonb_populate_recordset(null::${tableName}, ${json}::jsonb)
             on conflict ("business_id", "source", "external_id") do update set ${assignments} where ${changed}
-            returning id`,
+            returning id, external_id, (xmax = 0) as inserted`,
       );
-      for (const r of result) ids.push(r.id);
+      for (const r of result) {
+        ids.push(r.id);
+        written.push({ id: r.id, externalId: r.external_id, inserted: r.inserted });
+      }
     }
   }
-  return { written: ids.length, ids };
+  return { written: ids.length, ids, rows: written };
 }
 
 const JSON_ROWS_PER_STATEMENT = 5_000;

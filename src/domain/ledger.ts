@@ -150,32 +150,46 @@ export const agingBucketSql = (daysPastDue: SQL) =>
 export async function writeLedgerLines(
   tx: Db,
   businessId: string,
-  docs: { transactionId: string; contactId: string | null; lines: LedgerLine[] }[],
+  /** `fresh`: the document's row was just inserted, so it has no lines yet nor a category set here. */
+  docs: { transactionId: string; contactId: string | null; lines: LedgerLine[]; fresh?: boolean }[],
 ): Promise<void> {
-  if (docs.length === 0) return;
-  for (let i = 0; i < docs.length; i += 2_000) {
-    const chunk = docs.slice(i, i + 2_000);
-    const rows = chunk.flatMap((d) =>
-      d.lines.map((l) => ({
-        transaction_id: d.transactionId,
-        line_no: l.lineNo,
-        date: l.date,
-        account_code: l.accountCode,
-        contact_id: d.contactId,
-        amount: l.amount,
-        tax: l.tax,
-        sales: l.sales,
-        single: d.lines.length === 1,
-      })),
+  const rowsOf = (chunk: typeof docs) =>
+    JSON.stringify(
+      chunk.flatMap((d) =>
+        d.lines.map((l) => ({
+          transaction_id: d.transactionId,
+          line_no: l.lineNo,
+          date: l.date,
+          account_code: l.accountCode,
+          contact_id: d.contactId,
+          amount: l.amount,
+          tax: l.tax,
+          sales: l.sales,
+          single: d.lines.length === 1,
+        })),
+      ),
     );
-    if (rows.length > 0)
+  const COLUMNS = sql`transaction_id uuid, line_no smallint, date date, account_code text, contact_id uuid,
+                      amount numeric, tax numeric, sales boolean, single boolean`;
+  // New documents (a bulk load, a first sync): a plain insert, nothing to read. Inside one long transaction the
+  // planner sees the tables as empty, so anything that reads them as they grow would scan them every time.
+  const fresh = docs.filter((d) => d.fresh && d.lines.length > 0);
+  for (let i = 0; i < fresh.length; i += 2_000)
+    await tx.execute(sql`
+      insert into ledger_lines (business_id, transaction_id, line_no, date, account_code, contact_id, amount, tax, sales)
+      select ${businessId}::uuid, x.transaction_id, x.line_no, x.date, x.account_code, x.contact_id, x.amount, x.tax, x.sales
+      from jsonb_to_recordset(${rowsOf(fresh.slice(i, i + 2_000))}::jsonb) as x(${COLUMNS})`);
+  // Changed documents: their lines replaced; a one-line document keeps the account code set here, if any.
+  const changed = docs.filter((d) => !d.fresh);
+  for (let i = 0; i < changed.length; i += 2_000) {
+    const chunk = changed.slice(i, i + 2_000);
+    if (chunk.some((d) => d.lines.length > 0))
       await tx.execute(sql`
         insert into ledger_lines (business_id, transaction_id, line_no, date, account_code, contact_id, amount, tax, sales)
         select ${businessId}::uuid, x.transaction_id, x.line_no, x.date,
                case when x.single then coalesce(t.account_code, x.account_code) else x.account_code end,
                x.contact_id, x.amount, x.tax, x.sales
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(transaction_id uuid, line_no smallint, date date,
-               account_code text, contact_id uuid, amount numeric, tax numeric, sales boolean, single boolean)
+        from jsonb_to_recordset(${rowsOf(chunk)}::jsonb) as x(${COLUMNS})
         join transactions t on t.id = x.transaction_id and t.business_id = ${businessId}
         on conflict (transaction_id, line_no) do update set date = excluded.date, account_code = excluded.account_code,
                contact_id = excluded.contact_id, amount = excluded.amount, tax = excluded.tax, sales = excluded.sales

@@ -458,3 +458,28 @@ describe('realistic books: a webhook names discounts by id', () => {
     expect(row!.mrr).toBe('270.0000'); // 3 seats × 100 × 0.9: TEN_FOREVER still applies
   });
 });
+
+describe('realistic books: a line changed in Xero', () => {
+  it('moves to its new account when a later line of a document is recoded, the first line unchanged', async () => {
+    // NimbusHost's bill: the 300 of internal tools moves from General Expenses to Advertising & Marketing.
+    const bill = org.data.Invoices.find((i) => i.InvoiceID === 'bill-102')!;
+    const lines = (bill.LineItems as Record<string, unknown>[]).map((l, i) =>
+      i === 1 ? { ...l, AccountCode: '400' } : l,
+    );
+    xero.update(org.tenantId, 'Invoices', 'bill-102', { LineItems: lines });
+    const sync = await syncXero(xeroDeps(), businessId, connectionId, 'incremental');
+    expect(sync.entities.Invoices!.changed).toBe(1);
+    const r = await withBusiness(t.db, businessId, (tx) =>
+      buildReport(tx, business(), { kind: 'profit_and_loss', from: '2026-08-01', to: '2026-08-31' }),
+    );
+    // August's operating expenses: rent 2,000, advertising 100 + 300 = 400; the total is unchanged (2,400).
+    expect(r.data).toMatchObject({
+      expenses: [
+        { name: 'Rent', amount: '2000.00' },
+        { name: 'Advertising & Marketing', amount: '400.00' },
+      ],
+      totalExpenses: '2400.00',
+      costOfSales: [{ name: 'Cost of Goods Sold', amount: '1200.00' }],
+    });
+  });
+});

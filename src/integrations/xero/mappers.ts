@@ -2,6 +2,7 @@
  * Xero API records → local rows, and `ingestXero`, which writes a batch of them. The demo company
  * and the real sync both call `ingestXero`; there is no other way Xero data gets in.
  */
+import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { accounts, businesses, contacts, invoices, transactions } from '../../db/schema';
@@ -503,6 +504,14 @@ export function mapBankTransaction(
 
 const TRANSFER_CATEGORY = 'Transfer between own accounts';
 
+/** A short fingerprint of a document's P&L lines: it changes whenever a line does. */
+function ledgerFingerprint(lines: LedgerLine[]): string {
+  return createHash('sha1')
+    .update(JSON.stringify(lines.map((l) => [l.accountCode, l.amount, l.tax, l.date])))
+    .digest('base64url')
+    .slice(0, 12);
+}
+
 /**
  * A transfer between two of the business's own accounts: one row per side, so each account balances. Xero
  * also lists the two sides as bank transactions (SPEND-TRANSFER, RECEIVE-TRANSFER) and names them here; the
@@ -680,24 +689,26 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
     linesByKey.set(r.transaction.externalId, r.lines);
   }
   for (const t of tfs) txRows.push(...mapBankTransfer(business, t, refs));
-  keep(await upsertBySourceKey(tx, transactions, txRows));
-  // Every document's P&L lines, as they are now (a changed line need not change the document's own row).
-  const withLines = txRows.filter((r) => linesByKey.has(r.externalId));
-  const ids = await resolveIds(
-    tx,
-    transactions,
-    business.id,
-    'xero',
-    withLines.map((r) => r.externalId),
-  );
+  // A document's lines are part of its row (`metadata.ledger`, their fingerprint), so a change to any line
+  // rewrites the row, and the rows written are exactly the documents whose lines need writing.
+  for (const r of txRows) {
+    const lines = linesByKey.get(r.externalId);
+    if (lines) r.metadata = { ...(r.metadata as Record<string, unknown>), ledger: ledgerFingerprint(lines) };
+  }
+  const upserted = await upsertBySourceKey(tx, transactions, txRows);
+  keep(upserted);
+  const contactOf = new Map(txRows.map((r) => [r.externalId, r.contactId ?? null]));
   await writeLedgerLines(
     tx,
     business.id,
-    withLines.map((r) => ({
-      transactionId: ids.get(r.externalId)!,
-      contactId: r.contactId ?? null,
-      lines: linesByKey.get(r.externalId)!,
-    })),
+    upserted.rows
+      .filter((r) => linesByKey.has(r.externalId))
+      .map((r) => ({
+        transactionId: r.id,
+        contactId: contactOf.get(r.externalId) ?? null,
+        lines: linesByKey.get(r.externalId)!,
+        fresh: r.inserted,
+      })),
   );
   // A Stripe payout and its bank deposit are one movement: link them as soon as both are here.
   if (bts.length) await linkPayouts(tx, business.id);
