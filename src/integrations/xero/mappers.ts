@@ -686,7 +686,8 @@ export async function ingestXero(tx: Db, business: BusinessContext, batch: XeroB
     if (r.transaction.kind === 'TRANSFER' && !r.transaction.deletedAt && present.has(r.transaction.externalId))
       continue;
     txRows.push(r.transaction);
-    linesByKey.set(r.transaction.externalId, r.lines);
+    // A transfer's side is in no P&L (and its row is the transfer's too: no fingerprint of lines on it).
+    if (r.transaction.kind !== 'TRANSFER') linesByKey.set(r.transaction.externalId, r.lines);
   }
   for (const t of tfs) txRows.push(...mapBankTransfer(business, t, refs));
   // A document's lines are part of its row (`metadata.ledger`, their fingerprint), so a change to any line
