@@ -135,7 +135,10 @@ program
     startJobs(database, logger, {
       work: true,
       sync: { services: syncServices(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes },
-      webhooks: { keys: [{ key: config.encryption.key, keyId: config.encryption.keyId }] },
+      webhooks: {
+        keys: [{ key: config.encryption.key, keyId: config.encryption.keyId }],
+        destinations: { allowPrivate: config.webhooks.allowPrivate },
+      },
     })
       .then(async (started) => {
         jobs.current = started;

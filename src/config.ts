@@ -74,6 +74,10 @@ export const EnvSchema = z.object({
     .min(1)
     .max(1_000_000)
     .default(120),
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   EMBEDDINGS_URL: optionalUrl,
   EMBEDDINGS_API_KEY: optionalString,
   EMBEDDINGS_MODEL: optionalString,
@@ -113,6 +117,8 @@ export interface Config {
     rateLimitPerMinute: number;
     sessionRateLimitPerMinute: number;
   };
+  /** Outbound webhooks may reach private and loopback addresses (off: public internet only). */
+  webhooks: { allowPrivate: boolean };
 }
 
 export interface LoadConfigOptions {
@@ -187,6 +193,7 @@ export function loadConfig(
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       sessionRateLimitPerMinute: e.SESSION_RATE_LIMIT_PER_MINUTE,
     },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE },
   };
 }
 

@@ -15,6 +15,7 @@ import type { Model } from '../agent/model';
 import type { Config } from '../config';
 import { type Database, isDatabaseUnavailable, migrationStatus } from '../db/client';
 import { DatabaseUnavailableError, DomainError, RateLimitedError } from '../errors';
+import type { DestinationPolicy } from '../integrations/destinations';
 import type { Jobs } from '../jobs';
 import type { Logger } from '../logger';
 import { registerApiRoutes } from './api';
@@ -34,7 +35,12 @@ export interface AppDeps {
   jobs?: JobsHolder;
   /** "Today" for the tools and the agent (YYYY-MM-DD); default the real date. Tests pin it. */
   today?: () => string;
+  /** Where outbound webhooks may go; default from config (WEBHOOK_ALLOW_PRIVATE). Tests substitute a resolver. */
+  destinations?: DestinationPolicy;
 }
+
+export const destinationsOf = (deps: AppDeps): DestinationPolicy =>
+  deps.destinations ?? { allowPrivate: deps.config.webhooks.allowPrivate };
 
 export const realToday = () => new Date().toISOString().slice(0, 10);
 

@@ -28,7 +28,7 @@ import {
   sendTestEvent,
   updateSubscription,
 } from '../integrations/outbound-webhooks';
-import type { AppDeps } from './app';
+import { type AppDeps, destinationsOf } from './app';
 import { type ApiEnv, actorOf, need } from './auth';
 import { errors, json, jsonBody, SECURITY } from './openapi';
 
@@ -140,7 +140,9 @@ export function registerNotificationRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDe
       need(c, 'webhooks', 'Managing webhooks');
       const body = c.req.valid('json');
       const id = c.get('business').id;
-      const r = await inBusiness(c, (tx) => createSubscription(tx, id, body, sealing, actorOf(c, deps)));
+      const r = await inBusiness(c, (tx) =>
+        createSubscription(tx, id, body, sealing, actorOf(c, deps), destinationsOf(deps)),
+      );
       return c.json({ webhook: r.subscription, secret: r.secret }, 201);
     },
   );
@@ -177,7 +179,9 @@ export function registerNotificationRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDe
       const id = c.get('business').id;
       const body = c.req.valid('json');
       return c.json(
-        await inBusiness(c, (tx) => updateSubscription(tx, id, c.req.valid('param').id, body, actorOf(c, deps))),
+        await inBusiness(c, (tx) =>
+          updateSubscription(tx, id, c.req.valid('param').id, body, actorOf(c, deps), destinationsOf(deps)),
+        ),
         200,
       );
     },

@@ -19,8 +19,11 @@ import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
 import { EVENT_TYPES, emitEvent, type OutboundEvent } from '../domain/events';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
+import { checkDestination, type DestinationPolicy, postToDestination } from './destinations';
 
 export const SIGNATURE_HEADER = 'CFO-Signature';
+/** What a failed attempt records: not the status, the error or how long it took to fail (no map of the network). */
+export const NOT_DELIVERED = 'not delivered: the endpoint did not answer with a 2xx';
 export const MAX_CONSECUTIVE_FAILURES = 20;
 const DAY_MS = 24 * 3600_000;
 
@@ -111,7 +114,9 @@ export async function createSubscription(
   input: z.output<typeof SubscriptionInput>,
   key: SealingKey,
   actor: Actor,
+  destinations: DestinationPolicy,
 ): Promise<{ subscription: SubscriptionView; secret: string }> {
+  await checkDestination(input.url, destinations);
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   const id = randomUUID();
   const sealed = sealSecret(secret, key, `webhook:${id}`);
@@ -142,8 +147,10 @@ export async function updateSubscription(
   id: string,
   patch: z.output<typeof SubscriptionPatch>,
   actor: Actor,
+  destinations: DestinationPolicy,
 ): Promise<SubscriptionView> {
   const before = await subscriptionOf(tx, businessId, id);
+  if (patch.url !== undefined) await checkDestination(patch.url, destinations);
   const set: Partial<typeof webhookSubscriptions.$inferInsert> = { updatedAt: new Date() };
   if (patch.url !== undefined) set.url = patch.url;
   if (patch.events !== undefined) set.events = [...new Set(patch.events)];
@@ -270,6 +277,8 @@ export interface DeliveryOptions {
   /** How long a claimed attempt is leased before another sender may take it (default 2 min). */
   leaseMs?: number;
   batch?: number;
+  /** Which destinations may be reached (checked again on every attempt, at connect time). */
+  destinations: DestinationPolicy;
 }
 
 /** The delay before attempt `n + 1` after attempt `n` failed. */
@@ -350,11 +359,10 @@ async function deliverOne(db: Db, c: Claimed, opts: DeliveryOptions): Promise<bo
       opts.keys,
       `webhook:${sub.id}`,
     );
-    const res = await fetch(sub.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-      headers: {
+    const res = await postToDestination(
+      sub.url,
+      body,
+      {
         'content-type': 'application/json',
         'user-agent': 'cfo-agent-webhooks/0.1',
         'cfo-event-id': c.event_id,
@@ -362,15 +370,16 @@ async function deliverOne(db: Db, c: Claimed, opts: DeliveryOptions): Promise<bo
         'cfo-delivery-attempt': String(c.attempt),
         [SIGNATURE_HEADER.toLowerCase()]: signPayload(secret, body, Math.floor(Date.now() / 1000)),
       },
-      body,
-    });
-    status = res.status;
-    const ra = Number(res.headers.get('retry-after'));
-    if (Number.isFinite(ra) && ra > 0) retryAfterMs = ra * 1000;
-    await res.body?.cancel().catch(() => {});
-    if (status < 200 || status >= 300) error = `HTTP ${status}`;
-  } catch (err) {
-    error = (err as Error).name === 'TimeoutError' ? 'timed out' : `could not connect: ${(err as Error).message}`;
+      { policy: opts.destinations, timeoutMs: opts.timeoutMs ?? 10_000 },
+    );
+    if (res.status !== null && res.status >= 200 && res.status < 300) status = res.status;
+    else {
+      error = NOT_DELIVERED;
+      retryAfterMs = res.retryAfterMs;
+    }
+  } catch {
+    // Refused, unreachable or too slow: recorded the same way, so the log says nothing about what is behind a URL.
+    error = NOT_DELIVERED;
   }
   const durationMs = Math.round(performance.now() - started);
   const ok = error === null;

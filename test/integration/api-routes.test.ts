@@ -32,6 +32,8 @@ import { demoOrg, FAKE_XERO_CLIENT, type FakeXero, startFakeXero } from '../fake
 import { useTestDatabase } from '../helpers/db';
 
 const t = useTestDatabase();
+/** These subscriptions point at this machine: private destinations allowed. */
+const LOCAL = { allowPrivate: true };
 const KEY = '7c'.repeat(32);
 const actor = { type: 'system' as const, id: 'test', channel: 'cli' };
 const org = demoOrg(5150, { name: 'Matrix Ltd', months: 4, scale: 0.04 });
@@ -88,7 +90,14 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '100000',
     SESSION_RATE_LIMIT_PER_MINUTE: '100000',
   });
-  app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => '2026-11-22' });
+  app = createApp({
+    config,
+    database: t.database,
+    logger: createLogger('silent'),
+    today: () => '2026-11-22',
+    // hooks.matrix.example resolves to a public address (nothing is delivered here).
+    destinations: { allowPrivate: false, lookup: async () => [{ address: '93.184.216.34', family: 4 }] },
+  });
   const keys = [{ key: config.encryption.key, keyId: config.encryption.keyId }];
 
   // A: a Xero organisation, connected and synced through the fake.
@@ -157,10 +166,17 @@ beforeAll(async () => {
     A.conflict = c!.id;
     A.recommendation = (await recOf(tx, A.id)).id;
     A.webhook = (
-      await createSubscription(tx, A.id, { url: 'http://127.0.0.1:9/hook', events: ['*'] }, keys[0]!, actor)
+      await createSubscription(tx, A.id, { url: 'http://127.0.0.1:9/hook', events: ['*'] }, keys[0]!, actor, LOCAL)
     ).subscription.id;
     A.spareWebhook = (
-      await createSubscription(tx, A.id, { url: 'http://127.0.0.1:9/spare', events: ['sync.failed'] }, keys[0]!, actor)
+      await createSubscription(
+        tx,
+        A.id,
+        { url: 'http://127.0.0.1:9/spare', events: ['sync.failed'] },
+        keys[0]!,
+        actor,
+        LOCAL,
+      )
     ).subscription.id;
     A.alert = (
       await createAlert(tx, A.id, { name: 'Runway', metric: 'runway_months', operator: 'lt', threshold: '6' }, actor)
@@ -227,7 +243,7 @@ beforeAll(async () => {
       .returning({ id: recommendations.id });
     B.recommendation = r!.id;
     B.webhook = (
-      await createSubscription(tx, B.id, { url: 'http://127.0.0.1:9/b', events: ['*'] }, keys[0]!, actor)
+      await createSubscription(tx, B.id, { url: 'http://127.0.0.1:9/b', events: ['*'] }, keys[0]!, actor, LOCAL)
     ).subscription.id;
     B.alert = (
       await createAlert(tx, B.id, { name: 'B alert', metric: 'mrr', operator: 'lt', threshold: '1' }, actor)
