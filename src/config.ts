@@ -224,7 +224,7 @@ function embeddedKey(dataDir: string, onGenerated?: (path: string) => void): Con
     const raw = readFileSync(path, 'utf8').trim();
     return { key: parseKey(`ENCRYPTION_KEY (from ${path})`, raw), keyId: keyIdOf(raw), generated: false };
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const raw = randomBytes(32).toString('hex');
   writeFileSync(path, `${raw}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);

@@ -2,7 +2,7 @@
  * Start-up shared by every command: configuration, logger, database. In embedded mode the data
  * directory is locked to one process, because two PGlite instances on one directory corrupt it.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { type Config, type LoadConfigOptions, loadConfig } from './config';
@@ -41,18 +41,30 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
   let release = () => {};
   let dataDir: string | undefined;
   if (!config.databaseUrl) {
-    mkdirSync(config.dataDir, { recursive: true });
+    // The embedded database's files are the books: readable by this user only, from the first file written.
+    process.umask(0o077);
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const tightened = keepPrivate(config.dataDir);
+    if (tightened > 0)
+      logger.warn(
+        { path: config.dataDir, entries: tightened },
+        'the data directory could be read or written by other users: its permissions are now owner-only',
+      );
     release = lockDataDir(config.dataDir);
     dataDir = join(config.dataDir, 'pglite');
   }
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, migrate: opts.migrate ?? true });
+    // PGlite sets its files' modes itself (0666, whatever the umask): the 0700 directory is what keeps others
+    // out, and the files are made owner-only too once it has written them, and again when it stops.
+    if (dataDir) keepPrivate(config.dataDir);
     return {
       config,
       logger,
       database,
       close: async () => {
         await database.close();
+        if (dataDir) keepPrivate(config.dataDir);
         release();
       },
     };
@@ -60,6 +72,22 @@ export async function openRuntime(opts: RuntimeOptions = {}): Promise<Runtime> {
     release();
     throw err;
   }
+}
+
+/** Removes group and other permissions under `dir` (itself included); how many entries needed it. */
+export function keepPrivate(dir: string): number {
+  let changed = 0;
+  const visit = (path: string) => {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return;
+    if (st.mode & 0o077) {
+      chmodSync(path, st.mode & 0o700);
+      changed += 1;
+    }
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
+  return changed;
 }
 
 function lockDataDir(dir: string): () => void {

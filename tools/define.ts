@@ -31,6 +31,8 @@ export interface ToolContext {
     scopes: Scope[];
     role?: Role;
     cap?: readonly Permission[];
+    /** The API key a widget session acting for this person was minted with (audited with the person). */
+    viaKey?: string;
   };
   /** Where an HTTP caller came from, for the audit log. */
   request?: { ip?: string | undefined; userAgent?: string | undefined };
@@ -208,6 +210,7 @@ export const actorOf = (ctx: ToolContext): Actor => ({
   channel: ctx.channel,
   ip: ctx.request?.ip,
   userAgent: ctx.request?.userAgent,
+  viaKey: ctx.caller.viaKey,
 });
 
 export const WRITE_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true };

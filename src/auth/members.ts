@@ -5,7 +5,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { type Actor, audit } from '../db/audit';
 import { type Db, isUuid, withBusiness, withSystem } from '../db/client';
-import { memberships, users } from '../db/schema';
+import { apiKeys, memberships, users, webSessions } from '../db/schema';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { ROLES, type Role } from './permissions';
 
@@ -77,6 +77,21 @@ export async function roleOf(tx: Db, businessId: string, userId: string): Promis
   return (row?.role as Role | undefined) ?? null;
 }
 
+/** A person's membership of the business: their role and since when (a re-added member starts anew). */
+export async function membershipOf(
+  tx: Db,
+  businessId: string,
+  userId: string,
+): Promise<{ role: Role; since: Date } | null> {
+  if (!isUuid(userId)) return null;
+  const [row] = await tx
+    .select({ role: memberships.role, since: memberships.createdAt })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.businessId, businessId), eq(memberships.userId, userId), isNull(users.deletedAt)));
+  return row ? { role: row.role as Role, since: row.since } : null;
+}
+
 export async function memberByEmail(tx: Db, businessId: string, email: string): Promise<Member | null> {
   const e = normalizeEmail(email);
   return (await listMembers(tx, businessId)).find((m) => m.email.toLowerCase() === e) ?? null;
@@ -141,16 +156,37 @@ export async function removeMember(tx: Db, businessId: string, userId: string, a
   if (!member) throw new NotFoundError(`No member ${userId} in this business.`);
   if (member.role === 'owner') await keepAnOwner(tx, businessId, userId);
   await tx.delete(memberships).where(and(eq(memberships.businessId, businessId), eq(memberships.userId, userId)));
+  // Their credentials for this business end with the membership: added again later, they start with none.
+  // (Widget tokens are refused by their issue time: see verifyWidgetToken.)
+  const keys = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.businessId, businessId), eq(apiKeys.createdByUserId, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  const sessions = await tx
+    .update(webSessions)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(webSessions.businessId, businessId), eq(webSessions.userId, userId), isNull(webSessions.revokedAt)))
+    .returning({ id: webSessions.id });
   await audit(tx, businessId, actor, {
     action: 'member.removed',
     entityType: 'membership',
     entityId: userId,
     oldValues: { email: member.email, role: member.role },
+    newValues: { revokedApiKeys: keys.map((k) => k.id), endedSessions: sessions.length },
   });
 }
 
-/** Refuses to take away the last owner: nobody could manage the members afterwards. */
+/**
+ * Refuses to take away the last owner: nobody could manage the members afterwards. The owners' rows are locked
+ * first, so two demotions at once cannot each see the other owner still there and both go through.
+ */
 async function keepAnOwner(tx: Db, businessId: string, leavingUserId: string): Promise<void> {
+  await tx
+    .select({ id: memberships.id })
+    .from(memberships)
+    .where(and(eq(memberships.businessId, businessId), eq(memberships.role, 'owner')))
+    .for('update');
   const owners = (await listMembers(tx, businessId)).filter((m) => m.role === 'owner' && m.userId !== leavingUserId);
   if (owners.length === 0)
     throw new ConflictError('That is the business’s last owner: make someone else an owner first.');

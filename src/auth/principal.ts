@@ -18,9 +18,11 @@ export interface Principal {
   business: Business;
   via: 'api_key' | 'widget' | 'dashboard';
   /** The tool context's caller: scopes, role, cap; `can()` decides with it. */
-  caller: Grant & { type: 'user' | 'api_key'; id: string; scopes: Scope[]; role?: Role };
+  caller: Grant & { type: 'user' | 'api_key'; id: string; scopes: Scope[]; role?: Role; viaKey?: string };
   keyId: string | null;
   userId: string | null;
+  /** The browser session: the dashboard's (web session id) or the widget's; null for a key. */
+  sessionId: string | null;
   /** The rate-limit bucket: the key, or the browser session. */
   bucket: string;
 }
@@ -43,9 +45,17 @@ export async function resolvePrincipal(db: Db, key: SealingKey, presented: Prese
       businessId: s.businessId,
       business: await getBusiness(db, s.businessId),
       via: 'widget',
-      caller: { type: 'user', id: s.userId, scopes: ['admin'], role: s.role, cap: s.cap },
+      caller: {
+        type: 'user',
+        id: s.userId,
+        scopes: ['admin'],
+        role: s.role,
+        cap: s.cap,
+        ...(s.keyId ? { viaKey: s.keyId } : {}),
+      },
       keyId: s.keyId,
       userId: s.userId,
+      sessionId: s.sessionId,
       bucket: `session:${s.sessionId}`,
     };
   }
@@ -64,6 +74,7 @@ export async function resolvePrincipal(db: Db, key: SealingKey, presented: Prese
       caller: { type: 'api_key', id: k.keyId, scopes: k.scopes, ...(role ? { role } : {}) },
       keyId: k.keyId,
       userId: k.userId,
+      sessionId: null,
       bucket: `key:${k.keyId}`,
     };
   }
@@ -76,6 +87,7 @@ export async function resolvePrincipal(db: Db, key: SealingKey, presented: Prese
       caller: { type: 'user', id: s.userId, scopes: ['admin'], role: s.role },
       keyId: null,
       userId: s.userId,
+      sessionId: s.sessionId,
       bucket: `session:${s.sessionId}`,
     };
   }
@@ -88,5 +100,13 @@ export function actorOfPrincipal(
   channel: string,
   request: { ip?: string | undefined; userAgent?: string | undefined } = {},
 ): Actor {
-  return { type: p.caller.type, id: p.caller.id, channel, ip: request.ip, userAgent: request.userAgent };
+  return {
+    type: p.caller.type,
+    id: p.caller.id,
+    channel,
+    ip: request.ip,
+    userAgent: request.userAgent,
+    // A widget session acts for its person, with the key that minted it.
+    ...(p.caller.viaKey ? { viaKey: p.caller.viaKey } : {}),
+  };
 }

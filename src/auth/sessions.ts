@@ -17,7 +17,7 @@ import { type Actor, audit } from '../db/audit';
 import { type Db, isUuid, withBusiness, withSystem } from '../db/client';
 import { apiKeys, businesses, webSessions } from '../db/schema';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../errors';
-import { addMember, listMembers, memberByEmail, roleOf } from './members';
+import { addMember, listMembers, memberByEmail, membershipOf, roleOf } from './members';
 import type { Permission, Role } from './permissions';
 import type { SealingKey } from './secrets';
 import { type SignedClaims, SignedTokenError, signToken, verifyToken } from './signed';
@@ -37,7 +37,17 @@ interface WidgetClaims {
   k: string | null;
   s: string;
   p: Permission[];
+  /** When it was issued (ms): a token older than the person's current membership is refused. */
+  t: number;
+  /** The dashboard session that minted it, if one did: signing out ends the token too. */
+  w?: string;
 }
+
+/**
+ * What a widget session may ever do: read and chat, and categorize when the minting request asked for it.
+ * Never keys, members, settings, webhooks, connections or imports, whoever the session is for.
+ */
+export const WIDGET_PERMISSIONS: readonly Permission[] = ['read', 'categorize'];
 
 export interface SessionIdentity {
   businessId: string;
@@ -53,13 +63,29 @@ export interface SessionIdentity {
 /** Mints a widget session token for a member of the business. */
 export function mintWidgetToken(
   key: SealingKey,
-  input: { businessId: string; userId: string; keyId: string | null; cap: Permission[]; ttlSeconds?: number },
+  input: {
+    businessId: string;
+    userId: string;
+    keyId: string | null;
+    cap: Permission[];
+    ttlSeconds?: number;
+    /** The dashboard session minting it (its end ends the token). */
+    webSessionId?: string;
+  },
 ): { token: string; sessionId: string; expiresAt: Date } {
   const ttl = input.ttlSeconds ?? MAX_WIDGET_SESSION_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > MAX_WIDGET_SESSION_SECONDS)
     throw new InvalidInputError(`ttlSeconds: between 60 and ${MAX_WIDGET_SESSION_SECONDS} (one hour).`);
   const sessionId = randomBytes(9).toString('base64url');
-  const claims: WidgetClaims = { b: input.businessId, u: input.userId, k: input.keyId, s: sessionId, p: input.cap };
+  const claims: WidgetClaims = {
+    b: input.businessId,
+    u: input.userId,
+    k: input.keyId,
+    s: sessionId,
+    p: input.cap.filter((x) => WIDGET_PERMISSIONS.includes(x)),
+    t: Date.now(),
+    ...(input.webSessionId ? { w: input.webSessionId } : {}),
+  };
   const token = WIDGET_TOKEN_PREFIX + signToken(key, 'widget session', claims, ttl * 1000);
   return { token, sessionId, expiresAt: new Date(Date.now() + ttl * 1000) };
 }
@@ -76,8 +102,22 @@ export async function verifyWidgetToken(db: Db, key: SealingKey, token: string):
   }
   if (!isUuid(claims.b) || !isUuid(claims.u)) throw new UnauthorizedError('That is not a valid session token.');
   return withBusiness(db, claims.b, async (tx) => {
-    const role = await roleOf(tx, claims.b, claims.u);
-    if (!role) throw new UnauthorizedError('The person this session was made for is no longer a member.');
+    const membership = await membershipOf(tx, claims.b, claims.u);
+    if (!membership) throw new UnauthorizedError('The person this session was made for is no longer a member.');
+    // Issued before the current membership began (they were removed and added again since): refused.
+    if (typeof claims.t !== 'number' || claims.t < membership.since.getTime())
+      throw new UnauthorizedError(
+        'This session was made before the person’s current membership; the page needs a new token.',
+      );
+    const role = membership.role;
+    if (claims.w) {
+      const [web] = await tx
+        .select({ revokedAt: webSessions.revokedAt, expiresAt: webSessions.expiresAt })
+        .from(webSessions)
+        .where(and(eq(webSessions.businessId, claims.b), eq(webSessions.id, claims.w)));
+      if (!web || web.revokedAt || web.expiresAt <= new Date())
+        throw new UnauthorizedError('The dashboard session that made this chat session has ended; sign in again.');
+    }
     if (claims.k) {
       const [k] = await tx
         .select({ revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt })
@@ -90,7 +130,8 @@ export async function verifyWidgetToken(db: Db, key: SealingKey, token: string):
       businessId: claims.b,
       userId: claims.u,
       role,
-      cap: claims.p,
+      // Tokens minted before the widget's limits existed carried more: the limits hold for them too.
+      cap: claims.p.filter((x) => WIDGET_PERMISSIONS.includes(x)),
       keyId: claims.k,
       sessionId: claims.s,
       expiresAt: new Date(claims.exp),

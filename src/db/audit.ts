@@ -11,6 +11,8 @@ export interface Actor {
   /** Where an HTTP caller came from. */
   ip?: string | undefined;
   userAgent?: string | undefined;
+  /** The API key a session acting for a person was minted with (widget sessions). */
+  viaKey?: string | undefined;
 }
 
 /** "api_key:3f…" or "system": how an actor is named in `*_by` columns. */
@@ -34,13 +36,22 @@ export async function audit(
     newValues: entry.newValues ?? null,
     ip: actor.ip?.slice(0, 100) ?? null,
     userAgent: actor.userAgent?.slice(0, 500) ?? null,
+    viaKeyId: actor.viaKey ?? null,
   });
 }
 
 export interface AuditEntry {
   id: string;
   at: string;
-  actor: { type: string; id: string | null; channel: string | null; ip: string | null; userAgent: string | null };
+  actor: {
+    type: string;
+    id: string | null;
+    channel: string | null;
+    ip: string | null;
+    userAgent: string | null;
+    /** The key that minted the session this person acted through. */
+    viaKey: string | null;
+  };
   action: string;
   entityType: string;
   entityId: string | null;
@@ -88,7 +99,14 @@ export async function listAudit(
     entries: page.map(({ r }) => ({
       id: r.id,
       at: r.createdAt.toISOString(),
-      actor: { type: r.actorType, id: r.actorId, channel: r.channel, ip: r.ip, userAgent: r.userAgent },
+      actor: {
+        type: r.actorType,
+        id: r.actorId,
+        channel: r.channel,
+        ip: r.ip,
+        userAgent: r.userAgent,
+        viaKey: r.viaKeyId,
+      },
       action: r.action,
       entityType: r.entityType,
       entityId: r.entityId,

@@ -1204,6 +1204,8 @@ export const auditLogs = pgTable(
     channel: text('channel'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** The API key a session acting for a person was minted with (widget sessions). */
+    viaKeyId: text('via_key_id'),
     createdAt: createdAt(),
   },
   (t) => [

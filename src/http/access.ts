@@ -13,7 +13,8 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { createApiKey, listApiKeys, parseExpiry, revokeApiKey } from '../auth/api-keys';
 import { addMember, listMembers, memberByEmail, memberById, removeMember, setMemberRole } from '../auth/members';
-import { permissionsOf, ROLES } from '../auth/permissions';
+import { permissionsOf, ROLES, type Role as RoleName } from '../auth/permissions';
+import type { Principal } from '../auth/principal';
 import { MAX_WIDGET_SESSION_SECONDS, mintWidgetToken } from '../auth/sessions';
 import { audit } from '../db/audit';
 import { withBusiness } from '../db/client';
@@ -30,12 +31,18 @@ const Origin = z
   .max(200)
   .refine((v) => {
     try {
-      const u = new URL(v);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === v;
+      return new URL(v).origin === v;
     } catch {
       return false;
     }
-  }, 'expected an origin like https://app.example.com (scheme, host and port only)');
+  }, 'expected an origin like https://app.example.com (scheme, host and port only)')
+  // A page on plain http can be changed by anyone on its network: it may hold a session only on this machine.
+  .refine((v) => {
+    const u = new URL(v);
+    return (
+      u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname))
+    );
+  }, 'expected an https:// origin (http:// only for localhost)');
 
 const BusinessView = z.object({
   id: z.string(),
@@ -72,7 +79,24 @@ const WidgetSessionBody = z.object({
   email: z.string().trim().max(254).optional().describe('the member the session is for'),
   userId: z.string().trim().max(100).optional().describe('or their user id'),
   ttlSeconds: z.number().int().min(60).max(MAX_WIDGET_SESSION_SECONDS).default(MAX_WIDGET_SESSION_SECONDS),
+  allow: z
+    .array(z.enum(['categorize']))
+    .max(1)
+    .default([])
+    .describe('besides reading and chatting: "categorize" lets the session file categories (if the member may)'),
 });
+
+/** Roles from least to most: a key never mints a session for someone above what it is itself. */
+const RANK: Record<RoleName, number> = { viewer: 0, accountant: 1, admin: 2, owner: 3 };
+/** What a caller is worth as a role: its person's role, or for a key no one stands behind, its widest scope. */
+function rankOf(p: Principal): number {
+  if (p.caller.role) return RANK[p.caller.role];
+  return p.caller.scopes.includes('admin')
+    ? RANK.admin
+    : p.caller.scopes.includes('write')
+      ? RANK.accountant
+      : RANK.viewer;
+}
 
 export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): void {
   const { database, config } = deps;
@@ -384,7 +408,7 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
       },
     }),
     async (c) => {
-      const p = c.get('principal');
+      const p = need(c, 'read', 'Making a chat session');
       const raw = bodyOf(c, WidgetSessionBody);
       const business = c.get('business');
       if (p.via === 'widget') throw new ForbiddenError('A widget session cannot make further sessions.');
@@ -396,19 +420,38 @@ export function registerAccessRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): v
         }
         if (raw.userId) return memberById(tx, business.id, raw.userId);
         if (raw.email) return memberByEmail(tx, business.id, raw.email);
+        // A key a person created speaks for that person.
+        if (p.userId) return memberById(tx, business.id, p.userId);
         throw new InvalidInputError('email: name the member the session is for (or userId).');
       });
       if (!member)
         throw new NotFoundError(
           `${raw.email ?? raw.userId} is not a member of this business; add them with POST /v1/members.`,
         );
+      // Speaking for someone else is handing out a credential: it takes the permission to manage keys, and
+      // never reaches a role above the caller's own.
+      if (member.userId !== p.userId) need(c, 'keys', `Making a chat session for ${member.email}`);
+      if (RANK[member.role] > rankOf(p))
+        throw new ForbiddenError(
+          `${member.email} is ${member.role === 'owner' ? 'an owner' : `an ${member.role}`}: a caller that is less cannot make a session for them.`,
+        );
+      const cap = [...permissionsOf(p.caller)].filter((x) => x === 'read' || raw.allow.includes(x as 'categorize'));
       const minted = mintWidgetToken(sealing, {
         businessId: business.id,
         userId: member.userId,
         keyId: p.keyId,
-        cap: [...permissionsOf(p.caller)],
+        cap,
         ttlSeconds: raw.ttlSeconds,
+        ...(p.via === 'dashboard' && p.sessionId ? { webSessionId: p.sessionId } : {}),
       });
+      await withBusiness(database.db, business.id, (tx) =>
+        audit(tx, business.id, actorOf(c, deps), {
+          action: 'widget_session.created',
+          entityType: 'widget_session',
+          entityId: minted.sessionId,
+          newValues: { userId: member.userId, role: member.role, cap, expiresAt: minted.expiresAt.toISOString() },
+        }),
+      );
       return c.json({ token: minted.token, expiresAt: minted.expiresAt.toISOString(), user: member }, 201);
     },
   );

@@ -5,6 +5,7 @@
  * through `invokeTool`, everything else through the domain functions the tools use.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createModel } from '../agent';
 import { handleMcpRequest } from '../mcp/http';
@@ -38,6 +39,14 @@ export function registerApiRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): void
   api.use('/mcp', small);
   api.use('/v1/*', cors());
   api.use('/mcp', cors());
+  // Answers hold a business's books: no cache keeps them, and no browser guesses another type for them.
+  const privateAnswer: MiddlewareHandler = async (c, next) => {
+    c.header('cache-control', 'no-store');
+    c.header('x-content-type-options', 'nosniff');
+    await next();
+  };
+  api.use('/v1/*', privateAnswer);
+  api.use('/mcp', privateAnswer);
   api.use('/v1/*', authenticate(deps, limiter));
   api.use('/mcp', authenticate(deps, limiter));
 

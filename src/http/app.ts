@@ -102,13 +102,15 @@ export function createApp(deps: AppDeps): App {
           setTimeout(() => reject(new Error('readiness check timed out')), 2000).unref(),
         ),
       ]);
+      // Anyone may ask, so the answer is only ready or not; why not is in the log.
       if (applied < expected) {
-        return c.json({ status: 'migrating', database: database.kind, migrations: { applied, expected } }, 503);
+        logger.warn({ applied, expected }, 'not ready: migrations pending');
+        return c.json({ status: 'unavailable' }, 503);
       }
-      return c.json({ status: 'ready', database: database.kind, migrations: { applied, expected } });
+      return c.json({ status: 'ready' });
     } catch (err) {
       logger.warn({ err }, 'readiness check failed');
-      return c.json({ status: 'unavailable', database: database.kind, error: 'database unreachable' }, 503);
+      return c.json({ status: 'unavailable' }, 503);
     }
   });
 
@@ -133,7 +135,8 @@ export function createApp(deps: AppDeps): App {
     name: 'cfo_session',
     description: 'The dashboard’s session (sign in with the link `cfo open` prints)',
   });
-  app.doc('/openapi.json', (c) => ({ ...OPENAPI_INFO, servers: [{ url: new URL(c.req.url).origin }] }));
+  // PUBLIC_URL, never the request's Host header: a forged Host must not turn up in a document clients trust.
+  app.doc('/openapi.json', { ...OPENAPI_INFO, servers: [{ url: deps.config.http.publicUrl }] });
 
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),

@@ -14,15 +14,18 @@ import { getCookie } from 'hono/cookie';
 import type { ToolContext } from '../../tools';
 import { createCategoryModel } from '../agent';
 import { type Permission, requirePermission } from '../auth/permissions';
-import { type Principal, resolvePrincipal } from '../auth/principal';
+import { actorOfPrincipal, type Principal, resolvePrincipal } from '../auth/principal';
 import { SESSION_COOKIE } from '../auth/sessions';
 import type { Business } from '../db/businesses';
 import { createEmbedder } from '../domain/categorize/embed';
-import { DomainError } from '../errors';
+import { DomainError, UnauthorizedError } from '../errors';
 import type { AppDeps } from './app';
 import { realToday } from './app';
 import { optional, toolCategoryPusher, toolSyncStarter } from './connections';
 import type { RateLimiter } from './rate-limit';
+
+/** Failed authentications an address may make in a minute before it is refused without a lookup. */
+export const FAILED_AUTH_PER_MINUTE = 30;
 
 export type ApiEnv = {
   Variables: { requestId: string; principal: Principal; business: Business; corsOrigin?: string };
@@ -52,19 +55,54 @@ export function presentedToken(c: Context): string | undefined {
   return c.req.header('x-api-key')?.trim() || undefined;
 }
 
-/** The service's own origin as the browser sees it (the Host it asked for). */
-function ownOrigin(c: Context): string {
-  return new URL(c.req.url).origin;
+/**
+ * Where the browser sees this service: the request's own scheme and host — behind a trusted proxy, the ones the
+ * proxy says it received (X-Forwarded-Proto, X-Forwarded-Host) — and PUBLIC_URL's origin. A TLS-terminating
+ * proxy talks plain http to the service, so without this a dashboard on https://… would look foreign to it.
+ */
+export function ownOrigins(c: Context, config: AppDeps['config']): string[] {
+  const url = new URL(c.req.url);
+  const out = new Set([url.origin, new URL(config.http.publicUrl).origin]);
+  if (config.http.trustProxy) {
+    const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim() || url.host;
+    if (proto === 'https' || proto === 'http') out.add(`${proto}://${host}`);
+  }
+  return [...out];
 }
+
+/** Whether the browser reached this service over https (so its cookie must be Secure). */
+export function servedOverHttps(c: Context, config: AppDeps['config']): boolean {
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  if (config.http.trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https')
+    return true;
+  // Without a trusted proxy header, PUBLIC_URL says how people reach it.
+  return !config.http.trustProxy && config.http.publicUrl.startsWith('https:');
+}
+
+/**
+ * The dashboard's session cookie: `__Host-cfo_session` over https (Secure, path /, no domain: a subdomain cannot
+ * set or shadow it), `cfo_session` on plain http (localhost).
+ */
+export const sessionCookieName = (secure: boolean) => (secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+export const readSessionCookie = (c: Context) =>
+  getCookie(c, sessionCookieName(true)) ?? getCookie(c, sessionCookieName(false));
 
 /** Resolves the caller, checks the browser origin against the business, and spends a rate-limit token. */
 export function authenticate(deps: AppDeps, limiter: RateLimiter): MiddlewareHandler<ApiEnv> {
   const { database, config } = deps;
   const key = { key: config.encryption.key, keyId: config.encryption.keyId };
   return async (c, next) => {
+    // Wrong credentials cost a lookup each: an address that keeps failing is turned away before the lookup.
+    const ip = requestMeta(c, config.http.trustProxy).ip;
+    const failures = ip ? `failed:${ip}` : undefined;
+    if (failures) limiter.check(failures, FAILED_AUTH_PER_MINUTE);
     const principal = await resolvePrincipal(database.db, key, {
       token: presentedToken(c),
-      sessionCookie: getCookie(c, SESSION_COOKIE),
+      sessionCookie: readSessionCookie(c),
+    }).catch((err) => {
+      if (failures && err instanceof UnauthorizedError) limiter.spend(failures, FAILED_AUTH_PER_MINUTE);
+      throw err;
     });
     limiter.take(
       principal.bucket,
@@ -72,7 +110,7 @@ export function authenticate(deps: AppDeps, limiter: RateLimiter): MiddlewareHan
     );
     const business = principal.business;
     const origin = c.req.header('origin');
-    if (origin && origin !== ownOrigin(c)) {
+    if (origin && !ownOrigins(c, config).includes(origin)) {
       if (principal.via === 'dashboard')
         throw new DomainError('origin_not_allowed', 403, 'The dashboard session works only on the service’s own site.');
       if (!business.allowedOrigins.includes(origin))
@@ -128,9 +166,7 @@ export function need(c: Context<ApiEnv>, permission: Permission, what: string): 
 
 /** How audit rows name the caller of this request. */
 export function actorOf(c: Context<ApiEnv>, deps: AppDeps, channel = 'http') {
-  const p = c.get('principal');
-  const meta = requestMeta(c, deps.config.http.trustProxy);
-  return { type: p.caller.type, id: p.caller.id, channel, ip: meta.ip, userAgent: meta.userAgent };
+  return actorOfPrincipal(c.get('principal'), channel, requestMeta(c, deps.config.http.trustProxy));
 }
 
 export type ToolChannel = ToolContext['channel'];

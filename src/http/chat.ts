@@ -135,11 +135,11 @@ export function registerChatRoutes(api: OpenAPIHono<ApiEnv>, deps: ChatDeps): vo
   const { database, logger, model } = deps;
   const contextOf = toolContexts(deps);
 
-  /** The person behind a session, whose conversations are their own. */
-  const personOf = (c: Context<ApiEnv>) => {
-    const p = c.get('principal');
-    return p.via === 'api_key' ? undefined : (p.userId ?? undefined);
-  };
+  /**
+   * The person behind a session or a key a person created: their conversations are their own, and they see no
+   * one else's. A key no person stands behind (an integration's) is the business's and sees them all.
+   */
+  const personOf = (c: Context<ApiEnv>) => c.get('principal').userId ?? undefined;
 
   const run = (
     c: Context<ApiEnv>,

@@ -84,6 +84,7 @@ const AuditEntry = z.object({
     channel: z.string().nullable(),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
+    viaKey: z.string().nullable().describe('the API key a widget session acting for this person was made with'),
   }),
   action: z.string(),
   entityType: z.string(),

@@ -6,19 +6,13 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
-import {
-  DASHBOARD_SESSION_MS,
-  endDashboardSession,
-  redeemLoginTicket,
-  SESSION_COOKIE,
-  verifyDashboardSession,
-} from '../auth/sessions';
+import { DASHBOARD_SESSION_MS, endDashboardSession, redeemLoginTicket, verifyDashboardSession } from '../auth/sessions';
 import { DomainError } from '../errors';
 import type { AppDeps } from './app';
 import { asset } from './assets';
-import { type ApiEnv, requestMeta } from './auth';
+import { type ApiEnv, ownOrigins, readSessionCookie, requestMeta, servedOverHttps, sessionCookieName } from './auth';
 import { notice, page } from './pages';
 
 const PAGE_HEADERS = {
@@ -47,7 +41,7 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void
   const sealing = { key: config.encryption.key, keyId: config.encryption.keyId };
 
   app.get('/', async (c) => {
-    const token = getCookie(c, SESSION_COOKIE);
+    const token = readSessionCookie(c);
     const signedIn = token ? await verifyDashboardSession(database.db, token).catch(() => null) : null;
     if (!signedIn)
       return c.html(
@@ -81,10 +75,11 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void
         c.req.query('ticket'),
         requestMeta(c, config.http.trustProxy),
       );
-      setCookie(c, SESSION_COOKIE, s.token, {
+      const secure = servedOverHttps(c, config);
+      setCookie(c, sessionCookieName(secure), s.token, {
         httpOnly: true,
         sameSite: 'Strict',
-        secure: new URL(c.req.url).protocol === 'https:',
+        secure,
         path: '/',
         maxAge: Math.floor(DASHBOARD_SESSION_MS / 1000),
       });
@@ -97,11 +92,12 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>, deps: AppDeps): void
 
   app.post('/logout', async (c) => {
     const origin = c.req.header('origin');
-    if (origin && origin !== new URL(c.req.url).origin)
+    if (origin && !ownOrigins(c, config).includes(origin))
       throw new DomainError('origin_not_allowed', 403, 'Sign out from the dashboard itself.');
-    const token = getCookie(c, SESSION_COOKIE);
+    const token = readSessionCookie(c);
     if (token) await endDashboardSession(database.db, token);
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    for (const secure of [true, false])
+      deleteCookie(c, sessionCookieName(secure), { path: '/', ...(secure ? { secure: true } : {}) });
     return c.redirect('/', 303);
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -138,5 +138,32 @@ describe('npm start on an embedded data directory', () => {
     } finally {
       await running.stop();
     }
+  });
+
+  it('the embedded data directory and every file in it are the owner’s only; an open one is closed with a warning', async () => {
+    if (t.url) return; // no data directory on PostgreSQL
+    const modes = (dir: string): { path: string; mode: number }[] => [
+      { path: dir, mode: statSync(dir).mode & 0o777 },
+      ...readdirSync(dir, { withFileTypes: true, recursive: true }).map((e) => {
+        const path = join(e.parentPath, e.name);
+        return { path, mode: statSync(path).mode & 0o777 };
+      }),
+    ];
+    // A new directory: made 0700, and the database written under a 077 umask.
+    const fresh = join(mkdtempSync(join(tmpdir(), 'cfo-perm-')), 'data');
+    expect((await cfo(['business', 'create', 'Private Ltd'], { env: { DATA_DIR: fresh } })).code).toBe(0);
+    const made = modes(fresh);
+    expect(made.length).toBeGreaterThan(100);
+    expect(made.filter((m) => m.mode & 0o077)).toEqual([]);
+    // One an earlier version left open (0755, files 0666): tightened, and the operator told.
+    const open = join(mkdtempSync(join(tmpdir(), 'cfo-perm-')), 'data');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(open, 0o755);
+    writeFileSync(join(open, 'notes.txt'), 'old file');
+    chmodSync(join(open, 'notes.txt'), 0o666);
+    const r = await cfo(['business', 'list'], { env: { DATA_DIR: open } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/permissions are now owner-only/);
+    expect(modes(open).filter((m) => m.mode & 0o077)).toEqual([]);
   });
 });

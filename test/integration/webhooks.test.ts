@@ -116,6 +116,16 @@ describe('POST /webhooks/stripe', () => {
       }),
     );
     expect(stale.status).toBe(400);
+    // Nor from ten minutes ahead: a signature is fresh within 300 s either way.
+    const future = await send(
+      body,
+      Stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: STRIPE_SECRET,
+        timestamp: Math.floor(Date.now() / 1000) + 600,
+      }),
+    );
+    expect(future.status).toBe(400);
     expect(await stored('stripe')).toEqual([]);
 
     for (const name of ['charge.succeeded', 'charge.refunded', 'payout.paid', 'charge.succeeded']) {

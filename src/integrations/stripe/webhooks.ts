@@ -10,6 +10,9 @@ import { loadStripe } from './sync';
 
 export class StripeSignatureError extends Error {}
 
+/** How far a signature's timestamp may be from now, either way (Stripe's own default). */
+const TOLERANCE_SECONDS = 300;
+
 /** The verified event, ready to store; throws StripeSignatureError when the signature does not hold. */
 export async function verifyStripeEvent(
   tx: Db,
@@ -20,10 +23,14 @@ export async function verifyStripeEvent(
   const Sdk = await loadStripe();
   let event: Stripe.Event;
   try {
-    event = Sdk.webhooks.constructEvent(body, signature ?? '', secret, 300);
+    event = Sdk.webhooks.constructEvent(body, signature ?? '', secret, TOLERANCE_SECONDS);
   } catch (err) {
     throw new StripeSignatureError((err as Error).message);
   }
+  // The SDK refuses signatures older than the tolerance but not ones from the future; neither is a fresh delivery.
+  const t = Number(/(?:^|,)t=(\d+)/.exec(signature ?? '')?.[1]);
+  if (!Number.isFinite(t) || t - Date.now() / 1000 > TOLERANCE_SECONDS)
+    throw new StripeSignatureError('The signature’s timestamp is in the future.');
   const owners = await queryRows<{ business_id: string; external_id: string }>(
     tx,
     sql`select business_id, external_id from integration_accounts where provider = 'stripe' and status = 'active'`,

@@ -1,0 +1,1 @@
+ALTER TABLE "audit_logs" ADD COLUMN "via_key_id" text;
