@@ -96,7 +96,7 @@ beforeAll(async () => {
     { email: 'viewer@demo.example', name: 'Vic Viewer', role: 'viewer' },
     { type: 'system' },
   );
-  hostKey = (await createApiKey(t.db, { businessId, name: 'shop backend', scopes: ['read'] })).key;
+  hostKey = (await createApiKey(t.db, { businessId, name: 'shop backend', scopes: ['read', 'admin'] })).key;
   const app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => TODAY });
   cfo = await listen(app, 0, '127.0.0.1');
   const tool = await fetch(`${cfo.url}/v1/tools/get_cash_position`, {

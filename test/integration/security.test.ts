@@ -74,7 +74,7 @@ beforeAll(async () => {
 });
 
 describe('widget tokens read and chat, nothing more', () => {
-  it('a token minted for an admin cannot make keys, change origins, add webhooks, connect, import or manage members', async () => {
+  it('a token minted for an admin cannot make keys or further sessions, change origins, add webhooks, connect, import or manage members', async () => {
     const { status, body } = await mint(adminKey, { email: people.admin.email });
     expect(status).toBe(201);
     const token = body.token;
@@ -86,6 +86,8 @@ describe('widget tokens read and chat, nothing more', () => {
       ['POST', '/v1/webhooks', { url: 'https://hooks.example/x', events: ['*'] }],
       ['POST', '/v1/connections/stripe', { key: 'sk_test_abcdefabcdefabcdef' }],
       ['POST', '/v1/members', { email: 'friend@evil.example', role: 'owner' }],
+      ['POST', '/v1/widget-sessions', { email: people.admin.email }],
+      ['POST', '/v1/widget-sessions', {}],
       ['GET', '/v1/keys', undefined],
       ['GET', '/v1/audit-log', undefined],
     ];
