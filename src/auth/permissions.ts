@@ -94,6 +94,11 @@ const NEEDS: Record<Permission, string> = {
 /** Throws 403 naming what is needed and what the caller is. */
 export function requirePermission(grant: Grant, p: Permission, what: string): void {
   if (can(grant, p)) return;
-  const who = grant.role ? `a ${grant.role}` : `a key with ${grant.scopes.join(', ') || 'no'} scope`;
+  const who =
+    grant.cap && !grant.cap.includes(p)
+      ? `a chat widget session (${grant.cap.join(' and ')} only)`
+      : grant.role
+        ? `${grant.role === 'admin' || grant.role === 'accountant' || grant.role === 'owner' ? 'an' : 'a'} ${grant.role}`
+        : `a key with ${grant.scopes.join(', ') || 'no'} scope`;
   throw new ForbiddenError(`${what} needs ${NEEDS[p]}; this caller is ${who}.`);
 }

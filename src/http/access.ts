@@ -38,6 +38,7 @@ const Origin = z
   }, 'expected an origin like https://app.example.com (scheme, host and port only)')
   // A page on plain http can be changed by anyone on its network: it may hold a session only on this machine.
   .refine((v) => {
+    if (!URL.canParse(v)) return true; // the check above names what is wrong
     const u = new URL(v);
     return (
       u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname))

@@ -129,8 +129,8 @@ describe('an accountant cannot create keys', () => {
     }
   });
 
-  it('an admin can, and the key they make is bound to their role', async () => {
-    const res = await post('/v1/keys', people.admin!.token, { name: 'admin made', scopes: ['admin'] });
+  it('an admin can (with their key; a widget session never makes keys), and the key they make is bound to their role', async () => {
+    const res = await post('/v1/keys', people.admin!.key, { name: 'admin made', scopes: ['admin'] });
     expect(res.status).toBe(201);
     const made = (await res.json()).key as string;
     // Bound to the admin: managing members (owners only) is still refused.
@@ -151,17 +151,21 @@ describe('changes take effect on the next request', () => {
     expect((await post('/v1/tools/categorize_transactions', token, {})).status).toBe(200);
     expect((await post('/v1/tools/categorize_transactions', key, {})).status).toBe(200);
     await withBusiness(t.db, businessId, (tx) => removeMember(tx, businessId, m.userId, actor));
-    for (const cred of [token, key]) {
+    // The token is refused for the membership it named; the key was revoked with the membership.
+    for (const [cred, why] of [
+      [token, /no longer a member/],
+      [key, /revoked/],
+    ] as const) {
       const res = await post('/v1/tools/get_cash_position', cred, {});
       expect(res.status).toBe(401);
-      expect((await res.json()).error.message).toMatch(/no longer a member/);
+      expect((await res.json()).error.message).toMatch(why);
     }
   });
 
   it('the last owner cannot be removed or demoted', async () => {
     const res = await app.request(`/v1/members/${people.owner!.userId}`, {
       method: 'PATCH',
-      headers: { authorization: `Bearer ${people.owner!.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${people.owner!.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ role: 'viewer' }),
     });
     expect(res.status).toBe(409);

@@ -27,6 +27,8 @@ let app: App;
 let businessId = '';
 let readKey = '';
 let readKeyId = '';
+/** A host application's backend: minting sessions for members takes the keys permission (the admin scope). */
+let hostKey = '';
 
 beforeAll(async () => {
   app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => '2026-11-22' });
@@ -36,6 +38,7 @@ beforeAll(async () => {
   const k = await createApiKey(t.db, { businessId, name: 'host app', scopes: ['read'] });
   readKey = k.key;
   readKeyId = k.id;
+  hostKey = (await createApiKey(t.db, { businessId, name: 'host app backend', scopes: ['admin'] })).key;
   await withBusiness(t.db, businessId, (tx) => tx.update(businesses).set({ allowedOrigins: ['https://shop.example'] }));
 });
 
@@ -97,14 +100,14 @@ describe('dashboard sign-in', () => {
 });
 
 describe('widget sessions', () => {
-  const mint = (body: unknown, key = readKey) =>
+  const mint = (body: unknown, key = hostKey) =>
     app.request(`${BASE}/v1/widget-sessions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
 
-  it('a host backend mints one for a member; it lasts at most an hour and can do no more than the key', async () => {
+  it('a host backend mints one for a member; it lasts at most an hour and reads only', async () => {
     const res = await mint({ email: 'viewer@session.example', ttlSeconds: 900 });
     expect(res.status).toBe(201);
     const { token, expiresAt } = await res.json();
@@ -140,7 +143,7 @@ describe('widget sessions', () => {
     } finally {
       Date.now = realNow;
     }
-    const k = await createApiKey(t.db, { businessId, name: 'short-lived host', scopes: ['read'] });
+    const k = await createApiKey(t.db, { businessId, name: 'short-lived host', scopes: ['admin'] });
     const { token } = await (await mint({ email: 'temp@session.example' }, k.key)).json();
     expect((await app.request(`${BASE}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     await revokeApiKey(t.db, businessId, k.id);
@@ -156,7 +159,7 @@ describe('origins and CORS', () => {
       await (
         await app.request(`${BASE}/v1/widget-sessions`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${readKey}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${hostKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ email: 'viewer@session.example' }),
         })
       ).json()
@@ -196,7 +199,7 @@ describe('rate limits', () => {
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await over.json()).error).toMatchObject({
       code: 'rate_limited',
-      message: expect.stringMatching(/at most 3 a minute/),
+      message: expect.stringMatching(/at most 3 requests a minute for this API key/),
     });
     expect((await hit(other)).status).toBe(200);
     void readKeyId;
