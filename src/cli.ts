@@ -657,11 +657,12 @@ importCmd
     const rt = await runtime(cmd, { toStderr: true });
     try {
       const business = await pickBusiness(rt, opts.business);
-      const r = await importStatement(rt.database.db, business, {
-        account: opts.account,
-        text,
-        ...(opts.dateFormat ? { dateFormat: opts.dateFormat } : {}),
-      });
+      const r = await importStatement(
+        rt.database.db,
+        business,
+        { account: opts.account, text, ...(opts.dateFormat ? { dateFormat: opts.dateFormat } : {}) },
+        (lines) => process.stderr.write(`Writing ${lines.toLocaleString('en-US')} lines to ${opts.account}…\n`),
+      );
       process.stdout.write(
         `${r.account}: ${r.lines} lines from ${r.from} to ${r.to} (${r.added} new, ${r.alreadyThere} already imported); dates read ${r.dateFormatName}.\n`,
       );

@@ -1,5 +1,7 @@
 /** What the benchmarks share: fresh databases, percentiles, the machine's description, Markdown tables. */
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { type Database, openDatabase } from '../../src/db/client';
@@ -46,6 +48,32 @@ export async function freshDatabase(target: Target, pgUrl?: string, opts: { data
     where: { databaseUrl: u.toString() },
     drop: async () => {
       await database.close().catch(() => {});
+      const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/** A database with nothing in it, not even the migrations: a new PGlite directory, or a new database on the server. */
+export async function emptyDatabase(
+  target: Target,
+  pgUrl?: string,
+): Promise<{ where: { databaseUrl?: string; dataDir?: string }; drop(): Promise<void> }> {
+  if (target === 'pglite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cfo-bench-empty-'));
+    return { where: { dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  if (!pgUrl) throw new Error('PostgreSQL needs --postgres URL');
+  const name = `cfo_bench_empty_${process.pid}_${Date.now()}`;
+  const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const u = new URL(pgUrl);
+  u.pathname = `/${name}`;
+  return {
+    where: { databaseUrl: u.toString() },
+    drop: async () => {
       const a = postgres(pgUrl, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop database if exists ${name} with (force)`);
       await a.end();

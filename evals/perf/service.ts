@@ -2,7 +2,8 @@
  * The service as callers see it: `cfo serve` started as its own process on the benchmark's database, then
  * measured from outside over loopback HTTP — every read tool through `POST /v1/tools/{name}` and through MCP
  * (Streamable HTTP, a real SDK client), offline chat turns per second and MCP tool calls per second with 50
- * concurrent callers, and the service's peak resident memory (VmHWM of its process).
+ * concurrent callers, and the service's peak resident memory (VmHWM of its process); and start-up: `npm start`'s
+ * `cfo serve --demo` on an empty database until ready, and its stop.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,15 +26,20 @@ const QUESTIONS = [
 export interface Service {
   url: string;
   pid: number;
-  stop(): Promise<void>;
+  /** From spawning the process to /readyz answering 200, in ms. */
+  readyMs: number;
+  /** SIGTERM, then its exit: the code and how long it took. */
+  stop(): Promise<{ code: number | null; ms: number }>;
 }
 
-/** `cfo serve` on a free port with the given database, the offline model, and no rate limits. */
+/** `cfo serve` (or `cfo serve --demo`) on a free port with the given database, the offline model, no rate limits. */
 export async function startService(
   where: { databaseUrl?: string; dataDir?: string },
   encryptionKey: string,
+  args: string[] = ['serve'],
 ): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/cfo.mjs'), 'serve'], {
+  const began = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/cfo.mjs'), ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -47,10 +53,10 @@ export async function startService(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`cfo serve did not start:\n${out}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`cfo serve did not start:\n${out}`)), 300_000);
     const read = (d: Buffer) => {
       out += d;
       const m = /cfo-agent listening on (http:\/\/[^"\s]+)/.exec(out);
@@ -63,14 +69,62 @@ export async function startService(
     child.stderr!.on('data', read);
     child.on('exit', (code) => reject(new Error(`cfo serve exited with ${code}:\n${out}`)));
   });
+  while (
+    (await fetch(`${url}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  )
+    await new Promise((r) => setTimeout(r, 50));
   return {
     url,
     pid: child.pid!,
+    readyMs: performance.now() - began,
     stop: async () => {
+      const t0 = performance.now();
       child.kill('SIGTERM');
-      await exited;
+      const code = await exited;
+      return { code, ms: performance.now() - t0 };
     },
   };
+}
+
+export interface StartUp {
+  db: string;
+  runs: number;
+  readyMs: number;
+  stopMs: number;
+  /** Every run stopped by itself with code 0 (the forced exit after 10 s is code 1). */
+  clean: boolean;
+}
+
+/**
+ * What `npm start` costs on a fresh machine: `cfo serve --demo` on an empty database (migrations, Demo Co,
+ * its figures) until /readyz answers, then SIGTERM until it has exited. Medians of `runs`, each on a new
+ * database.
+ */
+export async function measureStartUp(
+  db: string,
+  runs: number,
+  emptyDatabase: () => Promise<{ where: { databaseUrl?: string; dataDir?: string }; drop(): Promise<void> }>,
+  encryptionKey: string,
+): Promise<StartUp> {
+  const ready: number[] = [];
+  const stop: number[] = [];
+  let clean = true;
+  for (let i = 0; i < runs; i++) {
+    const empty = await emptyDatabase();
+    try {
+      const service = await startService(empty.where, encryptionKey, ['serve', '--demo']);
+      ready.push(service.readyMs);
+      const stopped = await service.stop();
+      stop.push(stopped.ms);
+      clean &&= stopped.code === 0;
+    } finally {
+      await empty.drop();
+    }
+  }
+  return { db, runs, readyMs: percentile(ready, 50), stopMs: percentile(stop, 50), clean };
 }
 
 /** Peak resident memory of a process so far, in MB (Linux). */

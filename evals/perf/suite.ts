@@ -6,7 +6,7 @@
  *   - the same through POST /v1/tools/{name} and through MCP over HTTP, offline chat turns/s and MCP tool
  *     calls/s at 50 concurrent callers, and the service's peak RSS — against `cfo serve` run as its own
  *     process on that database (service.ts).
- * And per database: Xero sync throughput from the fake Xero without limits (rows/s) and under Xero's limits
+ * And per database: `npm start` on an empty database (ready, and stopped by SIGTERM; service.ts), Xero sync throughput from the fake Xero without limits (rows/s) and under Xero's limits
  * (share of the ceiling, Xero's minute compressed), and categorization throughput.
  * Prints Markdown tables (docs/benchmarks.md keeps the latest) and writes JSON to evals/results/.
  *
@@ -19,14 +19,16 @@ import { parseArgs } from 'node:util';
 import { createApiKey } from '../../src/auth/api-keys';
 import { type CategorizationRow, measureCategorization } from './categorize';
 import { BENCH_ASOF, type InsightsRow, insightsTable, measureInsights } from './insights';
-import { fmt, freshDatabase, machine, type Target, table } from './lib';
+import { emptyDatabase, fmt, freshDatabase, machine, type Target, table } from './lib';
 import { measureReadTools, type ToolLatency } from './read-tools';
 import {
   type ChannelLatency,
   measureChannels,
   measureChat,
   measureMcpCalls,
+  measureStartUp,
   peakRssMb,
+  type StartUp,
   startService,
   type Throughput,
 } from './service';
@@ -66,6 +68,7 @@ interface SizeResult {
 const results: SizeResult[] = [];
 const syncs: XeroSyncRow[] = [];
 const categorization: CategorizationRow[] = [];
+const startUps: StartUp[] = [];
 /** A size or step that did not finish (e.g. out of memory): reported, and the run goes on. */
 const failures: { database: Target; step: string; error: string }[] = [];
 async function attempt(database: Target, step: string, fn: () => Promise<void>): Promise<void> {
@@ -79,6 +82,10 @@ async function attempt(database: Target, step: string, fn: () => Promise<void>):
 }
 
 for (const target of targets) {
+  log(`${target}: npm start on an empty database`);
+  await attempt(target, 'start-up', async () => {
+    startUps.push(await measureStartUp(target, RUNS, () => emptyDatabase(target, values.postgres), KEY));
+  });
   for (const size of sizes)
     await attempt(target, fmt(size), async () => {
       // PGlite in a data directory of its own, so the service can open it after this process closes it.
@@ -210,6 +217,15 @@ for (const r of results.filter((x) => x.size === Math.max(...sizes))) {
   );
 }
 lines.push('');
+lines.push('### Start-up: `npm start` (`cfo serve --demo`) on an empty database');
+lines.push('');
+lines.push(
+  table(
+    ['database', 'runs', 'ready (s, median; target 15)', 'SIGTERM to exit (s, median; target 10)', 'exited cleanly'],
+    startUps.map((u) => [u.db, u.runs, fmt(u.readyMs / 1000, 1), fmt(u.stopMs / 1000, 1), u.clean ? 'yes' : 'no']),
+  ),
+);
+lines.push('');
 lines.push('### Xero sync (30,000 bank transactions from the fake Xero)');
 lines.push('');
 lines.push(
@@ -289,6 +305,10 @@ mkdirSync('evals/results', { recursive: true });
 const file = `evals/results/bench-${Date.now()}.json`;
 writeFileSync(
   file,
-  JSON.stringify({ machine: machine(), sizes, seconds: SECONDS, results, syncs, categorization, failures }, null, 2),
+  JSON.stringify(
+    { machine: machine(), sizes, seconds: SECONDS, startUps, results, syncs, categorization, failures },
+    null,
+    2,
+  ),
 );
 process.stderr.write(`\nJSON: ${file}\n`);

@@ -138,6 +138,8 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
         for (const job of jobs) {
           const business = await getBusiness(database.db, job.data.businessId);
           const r = await withBusiness(database.db, business.id, async (tx) => {
+            // Everything below is one transaction: the events are applied, with their figures, or not at all.
+            log.info({ job: job.id, businessId: business.id }, 'applying Stripe events');
             const processed = await processStripeEvents(tx, business);
             if (processed.dates.length)
               await refreshAfterChange(

@@ -35,6 +35,8 @@ export type Script = (req: FakeRequest, n: number) => Reply;
 export interface FakeAnthropic {
   url: string;
   requests: FakeRequest[];
+  /** Requests the client gave up on (closed the connection before any answer): a timeout that works. */
+  abandoned: number;
   /** What the next requests get; the default answers "Hello." */
   script: Script;
   close(): Promise<void>;
@@ -133,6 +135,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const fake: FakeAnthropic = {
     url: '',
     requests: [],
+    abandoned: 0,
     script: () => ({ text: 'Hello.' }),
     close: async () => {},
   };
@@ -163,7 +166,12 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         .end(errorBody(reply.status));
       return;
     }
-    if ('hang' in reply) return;
+    if ('hang' in reply) {
+      res.on('close', () => {
+        if (!res.headersSent) fake.abandoned++;
+      });
+      return;
+    }
     if (!request.body.stream) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody(400));
       return;

@@ -1,7 +1,8 @@
 /**
- * Crashes: `cfo import csv` of a 20,000-line statement killed with SIGKILL at ten random moments, then run
- * to the end — the account holds exactly the statement's lines and sum, each once (an import is one
- * transaction, and each line has a stable fingerprint).
+ * Crashes: `cfo import csv` of a 20,000-line statement killed with SIGKILL ten times — mostly while its lines
+ * are going in (it says "Writing …" inside the import's transaction), twice earlier — and then run to the
+ * end. After each kill the account holds all of the statement or none of it; at the end, exactly its lines
+ * and sum, each once (an import is one transaction, and each line has a stable fingerprint).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -52,18 +53,54 @@ describe('crashes', () => {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
       return seed / 4294967296;
     };
+    // What the account holds between kills: the whole statement or nothing, never part of it.
+    const held = async () => {
+      const database = t.url ? t.database : await openDatabase({ dataDir: join(env.DATA_DIR!, 'pglite') });
+      try {
+        const [r] = await withBusiness(database.db, businessId, (tx) =>
+          queryRows<{ n: number }>(tx, sql`select count(*)::int as n from transactions where source = 'csv'`),
+        );
+        return r!.n;
+      } finally {
+        if (!t.url) await database.close();
+      }
+    };
+    const outcomes: { inWrite: boolean; finished: boolean; held: number }[] = [];
     for (let k = 0; k < 10; k++) {
       const child = spawn(process.execPath, args, {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'warn', TEST_DATABASE_URL: '', ...env },
-        stdio: 'ignore',
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (err += d));
       const exited = new Promise((resolve) => child.on('exit', resolve));
-      // A whole import takes ~6 s here: start-up, parsing, the write, the refresh; the kills land across all of them.
-      await new Promise((r) => setTimeout(r, 800 + random() * 4_500));
+      // Two kills in ten land early (start-up, parsing); the rest once the lines are going in, at a random
+      // moment of the write (20,000 lines take a second or more).
+      const early = k % 5 === 0;
+      if (early) await new Promise((r) => setTimeout(r, 200 + random() * 1_500));
+      else
+        for (const deadline = Date.now() + 60_000; !err.includes('Writing') && Date.now() < deadline; )
+          await new Promise((r) => setTimeout(r, 5));
+      if (!early) await new Promise((r) => setTimeout(r, random() * 400));
+      const inWrite = err.includes('Writing') && !out.includes('lines from');
       child.kill('SIGKILL');
       await exited;
+      const finished = out.includes('lines from');
+      outcomes.push({ inWrite: inWrite && !finished, finished, held: await held() });
     }
+    // Every kill left all or nothing; most of them landed while the lines were going in, and those kept nothing.
+    for (const o of outcomes) expect([0, LINES], JSON.stringify(o)).toContain(o.held);
+    expect(outcomes.filter((o) => o.inWrite).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(5);
+    // Until one run has finished, a kill mid-write keeps nothing at all.
+    const firstFinished = outcomes.findIndex((o) => o.finished);
+    const beforeAny = outcomes.slice(0, firstFinished < 0 ? outcomes.length : firstFinished);
+    expect(beforeAny.filter((o) => o.inWrite).length).toBeGreaterThan(0);
+    for (const o of beforeAny) expect(o.held).toBe(0);
+    console.info(`kills: ${JSON.stringify(outcomes)}`);
+
     const done = await cfo(['import', 'csv', file, '--account', 'Checking', '--business', businessId], { env });
     expect(done.stderr).not.toMatch(/error/i);
     expect(done.code).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * Crashes during webhook processing: 500 stored Stripe events applied by `cfo serve`'s worker (a real child
- * process) that is killed with SIGKILL at ten seeded random moments — during start-up, while the queue
- * starts, while the events are applied — and then left to finish. The books equal those of the same events
+ * process) that is killed with SIGKILL up to ten times — during start-up and, most often, at a seeded random
+ * moment after its job says it is applying them (inside the job's transaction) — and then left to finish.
+ * After each kill the events are all applied or none; at the end the books equal those of the same events
  * applied in order, in process, and every event is marked processed once. (A worker that dies holds its job
  * until it expires; the next worker queues the stored events again at start.)
  */
@@ -54,7 +55,7 @@ const books = async (db: Database['db'], businessId: string) => ({
 });
 
 describe('crashes', () => {
-  it('the webhook worker killed at ten random moments, then left to finish: the books equal in-order processing', async () => {
+  it('the webhook worker killed while applying, then left to finish: all or nothing each time, and the books equal in-order processing', async () => {
     // The reference: the same events applied in order, in this process.
     const ref = await createBusiness(t.db, { name: 'Applied in order' });
     await storeFor(t.db, ref.id, 'ref');
@@ -79,7 +80,7 @@ describe('crashes', () => {
       seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
       return seed / 4294967296;
     };
-    const serve = (): { child: ChildProcess; exited: Promise<unknown>; url: Promise<string> } => {
+    const serve = (): { child: ChildProcess; exited: Promise<unknown>; url: Promise<string>; output: () => string } => {
       const child = spawn(process.execPath, [join(ROOT, 'bin/cfo.mjs'), 'serve'], {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'info', TEST_DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', ...env },
@@ -95,15 +96,53 @@ describe('crashes', () => {
         child.stdout!.on('data', read);
         child.stderr!.on('data', read);
       });
-      return { child, exited: new Promise((r) => child.on('exit', r)), url };
+      return { child, exited: new Promise((r) => child.on('exit', r)), url, output: () => out };
     };
 
+    /** Stored events marked processed (the child is dead when this is asked: PGlite has one process at a time). */
+    const processed = async () => {
+      const d = await childDb();
+      try {
+        const [r] = await withSystem(d.db, (tx) =>
+          queryRows<{ n: number }>(
+            tx,
+            sql`select count(*)::int as n from inbound_events where business_id = ${killed.id} and processed_at is not null`,
+          ),
+        );
+        return r!.n;
+      } finally {
+        if (!t.url) await d.close();
+      }
+    };
+    const kills: { at: 'start-up' | 'applying' | 'done'; processed: number }[] = [];
     for (let k = 0; k < 10; k++) {
       const s = serve();
-      await new Promise((r) => setTimeout(r, 500 + random() * 7_000));
+      if (k % 4 === 0) {
+        // During start-up or while the queue starts.
+        await new Promise((r) => setTimeout(r, 300 + random() * 2_000));
+      } else {
+        // While the events are being applied: the job says so inside its transaction.
+        for (const deadline = Date.now() + 60_000; !s.output().includes('applying Stripe events'); ) {
+          if (Date.now() > deadline)
+            throw new Error(`the worker never started applying (${JSON.stringify(kills)}):\n${s.output()}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        await new Promise((r) => setTimeout(r, random() * 100));
+      }
+      const applying = s.output().includes('applying Stripe events');
       s.child.kill('SIGKILL');
       await s.exited;
+      const done = s.output().includes('Stripe events applied');
+      kills.push({ at: done ? 'done' : applying ? 'applying' : 'start-up', processed: await processed() });
+      if (kills.at(-1)!.processed === 500) break; // nothing left to interrupt
     }
+    // Most kills landed while the events were being applied, and every kill left all of them applied or none.
+    expect(kills.filter((x) => x.at === 'applying').length, JSON.stringify(kills)).toBeGreaterThanOrEqual(3);
+    for (const x of kills) expect([0, 500], JSON.stringify(x)).toContain(x.processed);
+    // Until a run has finished applying, a kill leaves none of them applied.
+    const firstDone = kills.findIndex((y) => y.at === 'done');
+    for (const x of firstDone < 0 ? kills : kills.slice(0, firstDone)) expect(x.processed).toBe(0);
+    console.info(`kills: ${JSON.stringify(kills)}`);
 
     // Left to finish: the worker applies what is left, and the books show it.
     const last = serve();

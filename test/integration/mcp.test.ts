@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer } from '../../src/mcp/server';
 import { TOOLS, type ToolContext } from '../../tools';
@@ -84,8 +85,9 @@ describe('MCP server (real SDK client over InMemoryTransport)', () => {
 
   it('a caller without the read scope sees no tools', async () => {
     const client = await connect([]);
-    const tools = await client.listTools().catch(() => ({ tools: [] }));
-    expect(tools.tools).toEqual([]);
+    // No tools: the server does not offer the tools capability, and asking anyway is "method not found".
+    expect(client.getServerCapabilities()?.tools).toBeUndefined();
+    await expect(client.listTools()).rejects.toMatchObject({ code: ErrorCode.MethodNotFound });
     await client.close();
   });
 

@@ -32,6 +32,8 @@ export async function importStatement(
   db: Db,
   business: { id: string; baseCurrency: string },
   input: { account: string; text: string; dateFormat?: DateFormat },
+  /** Told when the lines start going in (inside the import's one transaction): for a progress line. */
+  onWriting?: (lines: number) => void,
 ): Promise<ImportResult> {
   const account = input.account.trim();
   if (!account || account.length > 100)
@@ -74,6 +76,7 @@ export async function importStatement(
       'csv',
       rows.map((r) => r.externalId),
     );
+    onWriting?.(rows.length);
     await upsertBySourceKey(
       tx,
       transactions,
