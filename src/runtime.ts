@@ -90,6 +90,18 @@ export function keepPrivate(dir: string): number {
   return changed;
 }
 
+/** The data directory is locked by another live process (a running `cfo serve`, usually). */
+export class DataDirInUse extends ConflictError {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `The embedded database in ${dir} is in use by process ${pid}. Stop that process first, or use DATABASE_URL (PostgreSQL) so several processes can share one database.`,
+    );
+  }
+}
+
 function lockDataDir(dir: string): () => void {
   const path = join(dir, 'cfo.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -99,11 +111,7 @@ function lockDataDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(path, 'utf8').trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new ConflictError(
-          `The embedded database in ${dir} is in use by process ${pid}. Stop that process first, or use DATABASE_URL (PostgreSQL) so several processes can share one database.`,
-        );
-      }
+      if (pid && pid !== process.pid && isAlive(pid)) throw new DataDirInUse(dir, pid);
       rmSync(path, { force: true }); // stale lock from a process that died
     }
   }

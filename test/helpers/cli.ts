@@ -19,7 +19,7 @@ export function target(databaseUrl?: string): Target {
   return { env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'cfo-cli-')) } };
 }
 
-function childEnv(extra: Record<string, string>): Record<string, string> {
+export function childEnv(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(DATABASE_URL|DATA_DIR|ENCRYPTION_KEY|PORT|TEST_DATABASE_URL|ANTHROPIC_[A-Z_]+)$/.test(k))
@@ -32,12 +32,14 @@ export function cfo(
   args: string[],
   t: Target,
   extraEnv: Record<string, string> = {},
+  opts: { cwd?: string; stdin?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/cfo.mjs'), ...args], {
-      cwd: ROOT,
+      cwd: opts.cwd ?? ROOT,
       env: childEnv({ ...t.env, ...extraEnv }),
     });
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

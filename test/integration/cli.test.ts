@@ -127,17 +127,25 @@ describe('cfo command', () => {
 });
 
 describe('npm start on an embedded data directory', () => {
-  it('a second process cannot open the same embedded data directory', async () => {
+  it('a second process never opens the same embedded data directory', async () => {
     if (t.url) return; // PostgreSQL is shared by design
+    // A second service is refused (other commands run inside the first: cli-running-service.test.ts).
     const where = target();
     const running = await npmStart(where);
     try {
-      const r = await cfo(['business', 'list'], where);
+      const r = await cfo(['serve'], where);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/in use by process \d+/);
     } finally {
       await running.stop();
     }
+    // A live process holds the directory but offers no way in (no socket): refused, saying who holds it.
+    const held = target();
+    expect((await cfo(['business', 'create', 'Held Ltd'], held)).code).toBe(0);
+    writeFileSync(join(held.env.DATA_DIR!, 'cfo.lock'), String(process.pid));
+    const r = await cfo(['business', 'list'], held);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`in use by process ${process.pid}`));
   });
 
   it('the embedded data directory and every file in it are the owner’s only; an open one is closed with a warning', async () => {
