@@ -123,8 +123,10 @@ describe('crashes', () => {
       } else {
         // While the events are being applied: the job says so inside its transaction.
         for (const deadline = Date.now() + 60_000; !s.output().includes('applying Stripe events'); ) {
-          if (Date.now() > deadline)
+          if (Date.now() > deadline) {
+            s.child.kill('SIGKILL'); // no process left behind holding the data directory
             throw new Error(`the worker never started applying (${JSON.stringify(kills)}):\n${s.output()}`);
+          }
           await new Promise((r) => setTimeout(r, 5));
         }
         await new Promise((r) => setTimeout(r, random() * 100));
