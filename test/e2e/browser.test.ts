@@ -35,6 +35,8 @@ let browser: Browser;
 let cfo: RunningServer;
 let businessId = '';
 let hostKey = '';
+/** For checking from outside what the dashboard did. */
+let adminKey = '';
 let cashTotal = '';
 const hosts: { server: Server; origin: string }[] = [];
 
@@ -97,6 +99,7 @@ beforeAll(async () => {
     { type: 'system' },
   );
   hostKey = (await createApiKey(t.db, { businessId, name: 'shop backend', scopes: ['read', 'admin'] })).key;
+  adminKey = (await createApiKey(t.db, { businessId, name: 'checks', scopes: ['admin'] })).key;
   const app = createApp({ config, database: t.database, logger: createLogger('silent'), today: () => TODAY });
   cfo = await listen(app, 0, '127.0.0.1');
   const tool = await fetch(`${cfo.url}/v1/tools/get_cash_position`, {
@@ -254,6 +257,89 @@ describe('the widget embedded on another site', () => {
         page.evaluate(() => document.querySelector('[data-cfo-widget]')?.shadowRoot?.activeElement?.textContent ?? ''),
       )
       .toContain('Ask the CFO');
+    await page.close();
+  });
+});
+
+describe('keys, people and embedding, from the dashboard', () => {
+  it('an owner makes a key (shown once, and it works), revokes it, manages people and the allowed sites', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    const keys = page.locator('#keys');
+    await expect.poll(() => keys.isVisible(), { timeout: 20_000 }).toBe(true);
+
+    // A key: shown once, and it answers a tool call; revoked, it stops.
+    await keys.getByLabel('Name').fill('n8n from the dashboard');
+    await keys.getByRole('button', { name: 'Create key' }).click();
+    const secret = keys.locator('code.secret');
+    await expect.poll(() => secret.count()).toBe(1);
+    const key = await secret.innerText();
+    expect(key).toMatch(/^cfo_/);
+    const callWith = (k: string) =>
+      fetch(`${cfo.url}/v1/tools/get_runway`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${k}`, 'content-type': 'application/json' },
+        body: '{}',
+      }).then((r) => r.status);
+    expect(await callWith(key)).toBe(200);
+    await keys.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => secret.count()).toBe(0); // not shown again
+    await expect.poll(() => keys.getByRole('row', { name: /n8n from the dashboard/ }).count()).toBe(1);
+    await shot(page, 'dashboard-keys');
+    await keys.getByRole('button', { name: 'Revoke n8n from the dashboard' }).click();
+    await expect.poll(() => keys.getByRole('status').innerText()).toMatch(/Revoked n8n from the dashboard/);
+    expect(await callWith(key)).toBe(401);
+
+    // People: add, promote, remove.
+    const people = page.locator('#members');
+    await people.getByLabel('Email').fill('sam@demo.example');
+    await people.getByLabel('Name').fill('Sam Sample');
+    await people.getByRole('button', { name: 'Add' }).click();
+    const role = people.getByLabel('Role of sam@demo.example');
+    await expect.poll(() => role.count()).toBe(1);
+    expect(await role.inputValue()).toBe('viewer');
+    await role.selectOption('accountant');
+    await expect.poll(() => people.getByRole('status').innerText()).toBe('sam@demo.example is now accountant.');
+    const roleOf = async (email: string) => {
+      const r = await fetch(`${cfo.url}/v1/members`, { headers: { authorization: `Bearer ${adminKey}` } });
+      return ((await r.json()).members as { email: string; role: string }[]).find((m) => m.email === email)?.role;
+    };
+    expect(await roleOf('sam@demo.example')).toBe('accountant');
+    await people.getByRole('button', { name: 'Remove sam@demo.example' }).click();
+    await expect.poll(() => roleOf('sam@demo.example')).toBeUndefined();
+
+    // Embedding: the tag, and a site allowed then removed.
+    const embed = page.locator('#embed');
+    expect(await embed.locator('pre.code').first().innerText()).toBe(
+      `<script src="${cfo.url}/widget.js" data-token="TOKEN" async></script>`,
+    );
+    await embed.getByLabel('Site').fill('https://app.example.com/');
+    await embed.getByRole('button', { name: 'Allow' }).click();
+    await expect.poll(() => embed.getByRole('status').innerText()).toBe('https://app.example.com may embed the chat.');
+    const allowed = async () => {
+      const r = await fetch(`${cfo.url}/v1/business`, { headers: { authorization: `Bearer ${adminKey}` } });
+      return (await r.json()).allowedOrigins as string[];
+    };
+    expect(await allowed()).toContain('https://app.example.com');
+    await embed.getByLabel('Site').fill('http://not-https.example');
+    await embed.getByRole('button', { name: 'Allow' }).click();
+    await expect.poll(() => embed.getByRole('status').innerText()).toMatch(/https:\/\/ origin/);
+    expect(await allowed()).not.toContain('http://not-https.example');
+    await shot(page, 'dashboard-embed');
+    await embed.getByRole('button', { name: 'Remove https://app.example.com' }).click();
+    await expect.poll(allowed).not.toContain('https://app.example.com');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a viewer sees none of them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'viewer@demo.example' }));
+    await page.waitForSelector('[data-chart] canvas', { timeout: 20_000 });
+    await expect.poll(() => page.locator('#recommendations').count()).toBe(1);
+    expect(await page.locator('#keys, #members, #embed').count()).toBe(0);
     await page.close();
   });
 });

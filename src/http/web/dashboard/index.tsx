@@ -1,15 +1,17 @@
 /**
  * The built-in dashboard: headline figures, 24 months of revenue and expenses, cash and MRR, the
  * funding-readiness gauge, recommendations, dispute monitoring, the categorization review queue, sync
- * status and connections. Every figure is a tool's result; every button is an API route. Buttons the
- * person's role does not allow are not shown — the server refuses them anyway.
+ * status and connections; API keys, people and embedding the chat (access.tsx). Every figure is a tool's
+ * result; every button is an API route. Buttons the person's role does not allow are not shown — the server
+ * refuses them anyway.
  */
-import type { ComponentChildren } from 'preact';
 import { render } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { labelOf, money, monthLabel, number, percent } from '../shared/format';
-import { ApiError, call, type Me, send, tool } from './api';
+import { ApiKeys, Embed, Members } from './access';
+import { call, type Me, send, tool } from './api';
 import { Gauge, MonthChart } from './charts';
+import { Panel, Status, useLoad } from './parts';
 
 // ---------- shapes of the tool results used here ----------
 
@@ -109,41 +111,6 @@ const firstOfMonth = (iso: string, back = 0) => {
 };
 
 // ---------- small pieces ----------
-
-function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
-  const [state, setState] = useState<{ data?: T; error?: ApiError | Error; loading: boolean }>({ loading: true });
-  const reload = useCallback(() => {
-    setState((s) => ({ ...s, loading: true }));
-    load().then(
-      (data) => setState({ data, loading: false }),
-      (error: Error) => setState({ error, loading: false }),
-    );
-  }, deps);
-  useEffect(reload, [reload]);
-  return { ...state, reload };
-}
-
-function Panel({ title, children, id }: { title: string; children: ComponentChildren; id: string }) {
-  return (
-    <section class="panel" aria-labelledby={`${id}-h`} id={id}>
-      <h2 id={`${id}-h`}>{title}</h2>
-      {children}
-    </section>
-  );
-}
-
-function Status({ loading, error }: { loading: boolean; error?: Error | undefined }) {
-  if (loading) return <p class="muted">Loading…</p>;
-  if (error)
-    return (
-      <p class="muted" role="status">
-        {error instanceof ApiError && error.code === 'not_synced'
-          ? 'No data yet: connect a source below.'
-          : error.message}
-      </p>
-    );
-  return null;
-}
 
 function Figure({ label, value, note }: { label: string; value: string; note?: string | undefined }) {
   return (
@@ -671,6 +638,11 @@ function App() {
           <Connections me={m} />
         </div>
         <ReviewQueue me={m} />
+        <div class="grid">
+          {m.permissions.includes('keys') ? <ApiKeys /> : null}
+          {m.permissions.includes('members') ? <Members me={m} /> : null}
+          {m.permissions.includes('settings') ? <Embed me={m} /> : null}
+        </div>
       </main>
     </>
   );
