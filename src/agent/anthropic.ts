@@ -4,7 +4,9 @@
  * rate limits and overload — the SDK retries first (honouring `retry-after`), then this adapter backs off
  * a little longer, but only while nothing has been streamed, so a client never sees text twice.
  */
+
 import type Anthropic from '@anthropic-ai/sdk';
+import { backoffDelay } from '../backoff';
 import { UpstreamError } from '../errors';
 import type { Logger } from '../logger';
 import { type AnthropicSdk, lazyClient, loadAnthropic } from './anthropic-sdk';
@@ -60,7 +62,7 @@ export class AnthropicModel implements Model {
             ? err instanceof Anthropic.APIConnectionError || err instanceof StreamStalled
             : RETRYABLE.has(status);
         if (!retryable || streamed || attempt >= attempts) throw toDomainError(Anthropic, err);
-        const wait = (this.opts.backoffMs ?? 1000) * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        const wait = backoffDelay(attempt, { baseMs: this.opts.backoffMs ?? 1000, jitter: 0.25 });
         this.opts.logger.warn({ status, attempt, waitMs: Math.round(wait) }, 'Anthropic unavailable, backing off');
         await sleep(wait, () => new Anthropic.APIUserAbortError(), req.signal);
       }

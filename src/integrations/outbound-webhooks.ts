@@ -9,10 +9,12 @@
  * Retry-After is honoured) until 24 h after the event, then abandoned. After 20 consecutive failed attempts
  * the subscription is disabled. Delivery is at least once: receivers dedupe by `CFO-Event-Id`.
  */
+
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { openSecret, type SealingKey, sealSecret } from '../auth/secrets';
+import { backoffDelay } from '../backoff';
 import { type Actor, audit } from '../db/audit';
 import { type Db, isUuid, queryRows, withBusiness, withSystem } from '../db/client';
 import { webhookDeliveries, webhookSubscriptions } from '../db/schema';
@@ -281,11 +283,6 @@ export interface DeliveryOptions {
   destinations: DestinationPolicy;
 }
 
-/** The delay before attempt `n + 1` after attempt `n` failed. */
-export function backoffMs(attempt: number, base: number, cap: number): number {
-  return Math.min(cap, base * 2 ** (attempt - 1));
-}
-
 interface Claimed {
   id: string;
   business_id: string;
@@ -416,7 +413,10 @@ async function record(
       .returning({ failures: webhookSubscriptions.consecutiveFailures });
     const disable = (s?.failures ?? 0) >= MAX_CONSECUTIVE_FAILURES;
     const base = opts.retryBaseMs ?? 30_000;
-    const delay = Math.max(backoffMs(c.attempt, base, opts.maxBackoffMs ?? 3_600_000), r.retryAfterMs ?? 0);
+    const delay = Math.max(
+      backoffDelay(c.attempt, { baseMs: base, capMs: opts.maxBackoffMs ?? 3_600_000 }),
+      r.retryAfterMs ?? 0,
+    );
     const eventAt = Date.parse(c.payload.createdAt);
     const next = new Date(Date.now() + delay);
     const giveUp = disable || next.getTime() - eventAt > (opts.maxAgeMs ?? DAY_MS);

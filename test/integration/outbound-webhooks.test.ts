@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys';
+import { backoffDelay } from '../../src/backoff';
 import { loadConfig } from '../../src/config';
 import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness } from '../../src/db/client';
@@ -18,7 +19,7 @@ import { recommendations } from '../../src/db/schema';
 import { refreshInsights } from '../../src/domain/insights';
 import { type App, createApp, type JobsHolder } from '../../src/http/app';
 import { importStatement } from '../../src/integrations/csv/import';
-import { backoffMs, NOT_DELIVERED } from '../../src/integrations/outbound-webhooks';
+import { NOT_DELIVERED } from '../../src/integrations/outbound-webhooks';
 import { finishRun, startRun } from '../../src/integrations/sync-runs';
 import { type Jobs, startJobs } from '../../src/jobs';
 import { createLogger } from '../../src/logger';
@@ -166,8 +167,8 @@ describe('delivery', () => {
       // The backoff doubled (150 ms, then 300): a retry's row is written when the attempt before it failed,
       // and no retry went out before its time. (Lower bounds only: polling and load only add to the gaps.)
       const times: number[] = attempts.map((d: { createdAt: string }) => Date.parse(d.createdAt));
-      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(backoffMs(1, 150, 400) - 1);
-      expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(backoffMs(2, 150, 400) - 1);
+      expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(backoffDelay(1, { baseMs: 150, capMs: 400 }) - 1);
+      expect(times[3]! - times[2]!).toBeGreaterThanOrEqual(backoffDelay(2, { baseMs: 150, capMs: 400 }) - 1);
       const sub = await (await api('GET', `/v1/webhooks/${webhook.id}`)).json();
       expect(sub).toMatchObject({ active: true, consecutiveFailures: 0 });
     } finally {

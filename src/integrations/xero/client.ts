@@ -4,8 +4,10 @@
  * hosts; so the issuer is built here from XERO_IDENTITY_BASE_URL, the accounting API's base path comes
  * from XERO_API_BASE_URL, and `/connections` is called directly. Everything else is the SDK.
  */
+
 import type { TokenSet } from 'openid-client';
 import type { XeroClient } from 'xero-node';
+import { backoffDelay } from '../../backoff';
 import type { Config } from '../../config';
 import { ConfigError, ReauthRequiredError, UpstreamError } from '../../errors';
 import { loadOnce } from '../../load-once';
@@ -232,7 +234,7 @@ export async function callXero<T>(
         : `connection failed: ${failure.message}`;
     if (!transient || attempt >= RETRIES) throw new UpstreamError('Xero', what, { status: failure.status });
     hooks.onRetry?.(failure.status ? `HTTP ${failure.status}` : what);
-    await new Promise((r) => setTimeout(r, Math.min(8_000, 250 * 2 ** attempt)));
+    await new Promise((r) => setTimeout(r, backoffDelay(attempt + 1, { baseMs: 250, capMs: 8_000 })));
   }
 }
 
