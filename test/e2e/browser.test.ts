@@ -155,6 +155,12 @@ describe('the dashboard', () => {
     // The headline cash is the tool's figure (its own request, which may land after the charts').
     const cash = page.locator('.figure', { hasText: 'Cash' }).first().locator('.value');
     await expect.poll(async () => plain(await cash.innerText())).toBe(cashTotal);
+    // Demo Co's books end with October: November is said to have nothing yet, not compared as $0.00.
+    const revenueNote = page.locator('.figure', { hasText: 'Revenue, Oct 2026' }).locator('.note');
+    await expect
+      .poll(() => revenueNote.innerText())
+      .toMatch(/Nov 2026: nothing recorded yet \(newest record 2026-10-\d\d\)/);
+    expect(await revenueNote.innerText()).not.toContain('$0.00');
     await expect.poll(() => page.locator('.gauge').count()).toBe(1);
     await expect.poll(() => page.locator('#recommendations .rec').count()).toBeGreaterThan(0);
     await shot(page, 'dashboard');

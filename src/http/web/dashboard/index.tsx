@@ -139,8 +139,12 @@ function Headlines({ me }: { me: Me }) {
   // The last complete month, and the month under way against the same days of the month before.
   const month = useLoad(() => tool<Comparison>('compare_periods', { periodType: 'month' }));
   const soFar = useLoad(() => tool<Comparison>('compare_periods', { periodType: 'month', date: me.today }));
+  const books = useLoad(() => tool<{ newestRecord: string | null }>('get_sync_status'));
   const revenue = month.data?.changes.find((x) => x.metric === 'revenue');
   const revenueSoFar = soFar.data?.changes.find((x) => x.metric === 'revenue');
+  // A month under way with nothing recorded in it yet is said to be so, not compared as a month of zeros.
+  const newest = books.data?.newestRecord?.slice(0, 10) ?? null;
+  const nothingYet = Boolean(soFar.data && newest && newest < soFar.data.ranges.current.from);
   const mrrMonths = subs.data?.months ?? [];
   const latestMrr = mrrMonths[mrrMonths.length - 1];
   const priorMrr = mrrMonths[mrrMonths.length - 2];
@@ -184,9 +188,11 @@ function Headlines({ me }: { me: Me }) {
         note={
           revenue && month.data
             ? `${monthLabel(month.data.ranges.previous.from)}: ${money(revenue.previous, c)}${change(revenue.changePercent)}${
-                revenueSoFar && soFar.data?.basis === 'same_days'
-                  ? ` · ${days(soFar.data.ranges.current)}: ${money(revenueSoFar.current, c)} (${days(soFar.data.ranges.previous)}: ${money(revenueSoFar.previous, c)})`
-                  : ''
+                nothingYet && soFar.data
+                  ? ` · ${monthLabel(soFar.data.ranges.current.from)}: nothing recorded yet (newest record ${newest})`
+                  : revenueSoFar && soFar.data?.basis === 'same_days'
+                    ? ` · ${days(soFar.data.ranges.current)}: ${money(revenueSoFar.current, c)} (${days(soFar.data.ranges.previous)}: ${money(revenueSoFar.previous, c)})`
+                    : ''
               }`
             : month.error?.message
         }
