@@ -18,6 +18,15 @@ import { canRunOwnPostgres, type OwnPostgres, startOwnPostgres } from '../helper
 
 const TODAY = '2026-11-22';
 
+/** Polls `done` until it holds; a generous deadline, so a slow machine waits longer instead of failing. */
+async function waitFor(done: () => boolean, ms = 60_000) {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`still waiting after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under load', () => {
   let pg: OwnPostgres;
   let database: Database;
@@ -93,10 +102,14 @@ describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under
     };
     const workers = Array.from({ length: 12 }, (_, i) => worker(i));
 
-    await new Promise((r) => setTimeout(r, 1500));
+    // Up: every worker has had an answer before the database goes away.
+    await waitFor(() => new Set(outcomes.filter((o) => o.status === 200).map((o) => o.worker)).size === 12);
     pg.stop();
     const downAt = Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 1500));
+    // Down until the workers have been refused again and again (counted, not timed: a busy machine only
+    // makes this take longer). A server that queued them behind a growing backoff would never get here.
+    const refusedSoFar = () => outcomes.filter((o) => o.at > downAt + 300 && o.status === 503);
+    await waitFor(() => refusedSoFar().length > 24 && new Set(refusedSoFar().map((o) => o.worker)).size > 6);
     // The probe answers (its own 2 s bound) rather than waiting for the pool to reconnect.
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
@@ -104,7 +117,7 @@ describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under
     pg.start();
     const upAt = Date.now() - t0;
     // Back: answers come again without restarting anything.
-    const until = Date.now() + 20_000;
+    const until = Date.now() + 60_000;
     let recoveredAt = -1;
     while (Date.now() < until) {
       const last = outcomes.slice(-12);
@@ -118,7 +131,7 @@ describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under
     await Promise.all(workers);
 
     const during = outcomes.filter((o) => o.at > downAt + 300 && o.at < upAt);
-    expect(during.length).toBeGreaterThan(10);
+    expect(during.length).toBeGreaterThan(24);
     for (const o of during) {
       expect(o.json, JSON.stringify(o)).toBe(true);
       expect([200, 503], JSON.stringify(o)).toContain(o.status);
@@ -130,13 +143,13 @@ describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under
     // Fails fast: the workers are refused again and again while it is down, instead of queueing behind a
     // growing backoff (most of them more than once).
     const refused = during.filter((o) => o.status === 503);
-    expect(refused.length).toBeGreaterThan(5);
+    expect(refused.length).toBeGreaterThan(24);
     expect(new Set(refused.map((o) => o.worker)).size).toBeGreaterThan(6);
     expect(
       outcomes.some((o) => o.status >= 500 && o.status !== 503),
       'no 500s: a down database is a 503',
     ).toBe(false);
-    expect(recoveredAt, 'recovered within 20 s of the restart').toBeGreaterThan(0);
+    expect(recoveredAt, 'recovered within 60 s of the restart').toBeGreaterThan(0);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
     // Cut-off conversations: no assistant tool call without its result, and every question stored once.
@@ -154,5 +167,5 @@ describe.skipIf(!onPostgres || !canRunOwnPostgres)('the database restarted under
         expect(next?.content.every((b) => b.type === 'tool_result')).toBe(true);
       }
     }
-  }, 120_000);
+  }, 300_000);
 });
