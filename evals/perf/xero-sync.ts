@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import { type Database, openDatabase } from '../../src/db/client';
 import { XERO_SCOPES } from '../../src/integrations/xero/client';
 import { completeXeroConnection, consentUrl } from '../../src/integrations/xero/connect';
-import { RateLimiter } from '../../src/integrations/xero/rate-limit';
 import { syncXero } from '../../src/integrations/xero/sync';
+import { Limits } from '../../src/limits';
 import { createLogger } from '../../src/logger';
 import { bankOrg, FAKE_XERO_CLIENT, startFakeXero } from '../../test/fakes/xero';
 import { fmt, isMain } from './lib';
@@ -61,7 +61,8 @@ export async function measureXeroSync(label: string, database: Database, o: Xero
       type: 'system',
     });
     // Without limits the client's own limiter is opened wide too: this measures the pipeline, not the budget.
-    const limiter = new RateLimiter(
+    const limiter = new Limits(database.db).budget(
+      `xero:bench:${c!.connectionId}`,
       LIMITS ?? { perWindow: 1_000_000, windowMs: 60_000, concurrent: 5, perDay: 10_000_000 },
     );
     const started = performance.now();

@@ -16,6 +16,7 @@ import {
   check,
   customType,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -1229,6 +1230,30 @@ export const settings = pgTable(
 );
 
 /** Every business-owned table, for the RLS migration check and the isolation tests. */
+// ---------- limits: shared by every process on this database (src/limits.ts); no business data ----------
+
+/** A token bucket per API key, browser session or address: requests a minute, refilled continuously. */
+export const rateLimitBuckets = pgTable('rate_limit_buckets', {
+  key: text('key').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  at: tstz('at').notNull(),
+});
+
+/**
+ * Calls against a budget with a sliding window and a concurrency cap (Xero's per organisation and per app):
+ * when each started, and when it finished (null while in flight).
+ */
+export const rateLimitHits = pgTable(
+  'rate_limit_hits',
+  {
+    id: id(),
+    key: text('key').notNull(),
+    startedAt: tstz('started_at').notNull(),
+    finishedAt: tstz('finished_at'),
+  },
+  (t) => [index('rate_limit_hits_key_started_idx').on(t.key, t.startedAt)],
+);
+
 export const TENANT_TABLES = [
   'businesses',
   'memberships',

@@ -8,6 +8,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createModel } from '../agent';
+import { Limits } from '../limits';
 import { handleMcpRequest } from '../mcp/http';
 import { registerAccessRoutes } from './access';
 import type { AppDeps } from './app';
@@ -16,7 +17,6 @@ import { registerCategorizationRoutes } from './categorization';
 import { registerChatRoutes } from './chat';
 import { registerConnectionApiRoutes } from './connections';
 import { registerNotificationRoutes } from './notifications';
-import { RateLimiter } from './rate-limit';
 import { registerToolRoutes } from './tools';
 
 /** Largest request body accepted on the API and MCP routes; statements may be larger. */
@@ -31,7 +31,8 @@ const tooLarge = (max: number) =>
   });
 
 export function registerApiRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): void {
-  const limiter = new RateLimiter();
+  // In the database: every server process on it shares the counts.
+  const limiter = new Limits(deps.database.db);
   const small = tooLarge(MAX_BODY_BYTES);
   const large = tooLarge(MAX_IMPORT_BYTES);
   // Refuse large bodies before reading them.

@@ -19,10 +19,10 @@ import { SESSION_COOKIE } from '../auth/sessions';
 import type { Business } from '../db/businesses';
 import { createEmbedder } from '../domain/categorize/embed';
 import { DomainError, UnauthorizedError } from '../errors';
+import type { Limits } from '../limits';
 import type { AppDeps } from './app';
 import { realToday } from './app';
 import { optional, toolCategoryPusher, toolSyncStarter } from './connections';
-import type { RateLimiter } from './rate-limit';
 
 /** Failed authentications an address may make in a minute before it is refused without a lookup. */
 export const FAILED_AUTH_PER_MINUTE = 30;
@@ -89,22 +89,22 @@ export const readSessionCookie = (c: Context) =>
   getCookie(c, sessionCookieName(true)) ?? getCookie(c, sessionCookieName(false));
 
 /** Resolves the caller, checks the browser origin against the business, and spends a rate-limit token. */
-export function authenticate(deps: AppDeps, limiter: RateLimiter): MiddlewareHandler<ApiEnv> {
+export function authenticate(deps: AppDeps, limiter: Limits): MiddlewareHandler<ApiEnv> {
   const { database, config } = deps;
   const key = { key: config.encryption.key, keyId: config.encryption.keyId };
   return async (c, next) => {
     // Wrong credentials cost a lookup each: an address that keeps failing is turned away before the lookup.
     const ip = requestMeta(c, config.http.trustProxy).ip;
     const failures = ip ? `failed:${ip}` : undefined;
-    if (failures) limiter.check(failures, FAILED_AUTH_PER_MINUTE);
+    if (failures) await limiter.check(failures, FAILED_AUTH_PER_MINUTE);
     const principal = await resolvePrincipal(database.db, key, {
       token: presentedToken(c),
       sessionCookie: readSessionCookie(c),
-    }).catch((err) => {
-      if (failures && err instanceof UnauthorizedError) limiter.spend(failures, FAILED_AUTH_PER_MINUTE);
+    }).catch(async (err) => {
+      if (failures && err instanceof UnauthorizedError) await limiter.spend(failures, FAILED_AUTH_PER_MINUTE);
       throw err;
     });
-    limiter.take(
+    await limiter.take(
       principal.bucket,
       principal.via === 'api_key' ? config.http.rateLimitPerMinute : config.http.sessionRateLimitPerMinute,
     );

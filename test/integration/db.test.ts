@@ -74,9 +74,12 @@ describe('migrations', () => {
       expect(Number(byName.get(table)!.policies), table).toBeGreaterThan(0);
     }
     // Every table except users is business-owned, or system-only: integration_grants holds token sets that
-    // span businesses, and its forced policy admits only system code.
+    // span businesses, and its forced policy admits only system code. The limits' tables hold counts keyed by
+    // opaque ids (an API key's, a session's, a Xero organisation's), no business data.
     expect([...byName.keys()].filter((n) => !(TENANT_TABLES as readonly string[]).includes(n)).sort()).toEqual([
       'integration_grants',
+      'rate_limit_buckets',
+      'rate_limit_hits',
       'users',
     ]);
     expect(byName.get('integration_grants')).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });

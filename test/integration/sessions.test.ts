@@ -4,6 +4,7 @@
  * ended when the key is revoked); the business's allowed origins; rate limits per key and per session with
  * 429 and Retry-After.
  */
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/auth/api-keys';
 import { addMember } from '../../src/auth/members';
@@ -13,7 +14,7 @@ import { createBusiness } from '../../src/db/businesses';
 import { withBusiness } from '../../src/db/client';
 import { businesses } from '../../src/db/schema';
 import { type App, createApp } from '../../src/http/app';
-import { RateLimiter } from '../../src/http/rate-limit';
+import { Limits } from '../../src/limits';
 import { createLogger } from '../../src/logger';
 import { useTestDatabase } from '../helpers/db';
 
@@ -205,13 +206,20 @@ describe('rate limits', () => {
     void readKeyId;
   });
 
-  it('the bucket refills over time (a minute’s worth, continuously)', () => {
-    let now = 0;
-    const limiter = new RateLimiter(() => now);
-    for (let i = 0; i < 60; i++) limiter.take('session:x', 60);
-    expect(() => limiter.take('session:x', 60)).toThrow(/Try again in 1 s/);
-    now += 1000;
-    expect(() => limiter.take('session:x', 60)).not.toThrow();
-    expect(() => limiter.take('session:x', 60)).toThrow();
+  it('the bucket refills over time (a minute’s worth, continuously), on the database’s clock', async () => {
+    // 6 a minute: one every 10 s, so the few milliseconds this test takes never refill one by themselves.
+    const limiter = new Limits(t.db);
+    for (let i = 0; i < 6; i++) await limiter.take('session:x', 6);
+    await expect(limiter.take('session:x', 6)).rejects.toThrow(/Try again in 10 s/);
+    // Ten seconds pass (the bucket's clock is moved back rather than waited for).
+    await t.db.execute(sql`update rate_limit_buckets set at = at - interval '10 seconds' where key = 'session:x'`);
+    await limiter.take('session:x', 6);
+    await expect(limiter.take('session:x', 6)).rejects.toThrow(/Try again in 10 s/);
+    // `check` refuses without taking; `spend` takes what is there and never refuses.
+    await t.db.execute(sql`update rate_limit_buckets set at = at - interval '10 seconds' where key = 'session:x'`);
+    await limiter.check('session:x', 6);
+    await limiter.spend('session:x', 6);
+    await limiter.spend('session:x', 6);
+    await expect(limiter.check('session:x', 6)).rejects.toThrow(/Try again in 10 s/);
   });
 });

@@ -3,7 +3,7 @@
  * openid-client, full and incremental syncs whose counts and sums equal the fake's data, an upstream
  * change updated in place, single-flight token refresh, rate limits, faults, revoked grants, disconnect.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows, withBusiness, withSystem } from '../../src/db/client';
@@ -17,9 +17,9 @@ import {
   disconnectXero,
   verifyState,
 } from '../../src/integrations/xero/connect';
-import { RateLimiter } from '../../src/integrations/xero/rate-limit';
 import { syncXero } from '../../src/integrations/xero/sync';
 import { refreshGrant, xeroAccessToken } from '../../src/integrations/xero/tokens';
+import { Limits } from '../../src/limits';
 import { createLogger } from '../../src/logger';
 import { D } from '../../src/money';
 import { bankOrg, demoOrg, FAKE_XERO_CLIENT, type FakeOrg, type FakeXero, startFakeXero } from '../fakes/xero';
@@ -295,15 +295,16 @@ describe('Xero limits and faults', () => {
     const org = bankOrg(30_000);
     const f = await startFakeXero([org], { limits: LIMITS });
     f.maxPageSize = 250; // 120 pages: the window has to bind
-    // Another process spends the same budget and the headers don't tell us: only 429s do. Fewer calls at
-    // once than the client's prefetching makes, and a little latency, so 429s come whatever the machine's speed.
+    // Another process spends the same budget and the headers don't tell us: only 429s do. One call at a time
+    // where the client's prefetching makes three, each answered after 100 ms, so the calls overlap and 429s
+    // come however slowly a busy machine starts them.
     f.limitHeaders = false;
-    f.limits = { ...LIMITS, concurrent: 2 };
-    f.latencyMs = 15;
+    f.limits = { ...LIMITS, concurrent: 1 };
+    f.latencyMs = 100;
     try {
       const { c, s } = await bankConnection(f);
       // The client believes the per-window budget is bigger than the fake allows: 429s must be retried.
-      const limiter = new RateLimiter({ ...LIMITS, perWindow: 100 });
+      const limiter = new Limits(t.db).budget(`xero:test:${randomUUID()}`, { ...LIMITS, perWindow: 100 });
       f.faults.push('500', 'drop', { slowMs: 300 });
       const r = await syncXero(
         { database: t.database, settings: s, keys, logger, limiter },
@@ -333,7 +334,13 @@ describe('Xero limits and faults', () => {
       // The first Accounting API call is never answered: the sync can only finish if the client gives up on it.
       f.faults.push('hang');
       const r = await syncXero(
-        { database: t.database, settings: { ...s, timeoutMs: 300 }, keys, logger, limiter: new RateLimiter(LIMITS) },
+        {
+          database: t.database,
+          settings: { ...s, timeoutMs: 300 },
+          keys,
+          logger,
+          limiter: new Limits(t.db).budget(`xero:test:${randomUUID()}`, LIMITS),
+        },
         c.businessId,
         c.connectionId,
         'full',
@@ -356,7 +363,7 @@ describe('Xero limits and faults', () => {
     f.latencyMs = 5;
     try {
       const { c, s } = await bankConnection(f);
-      const limiter = new RateLimiter(LIMITS);
+      const limiter = new Limits(t.db).budget(`xero:test:${randomUUID()}`, LIMITS);
       const r = await syncXero(
         { database: t.database, settings: s, keys, logger, limiter },
         c.businessId,

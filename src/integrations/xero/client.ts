@@ -10,8 +10,8 @@ import type { XeroClient } from 'xero-node';
 import { backoffDelay } from '../../backoff';
 import type { Config } from '../../config';
 import { ConfigError, ReauthRequiredError, UpstreamError } from '../../errors';
+import type { Budget } from '../../limits';
 import { loadOnce } from '../../load-once';
-import type { RateLimiter } from './rate-limit';
 
 export interface XeroSettings {
   clientId: string;
@@ -173,7 +173,7 @@ export function xeroFailure(err: unknown): XeroFailure {
 }
 
 export interface CallHooks {
-  limiter: RateLimiter;
+  limiter: Budget;
   /** A 401: refresh the token (single-flight) and return the new one. */
   onUnauthorized: () => Promise<string>;
   onWait?: (ms: number) => void;
@@ -199,7 +199,7 @@ export async function callXero<T>(
     let failure: XeroFailure;
     try {
       const result = await withTimeout(fn(), hooks.timeoutMs ?? 60_000);
-      hooks.limiter.release(result.response.headers);
+      await hooks.limiter.release(result.response.headers);
       return {
         data: result.response.data as Record<string, unknown>,
         headers: result.response.headers,
@@ -207,7 +207,7 @@ export async function callXero<T>(
       };
     } catch (err) {
       failure = xeroFailure(err);
-      hooks.limiter.release(failure.headers);
+      await hooks.limiter.release(failure.headers);
     }
     if (failure.status === 429) {
       const problem = String(failure.headers['x-rate-limit-problem'] ?? 'minute');

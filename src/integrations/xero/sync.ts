@@ -26,12 +26,12 @@ import {
 } from '../../db/schema';
 import { resolveIds, type SourceTable } from '../../db/upsert';
 import { DomainError, ReauthRequiredError } from '../../errors';
+import { type Budget, xeroBudget } from '../../limits';
 import type { Logger } from '../../logger';
 import { finishRun, heartbeat, type RunOutcome, startRun } from '../sync-runs';
 import { type CallHooks, callXero, createXeroClient, type XeroSettings } from './client';
 import { xeroConnection } from './connect';
 import { ingestXero, parseXeroDate, xeroDay } from './mappers';
-import { orgLimiter, type RateLimiter } from './rate-limit';
 import { type ReconcileOutcome, reconcileWithXero } from './reconcile';
 import { xeroAccessToken } from './tokens';
 import type { XeroBatch } from './types';
@@ -210,19 +210,12 @@ export interface SyncDeps {
   settings: XeroSettings;
   keys: SealingKey[];
   logger: Logger;
-  /** Per-organisation limiter; default: Xero's published limits (shared app budget). */
-  limiter?: RateLimiter;
+  /** Per-organisation budget; default: Xero's published limits, inside the app's, shared by every process. */
+  limiter?: Budget;
   pageSize?: number;
   onProgress?: (p: SyncProgress) => void;
   /** Today's date (YYYY-MM-DD) for the reconciliation's months; tests pin it. */
   today?: () => string;
-}
-
-const limiters = new Map<string, RateLimiter>();
-export function limiterFor(tenantId: string): RateLimiter {
-  const l = limiters.get(tenantId) ?? orgLimiter();
-  limiters.set(tenantId, l);
-  return l;
 }
 
 /**
@@ -237,7 +230,7 @@ export async function xeroSession(deps: SyncDeps, conn: Connection, extra: Pick<
   const hooks: CallHooks = {
     ...extra,
     ...(deps.settings.timeoutMs ? { timeoutMs: deps.settings.timeoutMs } : {}),
-    limiter: deps.limiter ?? limiterFor(conn.tenantId),
+    limiter: deps.limiter ?? xeroBudget(deps.database.db, conn.tenantId),
     onUnauthorized: async () => {
       token = await xeroAccessToken(tokenDeps, conn.grantId, token);
       return token;
