@@ -8,7 +8,8 @@ CREATE TABLE "rate_limit_hits" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"key" text NOT NULL,
 	"started_at" timestamp with time zone NOT NULL,
-	"finished_at" timestamp with time zone
+	"finished_at" timestamp with time zone,
+	"holder" text
 );
 --> statement-breakpoint
 CREATE INDEX "rate_limit_hits_key_started_idx" ON "rate_limit_hits" USING btree ("key","started_at");--> statement-breakpoint
@@ -56,9 +57,10 @@ END $$;
 --> statement-breakpoint
 -- A call against a budget (src/limits.ts): at most p_limit calls in any p_window_ms (a call enters the window
 -- when it finishes, and one in flight already counts), at most p_concurrent in flight, at most p_per_day
--- started in 24 hours (null: no daily cap). Records the call as in flight and returns its id, or returns why
--- not ('day', 'concurrent', 'window') and the milliseconds after which to ask again.
-CREATE OR REPLACE FUNCTION cfo_limit_acquire(p_key text, p_limit int, p_window_ms double precision, p_concurrent int, p_per_day int)
+-- started in 24 hours (null: no daily cap). Records the call as in flight, held by p_holder ("host:pid"), and
+-- returns its id, or returns why not ('day', 'concurrent', 'window') and the milliseconds after which to ask
+-- again. The caller finishes the calls of holders it knows are dead (cfo_limit_forget).
+CREATE OR REPLACE FUNCTION cfo_limit_acquire(p_key text, p_limit int, p_window_ms double precision, p_concurrent int, p_per_day int, p_holder text)
 RETURNS TABLE (hit uuid, retry_ms double precision, problem text) LANGUAGE plpgsql SET synchronous_commit = off AS $$
 DECLARE
   t timestamptz := clock_timestamp();
@@ -69,9 +71,9 @@ DECLARE
   nth timestamptz;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('cfo-limit:' || p_key, 0));
-  -- In flight for ten minutes: its process died. It counts as finished when it started.
+  -- In flight for two minutes (a call gives up after one): its process died. It counts as finished when it started.
   UPDATE rate_limit_hits SET finished_at = started_at
-    WHERE key = p_key AND finished_at IS NULL AND started_at < t - interval '10 minutes';
+    WHERE key = p_key AND finished_at IS NULL AND started_at < t - interval '2 minutes';
   DELETE FROM rate_limit_hits
     WHERE key = p_key AND finished_at < t - win AND (p_per_day IS NULL OR started_at < t - interval '1 day');
   SELECT count(*) FILTER (WHERE finished_at IS NULL),
@@ -97,7 +99,7 @@ BEGIN
       coalesce(extract(epoch FROM nth + win - t)::double precision * 1000 + 50, 25), 'window'::text;
     RETURN;
   END IF;
-  RETURN QUERY INSERT INTO rate_limit_hits (key, started_at) VALUES (p_key, t)
+  RETURN QUERY INSERT INTO rate_limit_hits (key, started_at, holder) VALUES (p_key, t, p_holder)
     RETURNING rate_limit_hits.id, 0::double precision, NULL::text;
 END $$;
 --> statement-breakpoint
@@ -125,4 +127,12 @@ BEGIN
     INSERT INTO rate_limit_hits (key, started_at, finished_at)
       SELECT p_key, t, t - win FROM generate_series(1, p_used_day - have);
   END IF;
+END $$;
+--> statement-breakpoint
+-- The calls in flight of a process that is gone count as finished when they started.
+CREATE OR REPLACE FUNCTION cfo_limit_forget(p_key text, p_holder text)
+RETURNS void LANGUAGE plpgsql SET synchronous_commit = off AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('cfo-limit:' || p_key, 0));
+  UPDATE rate_limit_hits SET finished_at = started_at WHERE key = p_key AND holder = p_holder AND finished_at IS NULL;
 END $$;

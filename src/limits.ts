@@ -16,6 +16,7 @@
 import { sql } from 'drizzle-orm';
 import { type Db, queryRows } from './db/client';
 import { RateLimitedError } from './errors';
+import { processGone, thisProcess } from './owner';
 
 export interface BudgetLimits {
   perWindow: number;
@@ -42,6 +43,8 @@ export interface BudgetStats {
 }
 
 const INT_MAX = 2_147_483_647;
+/** This process, as the calls it holds in flight name it. */
+const HOLDER = `${thisProcess().host}:${thisProcess().pid}`;
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
 
 export class Limits {
@@ -110,12 +113,15 @@ export class Budget {
       const [r] = await queryRows<{ hit: string | null; retry_ms: number; problem: string | null }>(
         this.db,
         sql`select hit, retry_ms, problem from cfo_limit_acquire(${this.key}, ${Math.min(this.limits.perWindow, INT_MAX)},
-              ${this.limits.windowMs}, ${Math.min(this.limits.concurrent, INT_MAX)}, ${finite(this.limits.perDay)})`,
+              ${this.limits.windowMs}, ${Math.min(this.limits.concurrent, INT_MAX)}, ${finite(this.limits.perDay)},
+              ${HOLDER})`,
       );
       if (r!.hit) {
         this.held.push(r!.hit);
         break;
       }
+      // Calls held by a process on this machine that was killed are over: ask again at once.
+      if (r!.problem !== 'day' && (await this.forgetTheDead())) continue;
       const ms = Math.max(1, Math.ceil(Number(r!.retry_ms)));
       if (r!.problem === 'day') {
         throw new RateLimitedError(
@@ -141,6 +147,23 @@ export class Budget {
     await this.finish();
     await this.parent?.finish();
     if (headers) await this.believe(headers);
+  }
+
+  /** Finishes the calls in flight of processes on this machine that are gone; true when there were any. */
+  private async forgetTheDead(): Promise<boolean> {
+    const holders = await queryRows<{ holder: string }>(
+      this.db,
+      sql`select distinct holder from rate_limit_hits
+          where key = ${this.key} and finished_at is null and holder is not null and holder <> ${HOLDER}`,
+    );
+    let forgot = false;
+    for (const { holder } of holders) {
+      const at = holder.lastIndexOf(':');
+      if (!processGone({ host: holder.slice(0, at), pid: Number(holder.slice(at + 1)) })) continue;
+      await this.db.execute(sql`select cfo_limit_forget(${this.key}, ${holder})`);
+      forgot = true;
+    }
+    return forgot;
   }
 
   private async finish(): Promise<void> {

@@ -1,4 +1,8 @@
-/** `cfo serve`, `cfo migrate` and the install-time `cfo prepare`. */
+/**
+ * `cfo serve`, `cfo worker`, `cfo migrate` and the install-time `cfo prepare`. One process serves HTTP and runs
+ * the background jobs; on PostgreSQL they can be split — any number of `cfo serve --no-worker` behind a load
+ * balancer and any number of `cfo worker` — since the queue and every limit live in the database.
+ */
 import type { Command } from 'commander';
 import { loginLink } from '../auth/sessions';
 import { listBusinesses } from '../db/businesses';
@@ -10,7 +14,8 @@ import { createApp, type JobsHolder } from '../http/app';
 import { listen } from '../http/server';
 import { syncServices } from '../integrations/connections';
 import { startJobs } from '../jobs';
-import { openRuntime } from '../runtime';
+import type { Logger } from '../logger';
+import { openRuntime, type Runtime } from '../runtime';
 import { type Cli, type GlobalOpts, progress } from './context';
 import { serveLocalChannel } from './local-channel';
 
@@ -23,7 +28,8 @@ export function registerServe(program: Command, cli: Cli, run: (cli: Cli, argv: 
     .description('start the HTTP service (migrates the database first)')
     .option('-p, --port <port>', 'port (env PORT, default 3000)')
     .option('--demo', 'create the demo company "Demo Co" when the database has no business yet')
-    .action(async (opts: { port?: string; demo?: boolean }, cmd: Command) => {
+    .option('--no-worker', 'serve HTTP only; `cfo worker` processes run the jobs (PostgreSQL only)')
+    .action(async (opts: { port?: string; demo?: boolean; worker: boolean }, cmd: Command) => {
       if (cli.service)
         throw new ConflictError(
           `The service is already running on this data directory (process ${cli.service.pid}, ${cli.service.url}).`,
@@ -34,6 +40,11 @@ export function registerServe(program: Command, cli: Cli, run: (cli: Cli, argv: 
       });
       const { logger, database, config } = rt;
       try {
+        if (!opts.worker && database.kind !== 'postgres')
+          throw new ConfigError(
+            'DATABASE_URL',
+            '--no-worker needs PostgreSQL (DATABASE_URL): the embedded database belongs to this one process, which must run its jobs itself.',
+          );
         if (opts.demo && (await listBusinesses(database.db)).length === 0) {
           logger.info('empty database: creating the demo company "Demo Co"');
           const r = await createDemoCompany(database, { onProgress: progress(io, 'Demo Co') });
@@ -79,15 +90,8 @@ export function registerServe(program: Command, cli: Cli, run: (cli: Cli, argv: 
       }
 
       // The job queue starts after the service answers (its first start creates pg-boss's schema); until
-      // then, imports refresh their figures inline.
-      startJobs(database, logger, {
-        work: true,
-        sync: { services: syncServices(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes },
-        webhooks: {
-          keys: [{ key: config.encryption.key, keyId: config.encryption.keyId }],
-          destinations: { allowPrivate: config.webhooks.allowPrivate },
-        },
-      })
+      // then, imports refresh their figures inline. With --no-worker this process only enqueues.
+      startJobs(database, logger, { ...jobOptions(rt), work: opts.worker })
         .then(async (started) => {
           jobs.current = started;
           // Figures stored by an earlier version's definitions are recomputed in the background.
@@ -99,25 +103,39 @@ export function registerServe(program: Command, cli: Cli, run: (cli: Cli, argv: 
         })
         .catch((err) => logger.error({ err }, 'job queue did not start; refreshes run inline'));
 
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down');
-        const force = setTimeout(() => {
-          logger.error('shutdown took longer than 10 s; exiting');
-          process.exit(1);
-        }, 10_000);
-        force.unref();
+      stopOnSignal(logger, async () => {
         await channel?.close();
         await server.close(8_000);
         await jobs.current?.stop().catch((err) => logger.warn({ err }, 'job queue did not stop cleanly'));
         await rt.close();
-        clearTimeout(force);
-        process.exit(0);
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
+      });
+    });
+
+  program
+    .command('worker')
+    .description(
+      'run the background jobs (syncs, webhook events, figure refreshes, outbound webhooks) without HTTP, beside `cfo serve --no-worker` (PostgreSQL only)',
+    )
+    .action(async (_opts, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOpts>();
+      const rt = await openRuntime({ overrides: { DATA_DIR: g.dataDir, DATABASE_URL: g.databaseUrl } });
+      const { logger, database } = rt;
+      if (database.kind !== 'postgres') {
+        await rt.close();
+        throw new ConfigError(
+          'DATABASE_URL',
+          'cfo worker needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process, and `cfo serve` runs its jobs itself.',
+        );
+      }
+      const jobs = await startJobs(database, logger, { ...jobOptions(rt), work: true }).catch(async (err) => {
+        await rt.close();
+        throw err;
+      });
+      logger.info({ database: database.kind, role: database.role, pid: process.pid }, 'cfo-agent worker running');
+      stopOnSignal(logger, async () => {
+        await jobs.stop().catch((err) => logger.warn({ err }, 'job queue did not stop cleanly'));
+        await rt.close();
+      });
     });
 
   program
@@ -147,4 +165,35 @@ export function registerServe(program: Command, cli: Cli, run: (cli: Cli, argv: 
         await rt.close();
       }
     });
+}
+
+/** What the jobs need from the configuration: the sync services, and the keys that open webhook secrets. */
+function jobOptions({ config, database, logger }: Runtime) {
+  return {
+    sync: { services: syncServices(config, database, logger), intervalMinutes: config.xero.syncIntervalMinutes },
+    webhooks: {
+      keys: [{ key: config.encryption.key, keyId: config.encryption.keyId }],
+      destinations: { allowPrivate: config.webhooks.allowPrivate },
+    },
+  };
+}
+
+/** SIGTERM or SIGINT: finish what is in hand (at most 10 s), then exit. */
+function stopOnSignal(logger: Logger, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    await close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
 }

@@ -181,6 +181,9 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
  */
 export const tryTransactionLock = (name: string): SQL => sql`pg_try_advisory_xact_lock(hashtextextended(${name}, 0))`;
 
+/** Waits for the lock named `name` and holds it until this transaction ends: one at a time, in any process. */
+export const transactionLock = (name: string): SQL => sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`;
+
 /** Rows of a raw query, whichever driver ran it. */
 export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;

@@ -1241,7 +1241,7 @@ export const rateLimitBuckets = pgTable('rate_limit_buckets', {
 
 /**
  * Calls against a budget with a sliding window and a concurrency cap (Xero's per organisation and per app):
- * when each started, and when it finished (null while in flight).
+ * when each started, when it finished (null while in flight), and which process holds it ("host:pid").
  */
 export const rateLimitHits = pgTable(
   'rate_limit_hits',
@@ -1250,6 +1250,7 @@ export const rateLimitHits = pgTable(
     key: text('key').notNull(),
     startedAt: tstz('started_at').notNull(),
     finishedAt: tstz('finished_at'),
+    holder: text('holder'),
   },
   (t) => [index('rate_limit_hits_key_started_idx').on(t.key, t.startedAt)],
 );

@@ -4,30 +4,19 @@
  * recognised — no heartbeat for two minutes, or its process gone on this machine — and closed as
  * interrupted by the next run, which resumes from the committed cursors.
  */
-import { hostname } from 'node:os';
 import { and, eq } from 'drizzle-orm';
 import { type Db, withBusiness } from '../db/client';
 import { integrationAccounts, syncRuns } from '../db/schema';
 import { emitEvent } from '../domain/events';
 import { ConflictError } from '../errors';
+import { type Owner, processGone, thisProcess } from '../owner';
 
 const STALE_MS = 2 * 60_000;
 
-type RunOwner = { owner?: { host?: string; pid?: number } };
-const owner = () => ({ host: hostname(), pid: process.pid });
+type RunOwner = { owner?: Owner };
 
 /** A run is alive while its heartbeat is fresh, unless it ran on this machine in a process that is gone. */
-function alive(details: RunOwner): boolean {
-  const o = details?.owner;
-  if (!o?.pid || o.host !== hostname()) return true;
-  if (o.pid === process.pid) return true;
-  try {
-    process.kill(o.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const alive = (details: RunOwner): boolean => !processGone(details?.owner);
 
 export interface RunTarget {
   id: string;
@@ -71,7 +60,7 @@ export async function startRun(db: Db, c: RunTarget, mode: 'full' | 'incremental
         provider: c.provider,
         mode,
         heartbeatAt: new Date(),
-        details: { owner: owner() },
+        details: { owner: thisProcess() },
       })
       .returning({ id: syncRuns.id });
     return run!.id;
@@ -111,7 +100,7 @@ export async function finishRun(
         succeeded: r.succeeded,
         failed: r.failed,
         skipped: r.skipped,
-        details: { owner: owner(), ...details },
+        details: { owner: thisProcess(), ...details },
         error: r.error ?? null,
       })
       .where(eq(syncRuns.id, at.runId))

@@ -7,7 +7,7 @@
  * delivery order. Runs inside `withBusiness`.
  */
 import { sql } from 'drizzle-orm';
-import { type Db, pgArray, queryRows } from '../../db/client';
+import { type Db, pgArray, queryRows, transactionLock } from '../../db/client';
 import {
   type BusinessContext,
   ingestStripe,
@@ -79,6 +79,8 @@ export interface ProcessResult {
 }
 
 export async function processStripeEvents(tx: Db, business: BusinessContext, limit = 5000): Promise<ProcessResult> {
+  // One run per business at a time, in any process: a second worker waits, then finds them applied.
+  await tx.execute(transactionLock(`stripe_events:${business.id}`));
   const rows = await queryRows<EventRow>(
     tx,
     sql`select id, external_event_id as event_id, event_type as type, (payload->>'created')::bigint as created,
