@@ -1,6 +1,7 @@
 /**
  * The one backoff every retry here uses — Claude when overloaded, Xero on 5xx and dropped connections,
- * outbound webhook deliveries: the wait before attempt `n + 1` after attempt `n` (from 1) failed is
+ * outbound webhook deliveries, job queues created by two processes at once: the wait before attempt `n + 1`
+ * after attempt `n` (from 1) failed is
  * `baseMs · 2^(n−1)`, at most `capMs`, spread by ± `jitter` (a fraction) so that callers failing together
  * do not retry together.
  */

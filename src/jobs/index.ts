@@ -17,6 +17,7 @@
 
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
+import { backoffDelay } from '../backoff';
 import { getBusiness } from '../db/businesses';
 import { type Database, queryRows, withBusiness, withSystem } from '../db/client';
 import { integrationAccounts } from '../db/schema';
@@ -102,12 +103,24 @@ export async function startJobs(database: Database, logger: Logger, opts: JobOpt
   boss.on('error', (err) => log.error({ err }, 'job queue error'));
   const started = performance.now();
   await boss.start();
-  await boss.createQueue(REFRESH_QUEUE);
-  await boss.createQueue(STRIPE_EVENTS_QUEUE);
-  for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE])
-    await boss.createQueue(q);
-  // At most one delivery run waiting: the ticker may ask every second.
-  await boss.createQueue(WEBHOOKS_QUEUE, { name: WEBHOOKS_QUEUE, policy: 'short' });
+  // Processes starting together (servers and workers on one PostgreSQL) create the same queues at once, and
+  // pg-boss's creation can deadlock with itself: creating a queue that exists does nothing, so ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(REFRESH_QUEUE);
+      await boss.createQueue(STRIPE_EVENTS_QUEUE);
+      for (const q of [XERO_SYNC_QUEUE, STRIPE_SYNC_QUEUE, XERO_EVENTS_QUEUE, SYNC_SCHEDULE_QUEUE])
+        await boss.createQueue(q);
+      // At most one delivery run waiting: the ticker may ask every second.
+      await boss.createQueue(WEBHOOKS_QUEUE, { name: WEBHOOKS_QUEUE, policy: 'short' });
+      break;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 5 || (code !== '40P01' && code !== '23505' && code !== '42P07')) throw err;
+      log.info({ attempt, code }, 'another process is creating the job queues; trying again');
+      await new Promise((r) => setTimeout(r, backoffDelay(attempt, { baseMs: 100, capMs: 2_000, jitter: 0.5 })));
+    }
+  }
   log.info({ ms: Math.round(performance.now() - started), work: Boolean(opts.work) }, 'job queue started');
 
   if (opts.work) {
