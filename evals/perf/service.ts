@@ -232,10 +232,19 @@ async function loop(
   };
 }
 
-/** Offline chat turns per second with `concurrency` callers, each its own conversation. */
-export function measureChat(s: Service, key: string, concurrency: number, seconds: number): Promise<Throughput> {
+/**
+ * Offline chat turns per second with `concurrency` callers, each its own conversation; given several servers
+ * (processes on one database), the callers are spread over them as a load balancer would.
+ */
+export function measureChat(
+  s: Service | Service[],
+  key: string,
+  concurrency: number,
+  seconds: number,
+): Promise<Throughput> {
+  const servers = [s].flat();
   return loop(concurrency, seconds, async (w, i) => {
-    const r = await fetch(`${s.url}/v1/chat`, {
+    const r = await fetch(`${servers[w % servers.length]!.url}/v1/chat`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ message: QUESTIONS[(w + i) % QUESTIONS.length], sessionId: `bench-${w}` }),
@@ -247,12 +256,15 @@ export function measureChat(s: Service, key: string, concurrency: number, second
 
 /** MCP tool calls per second with `concurrency` SDK clients (get_cash_position). */
 export async function measureMcpCalls(
-  s: Service,
+  s: Service | Service[],
   key: string,
   concurrency: number,
   seconds: number,
 ): Promise<Throughput> {
-  const clients = await Promise.all(Array.from({ length: concurrency }, () => mcpClient(s.url, key)));
+  const servers = [s].flat();
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, (_, w) => mcpClient(servers[w % servers.length]!.url, key)),
+  );
   try {
     return await loop(concurrency, seconds, async (w) => {
       const r = await clients[w]!.callTool({ name: 'get_cash_position', arguments: {} });

@@ -7,7 +7,8 @@
  *     calls/s at 50 concurrent callers, and the service's peak RSS — against `cfo serve` run as its own
  *     process on that database (service.ts).
  * And per database: `npm start` on an empty database (ready, and stopped by SIGTERM; service.ts), Xero sync throughput from the fake Xero without limits (rows/s) and under Xero's limits
- * (share of the ceiling, Xero's minute compressed), and categorization throughput.
+ * (share of the ceiling, Xero's minute compressed), and categorization throughput. On PostgreSQL also chat
+ * turns/s and MCP calls/s with one server process and with two on the same database (the smallest size).
  * Prints Markdown tables (docs/benchmarks.md keeps the latest) and writes JSON to evals/results/.
  *
  *   npm run bench -- [--sizes 10000,100000,1000000] [--postgres postgres://…] [--no-pglite] [--seconds 10] [--quick]
@@ -69,6 +70,7 @@ const results: SizeResult[] = [];
 const syncs: XeroSyncRow[] = [];
 const categorization: CategorizationRow[] = [];
 const startUps: StartUp[] = [];
+const scaleOut: { servers: number; chat: Throughput; mcp: Throughput }[] = [];
 /** A size or step that did not finish (e.g. out of memory): reported, and the run goes on. */
 const failures: { database: Target; step: string; error: string }[] = [];
 async function attempt(database: Target, step: string, fn: () => Promise<void>): Promise<void> {
@@ -112,6 +114,21 @@ for (const target of targets) {
           const chat = await measureChat(service, key, 50, SECONDS);
           const mcp = await measureMcpCalls(service, key, 50, SECONDS);
           results.push({ database: target, size, insights, tools, channels, chat, mcp, rssMb: peakRssMb(service.pid) });
+          if (target === 'postgres' && size === Math.min(...sizes)) {
+            // A second process on the same database, HTTP only; the 50 callers are spread over both.
+            log(`${target} ${fmt(size)}: two server processes`);
+            const second = await startService(fresh.where, KEY, ['serve', '--no-worker']);
+            try {
+              scaleOut.push({ servers: 1, chat, mcp });
+              scaleOut.push({
+                servers: 2,
+                chat: await measureChat([service, second], key, 50, SECONDS),
+                mcp: await measureMcpCalls([service, second], key, 50, SECONDS),
+              });
+            } finally {
+              await second.stop();
+            }
+          }
         } finally {
           await service.stop();
         }
@@ -225,6 +242,28 @@ lines.push(
     startUps.map((u) => [u.db, u.runs, fmt(u.readyMs / 1000, 1), fmt(u.stopMs / 1000, 1), u.clean ? 'yes' : 'no']),
   ),
 );
+if (scaleOut.length) {
+  const one = scaleOut.find((x) => x.servers === 1)!;
+  lines.push('');
+  lines.push(
+    `### Server processes on one PostgreSQL (${fmt(Math.min(...sizes))} transactions, 50 callers spread over them)`,
+  );
+  lines.push('');
+  lines.push(
+    table(
+      ['server processes', 'chat turns/s', 'vs one', 'chat p50 / p99 (ms)', 'MCP calls/s', 'vs one', 'errors'],
+      scaleOut.map((x) => [
+        x.servers,
+        fmt(x.chat.perSecond),
+        `${fmt(x.chat.perSecond / one.chat.perSecond, 2)}×`,
+        `${fmt(x.chat.p50)} / ${fmt(x.chat.p99)}`,
+        fmt(x.mcp.perSecond),
+        `${fmt(x.mcp.perSecond / one.mcp.perSecond, 2)}×`,
+        x.chat.errors + x.mcp.errors,
+      ]),
+    ),
+  );
+}
 lines.push('');
 lines.push('### Xero sync (30,000 bank transactions from the fake Xero)');
 lines.push('');
@@ -306,7 +345,7 @@ const file = `evals/results/bench-${Date.now()}.json`;
 writeFileSync(
   file,
   JSON.stringify(
-    { machine: machine(), sizes, seconds: SECONDS, startUps, results, syncs, categorization, failures },
+    { machine: machine(), sizes, seconds: SECONDS, startUps, results, scaleOut, syncs, categorization, failures },
     null,
     2,
   ),

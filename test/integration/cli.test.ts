@@ -39,6 +39,15 @@ describe('cfo command', () => {
     expect(JSON.parse(listed.stdout).map((b: BusinessSummary) => b.name)).toEqual(['Flagged']);
   });
 
+  it('worker and serve --no-worker need PostgreSQL: on the embedded database they refuse and say why', async () => {
+    const where = target();
+    for (const args of [['worker'], ['serve', '--no-worker', '--port', '0']]) {
+      const r = await cfo(args, where);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/needs PostgreSQL \(DATABASE_URL\)/);
+    }
+  });
+
   it('exits 1 with a message that names a bad variable', async () => {
     const r = await cfo(['business', 'list'], target(t.url), { PORT: 'eighty' });
     expect(r.code).toBe(1);
