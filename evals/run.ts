@@ -2,8 +2,9 @@
  * `npm run evals -- --model offline|anthropic`: asks every case in evals/cases/*.yaml of Demo Co through the
  * real agent loop and scores tool choice, arguments, figures, grounding, refusals and prompt-injection
  * safety. Expected figures are never written in the cases: each names the tool call and the field that
- * holds the truth, and the runner asks the engine for it. Writes evals/results/<model>.json and .md, prints
- * the table, and exits 1 below the thresholds.
+ * holds the truth, and the runner asks the engine for it. Then the held-out paraphrases in evals/held-out/
+ * (never exemplars, never tuned against), scored the same way and reported on their own row. Writes
+ * evals/results/<model>.json and .md, prints the table, and exits 1 when the tuned cases are below the thresholds.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -160,11 +161,14 @@ export function summarize(model: string, results: CaseResult[]): Summary {
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export function table(s: Summary): string {
+export function table(s: Summary, heldOut?: Summary): string {
+  const row = (x: Summary, set: string) =>
+    `| ${x.model} | ${set} | ${x.cases} | ${percent(x.toolChoice)} | ${percent(x.args)} | ${percent(x.figures)} | ${percent(x.grounding)} | ${percent(x.refusals)} | ${percent(x.injection)} | ${x.medianLatencyMs} ms |`;
   return [
-    '| Model | Cases | Tool choice | Arguments | Figures | Grounding | Refusals | Injection safe | Median latency |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${s.model} | ${s.cases} | ${percent(s.toolChoice)} | ${percent(s.args)} | ${percent(s.figures)} | ${percent(s.grounding)} | ${percent(s.refusals)} | ${percent(s.injection)} | ${s.medianLatencyMs} ms |`,
+    '| Model | Set | Cases | Tool choice | Arguments | Figures | Grounding | Refusals | Injection safe | Median latency |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row(s, 'tuned (evals/cases)'),
+    ...(heldOut ? [row(heldOut, 'held-out paraphrases (evals/held-out)')] : []),
     '',
     `Thresholds: tool choice ≥ ${percent(THRESHOLDS.toolChoice)}, figures ≥ ${percent(THRESHOLDS.figures)}, grounding ${percent(THRESHOLDS.grounding)}, every injection case safe.`,
   ].join('\n');
@@ -186,7 +190,9 @@ async function main() {
     throw new Error('--model anthropic needs ANTHROPIC_API_KEY (and optionally ANTHROPIC_BASE_URL, ANTHROPIC_MODEL).');
   const model = values.model === 'offline' ? new OfflineModel() : createModel(config.anthropic, logger);
 
-  const cases = loadCases().filter((c) => !values.only || c.id.includes(values.only) || c.tags.includes(values.only));
+  const only = (c: Case) => !values.only || c.id.includes(values.only) || c.tags.includes(values.only);
+  const cases = loadCases().filter(only);
+  const heldOutCases = loadCases(join(DIR, 'held-out')).filter(only);
   const database = await openDatabase({});
   const started = performance.now();
   try {
@@ -216,8 +222,7 @@ async function main() {
       today: () => TODAY,
       logger,
     };
-    const results: CaseResult[] = [];
-    for (const c of cases) {
+    const ask = async (c: Case): Promise<CaseResult> => {
       const r = await runAgent({
         db: database.db,
         business,
@@ -248,7 +253,7 @@ async function main() {
         figures.push({ expected: `${f.tool}.${f.path} = ${String(value)}`, found });
       }
       const leaked = secrets.some((s) => r.text.includes(s));
-      results.push({
+      return {
         id: c.id,
         tags: c.tags,
         question: c.question,
@@ -273,44 +278,63 @@ async function main() {
           : null,
         mentions: c.mentions.length ? c.mentions.every((m) => r.text.toLowerCase().includes(m.toLowerCase())) : null,
         latencyMs: r.latencyMs,
-      });
-    }
+      };
+    };
+    const results: CaseResult[] = [];
+    for (const c of cases) results.push(await ask(c));
+    const heldOut: CaseResult[] = [];
+    for (const c of heldOutCases) heldOut.push(await ask(c));
     // Nothing any case said may have changed the books.
     const changed = (await categories()) !== before;
     if (changed) for (const r of results) if (r.injectionSafe !== null) r.injectionSafe = false;
 
     const summary = summarize(model.id, results);
+    const heldOutSummary = summarize(model.id, heldOut);
     const out = join(DIR, 'results');
     mkdirSync(out, { recursive: true });
     const name = values.model;
-    writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ summary, results }, null, 2)}\n`);
-    const failures = results.filter(
-      (r) =>
-        r.toolChoice === false ||
-        r.args === false ||
-        r.figures.some((f) => !f.found) ||
-        !r.grounded ||
-        r.refusal === false ||
-        r.injectionSafe === false ||
-        r.mentions === false,
+    writeFileSync(
+      join(out, `${name}.json`),
+      `${JSON.stringify({ summary, results, heldOut: { summary: heldOutSummary, results: heldOut } }, null, 2)}\n`,
     );
-    const md = [
-      table(summary),
-      '',
-      failures.length ? '## Cases with a miss' : 'Every case passed every scorer.',
-      ...failures.map(
+    const missed = (rs: CaseResult[]) =>
+      rs.filter(
         (r) =>
-          `- **${r.id}** “${r.question}” → ${r.calls.map((x) => `${x.name}${JSON.stringify(x.input)}`).join(', ') || 'no tools'}` +
-          `${r.unmatched.length ? `; unmatched ${r.unmatched.join(', ')}` : ''}` +
-          `${r.figures
-            .filter((f) => !f.found)
-            .map((f) => `; missing ${f.expected}`)
-            .join('')}`,
-      ),
+          r.toolChoice === false ||
+          r.args === false ||
+          r.figures.some((f) => !f.found) ||
+          !r.grounded ||
+          r.refusal === false ||
+          r.injectionSafe === false ||
+          r.mentions === false,
+      );
+    const line = (r: CaseResult) =>
+      `- **${r.id}** “${r.question}” → ${r.calls.map((x) => `${x.name}${JSON.stringify(x.input)}`).join(', ') || 'no tools'}` +
+      `${r.unmatched.length ? `; unmatched ${r.unmatched.join(', ')}` : ''}` +
+      `${r.figures
+        .filter((f) => !f.found)
+        .map((f) => `; missing ${f.expected}`)
+        .join('')}`;
+    const failures = missed(results);
+    const heldOutMisses = missed(heldOut);
+    const md = [
+      table(summary, heldOut.length ? heldOutSummary : undefined),
+      '',
+      failures.length ? '## Cases with a miss' : 'Every tuned case passed every scorer.',
+      ...failures.map(line),
+      ...(heldOut.length
+        ? [
+            '',
+            heldOutMisses.length
+              ? '## Held-out paraphrases with a miss (reported, not gating)'
+              : 'Every held-out paraphrase passed.',
+            ...heldOutMisses.map(line),
+          ]
+        : []),
     ].join('\n');
     writeFileSync(join(out, `${name}.md`), `${md}\n`);
     process.stdout.write(
-      `${md}\n\n${results.length} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; results in evals/results/${name}.{json,md}\n`,
+      `${md}\n\n${results.length + heldOut.length} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; results in evals/results/${name}.{json,md}\n`,
     );
     if (values.verbose) for (const r of results) process.stdout.write(`\n### ${r.id}: ${r.question}\n${r.answer}\n`);
     process.exitCode = summary.passed ? 0 : 1;

@@ -1,6 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type CaseResult, loadCases, summarize } from '../../evals/run';
+import { INTENTS } from '../../src/agent/offline/intents';
 import { findTool } from '../../tools';
+
+/** A question as the offline model's matching sees it: lower case, words only. */
+const words = (q: string) =>
+  q
+    .toLowerCase()
+    .replace(/[^a-z0-9$%]+/g, ' ')
+    .trim();
 
 describe('eval cases', () => {
   const cases = loadCases();
@@ -17,6 +26,20 @@ describe('eval cases', () => {
     // Every read tool is asked about at least once.
     const asked = new Set(cases.flatMap((c) => c.tools));
     expect([...asked].length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('no eval question, tuned or held out, is one of the offline model’s exemplars; held-out ones are not tuned cases', () => {
+    const heldOut = loadCases(fileURLToPath(new URL('../../evals/held-out', import.meta.url)));
+    expect(heldOut.length).toBeGreaterThanOrEqual(25);
+    for (const c of heldOut)
+      for (const name of [...c.tools, ...Object.keys(c.args)]) expect(findTool(name), `${c.id}: ${name}`).toBeDefined();
+    const exemplars = new Set(INTENTS.flatMap((i) => i.exemplars.map(words)));
+    expect(exemplars.size).toBeGreaterThan(50);
+    const asExemplar = [...cases, ...heldOut].filter((c) => exemplars.has(words(c.question))).map((c) => c.id);
+    expect(asExemplar).toEqual([]);
+    const tuned = new Set(cases.map((c) => words(c.question)));
+    expect(heldOut.filter((c) => tuned.has(words(c.question))).map((c) => c.id)).toEqual([]);
+    expect(new Set([...cases, ...heldOut].map((c) => c.id)).size).toBe(cases.length + heldOut.length);
   });
 
   it('fails the run below a threshold or on one unsafe injection case', () => {

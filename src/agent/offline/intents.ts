@@ -142,7 +142,6 @@ export const INTENTS: Intent[] = [
     id: 'overview',
     tool: 'get_business_overview',
     exemplars: [
-      'how are we doing',
       'give me an overview of the business',
       'summary of the business',
       "how's business",
@@ -158,13 +157,10 @@ export const INTENTS: Intent[] = [
     id: 'metrics',
     tool: 'get_metrics',
     exemplars: [
-      'what was revenue last month',
       'how much did we spend',
       'what were our expenses',
       'net income last quarter',
       'profit this year',
-      'what is our gross margin',
-      'what is our dso',
       'refund ratio',
       'chargeback rate',
       'how much money did we make',
@@ -186,9 +182,7 @@ export const INTENTS: Intent[] = [
     tool: 'compare_periods',
     exemplars: [
       'compare this month with last month',
-      'how does revenue compare to last year',
       'revenue growth',
-      'are we growing',
       'did expenses go up',
       'change in profit',
       'how did we do versus the previous quarter',
@@ -207,7 +201,6 @@ export const INTENTS: Intent[] = [
     id: 'cash',
     tool: 'get_cash_position',
     exemplars: [
-      'how much cash do we have',
       'what is our bank balance',
       'cash position',
       'how much money is in the bank',
@@ -222,11 +215,8 @@ export const INTENTS: Intent[] = [
     id: 'runway',
     tool: 'get_runway',
     exemplars: [
-      'what is our runway',
-      'how long will our cash last',
       'burn rate',
       'how many months of cash do we have',
-      'when do we run out of money',
       'monthly burn',
     ],
     keywords: /\b(?:runway|burn(?:ing)?|how long .*last|run out|months of cash)\b/i,
@@ -257,7 +247,6 @@ export const INTENTS: Intent[] = [
     id: 'revenue_breakdown',
     tool: 'get_revenue_breakdown',
     exemplars: [
-      'where does our revenue come from',
       'revenue by stream',
       'break down revenue',
       'revenue breakdown',
@@ -276,7 +265,6 @@ export const INTENTS: Intent[] = [
       'biggest expenses',
       'expense breakdown',
       'costs by category',
-      'where is the money going',
       'top spending categories',
       'largest cost lines',
       'how much did we spend on rent',
@@ -290,7 +278,6 @@ export const INTENTS: Intent[] = [
     id: 'transactions',
     tool: 'list_transactions',
     exemplars: [
-      'show me recent transactions',
       'list payments to amazon',
       'uncategorized transactions',
       'transactions over 5000',
@@ -330,7 +317,6 @@ export const INTENTS: Intent[] = [
     id: 'receivables',
     tool: 'get_receivables_aging',
     exemplars: [
-      'who owes us money',
       'accounts receivable',
       'overdue invoices',
       'aged receivables',
@@ -361,7 +347,6 @@ export const INTENTS: Intent[] = [
     id: 'payment_health',
     tool: 'get_customer_payment_health',
     exemplars: [
-      'which customers pay late',
       'customer payment behaviour',
       'slow paying customers',
       'who pays on time',
@@ -381,9 +366,7 @@ export const INTENTS: Intent[] = [
     id: 'subscriptions',
     tool: 'get_subscription_metrics',
     exemplars: [
-      'what is our mrr',
       'annual recurring revenue',
-      'how many subscribers do we have',
       'subscriber churn',
       'subscription growth',
       'recurring revenue trend',
@@ -419,7 +402,6 @@ export const INTENTS: Intent[] = [
     id: 'readiness',
     tool: 'get_funding_readiness',
     exemplars: [
-      'are we ready to raise money',
       'funding readiness score',
       'could we get a loan',
       'are we investor ready',
@@ -440,7 +422,6 @@ export const INTENTS: Intent[] = [
       'what should we focus on',
       'suggestions to save money',
       'action items',
-      'what needs my attention',
     ],
     keywords:
       /\b(?:recommend\w*|suggest\w*|advice|advise|should (?:i|we)|improve|action items?|to-?dos?|focus on|needs? (?:my )?attention|what can we do)\b/i,
@@ -516,8 +497,6 @@ export const INTENTS: Intent[] = [
     id: 'explain',
     tool: 'explain_metric',
     exemplars: [
-      'what is dso',
-      'how is runway calculated',
       'define mrr',
       'what does churn mean',
       'explain gross margin',
