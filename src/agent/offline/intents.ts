@@ -214,11 +214,7 @@ export const INTENTS: Intent[] = [
   {
     id: 'runway',
     tool: 'get_runway',
-    exemplars: [
-      'burn rate',
-      'how many months of cash do we have',
-      'monthly burn',
-    ],
+    exemplars: ['burn rate', 'how many months of cash do we have', 'monthly burn'],
     keywords: /\b(?:runway|burn(?:ing)?|how long .*last|run out|months of cash)\b/i,
     args: () => ({}),
   },
@@ -365,12 +361,7 @@ export const INTENTS: Intent[] = [
   {
     id: 'subscriptions',
     tool: 'get_subscription_metrics',
-    exemplars: [
-      'annual recurring revenue',
-      'subscriber churn',
-      'subscription growth',
-      'recurring revenue trend',
-    ],
+    exemplars: ['annual recurring revenue', 'subscriber churn', 'subscription growth', 'recurring revenue trend'],
     keywords: /\b(?:mrr|arr|recurring revenue|subscri\w+|churn\w*)\b/i,
     args: (q) => {
       const p = q.periods.period;
@@ -496,11 +487,7 @@ export const INTENTS: Intent[] = [
   {
     id: 'explain',
     tool: 'explain_metric',
-    exemplars: [
-      'define mrr',
-      'what does churn mean',
-      'explain gross margin',
-    ],
+    exemplars: ['define mrr', 'what does churn mean', 'explain gross margin'],
     args: (q) => ({ metric: METRIC_NAMES.find(([, re]) => re.test(q.text))?.[0] ?? q.focus[0] ?? q.text.slice(0, 60) }),
   },
 ];
