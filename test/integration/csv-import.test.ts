@@ -10,7 +10,10 @@ import { useTestDatabase } from '../helpers/db';
 const t = useTestDatabase();
 
 /** Layouts as banks export them (names and figures made up). */
-const FORMATS: Record<string, { text: string; lines: [string, string, string][]; dateFormat: string }> = {
+const FORMATS: Record<
+  string,
+  { text: string; lines: [string, string, string][]; dateFormat: string; currency?: string }
+> = {
   'US checking: MM/DD/YYYY, signed amounts, extra columns': {
     text: `Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #
 DEBIT,03/14/2026,"GITHUB, INC. HTTPSGITHUB.C CA",-44.00,ACH_DEBIT,"12,456.00",
@@ -36,6 +39,7 @@ DEBIT,03/28/2026,POS 4821 DELTA AIR 0062345 ATLANTA,-612.40,DEBIT_CARD,"25,843.6
       ['2026-03-31', '-7.90', 'Kontoführung'],
     ],
     dateFormat: 'dmy',
+    currency: 'EUR',
   },
   'UK: Money Out and Money In columns, DD/MM/YYYY, pound signs': {
     text: `Date,Description,Money Out,Money In,Balance
@@ -49,6 +53,7 @@ DEBIT,03/28/2026,POS 4821 DELTA AIR 0062345 ATLANTA,-612.40,DEBIT_CARD,"25,843.6
       ['2026-04-30', '-830.00', 'HMRC VAT'],
     ],
     dateFormat: 'dmy',
+    currency: 'GBP',
   },
   'accounting export: ISO dates, parentheses for negatives, dollar signs': {
     text: `Date,Description,Amount
@@ -111,10 +116,12 @@ async function rows(businessId: string) {
 describe('CSV bank statements', () => {
   for (const [name, f] of Object.entries(FORMATS)) {
     it(`reads ${name}`, async () => {
-      const biz = await createBusiness(t.db, { name: `CSV ${name.slice(0, 20)}` });
+      // A statement that shows its currency goes to a business in that currency (another one is refused).
+      const currency = f.currency ?? 'USD';
+      const biz = await createBusiness(t.db, { name: `CSV ${name.slice(0, 20)}`, baseCurrency: currency });
       const r = await importStatement(
         t.db,
-        { id: biz.id, baseCurrency: 'USD' },
+        { id: biz.id, baseCurrency: currency },
         { account: 'Main account', text: f.text },
       );
       expect(r).toMatchObject({ lines: 3, added: 3, alreadyThere: 0, dateFormat: f.dateFormat });
@@ -202,12 +209,47 @@ describe('CSV bank statements', () => {
     ).toHaveLength(0);
   });
 
+  it('refuses a statement in another currency than the business’s, and says how to import it', async () => {
+    const usd = await createBusiness(t.db, { name: 'CSV dollars' });
+    const eur = await createBusiness(t.db, { name: 'CSV euros', baseCurrency: 'EUR' });
+    const german = [
+      'Buchungstag;Empfänger/Auftraggeber;Verwendungszweck;Betrag;Währung',
+      '14.11.2026;REWE Markt;Kartenzahlung;-23,40;EUR',
+      '23.11.2026;ACME GmbH;Rechnung 1001;1.500,00;EUR',
+    ].join('\n');
+    const count = async (id: string) =>
+      (await withBusiness(t.db, id, (tx) => tx.select().from(transactions).where(eq(transactions.businessId, id))))
+        .length;
+    await expect(
+      importStatement(t.db, { id: usd.id, baseCurrency: 'USD' }, { account: 'Giro', text: german }),
+    ).rejects.toThrow(
+      /^This statement is in EUR and the business keeps its books in USD, so nothing was imported: .*--currency EUR/,
+    );
+    expect(await count(usd.id)).toBe(0);
+    // A euro sign on the amounts says the same; a dollar sign could be many currencies and is not refused.
+    await expect(
+      importStatement(
+        t.db,
+        { id: usd.id, baseCurrency: 'USD' },
+        { account: 'Card', text: 'Date,Amount\n2026-11-02,-€12.50\n' },
+      ),
+    ).rejects.toThrow(/in EUR/);
+    await importStatement(
+      t.db,
+      { id: usd.id, baseCurrency: 'USD' },
+      { account: 'Card', text: 'Date,Amount\n2026-11-02,-$12.50\n' },
+    );
+    expect(await count(usd.id)).toBe(1);
+    const r = await importStatement(t.db, { id: eur.id, baseCurrency: 'EUR' }, { account: 'Giro', text: german });
+    expect(r.added).toBe(2);
+  });
+
   it('says what is missing or ambiguous', async () => {
     const biz = await createBusiness(t.db, { name: 'CSV unclear' });
     const ctx = { id: biz.id, baseCurrency: 'USD' };
     await expect(
       importStatement(t.db, ctx, { account: 'Main', text: 'Date,Amount\n01/02/2026,5.00\n03/04/2026,6.00\n' }),
-    ).rejects.toThrow(/day-first or month-first/);
+    ).rejects.toThrow(/day-first or month-first .*`--date-format dmy` or `--date-format mdy` with `cfo import csv`/);
     const ok = await importStatement(t.db, ctx, {
       account: 'Main',
       text: 'Date,Amount\n01/02/2026,5.00\n03/04/2026,6.00\n',

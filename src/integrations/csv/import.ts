@@ -45,6 +45,11 @@ export async function importStatement(
     if (err instanceof StatementError) throw new InvalidInputError(err.message, { problems: err.problems });
     throw err;
   }
+  // Amounts are booked in the business's currency: a statement in another one would be read as if it were.
+  if (parsed.currency && parsed.currency !== business.baseCurrency)
+    throw new InvalidInputError(
+      `This statement is in ${parsed.currency} and the business keeps its books in ${business.baseCurrency}, so nothing was imported: import it into a business whose currency is ${parsed.currency} (\`cfo business create NAME --currency ${parsed.currency}\`), or convert the amounts first.`,
+    );
   const started = Date.now();
   const seen = new Map<string, number>();
   const rows = parsed.lines.map((l) => {

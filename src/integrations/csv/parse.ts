@@ -26,6 +26,11 @@ export interface ParsedStatement {
   dateFormat: DateFormat;
   delimiter: string;
   columns: Record<string, string>;
+  /**
+   * The currency the statement says it is in, when it says so unambiguously: a currency column
+   * (`Currency`, `Währung`, `Devise`, `Moneda`, `Valuta`) with one ISO code, or € / £ on the amounts.
+   */
+  currency: string | null;
 }
 
 export interface RowProblem {
@@ -41,7 +46,10 @@ export class StatementError extends Error {
   }
 }
 
-const HEADERS: Record<'date' | 'description' | 'amount' | 'debit' | 'credit' | 'balance' | 'category', string[]> = {
+const HEADERS: Record<
+  'date' | 'description' | 'amount' | 'debit' | 'credit' | 'balance' | 'category' | 'currency',
+  string[]
+> = {
   date: [
     'date',
     'transactiondate',
@@ -79,6 +87,7 @@ const HEADERS: Record<'date' | 'description' | 'amount' | 'debit' | 'credit' | '
   credit: ['credit', 'credits', 'deposit', 'deposits', 'moneyin', 'paidin', 'in', 'haben', 'abono', 'credito'],
   balance: ['balance', 'runningbalance', 'saldo', 'solde'],
   category: ['category', 'kategorie', 'categorie', 'categoria'],
+  currency: ['currency', 'currencycode', 'ccy', 'wahrung', 'waehrung', 'devise', 'moneda', 'valuta', 'divisa'],
 };
 
 const normalizeHeader = (h: string) =>
@@ -201,6 +210,7 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
     credit: find(HEADERS.credit),
     balance: find(HEADERS.balance),
     category: find(HEADERS.category),
+    currency: find(HEADERS.currency),
   };
   if (col.date === undefined) throw new StatementError(`No date column: the header row has ${records[0]!.join(', ')}.`);
   if (col.amount === undefined && col.debit === undefined && col.credit === undefined) {
@@ -218,7 +228,7 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
     if (detected === null) throw new StatementError('No date in the date column could be read.');
     if (detected === 'ambiguous') {
       throw new StatementError(
-        'The dates could be day-first or month-first (no day above 12): say which with the date format option (dmy or mdy).',
+        'The dates could be day-first or month-first (no day above 12): say which — `--date-format dmy` or `--date-format mdy` with `cfo import csv`, `dateFormat=dmy` or `mdy` over HTTP.',
       );
     }
     dateFormat = detected;
@@ -294,7 +304,23 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
       .filter(([, i]) => i !== undefined)
       .map(([k, i]) => [k, records[0]![i!]!]),
   );
-  return { lines, dateFormat, delimiter, columns: named };
+  return { lines, dateFormat, delimiter, columns: named, currency: statementCurrency(rows, col, at) };
+}
+
+/** One ISO code in the currency column, else a euro or pound sign on the amounts (a $ could be many currencies). */
+function statementCurrency(
+  rows: { cells: string[] }[],
+  col: Record<'currency' | 'amount' | 'debit' | 'credit', number | undefined>,
+  at: (cells: string[], i: number | undefined) => string,
+): string | null {
+  if (col.currency !== undefined) {
+    const codes = new Set(rows.map((r) => at(r.cells, col.currency).toUpperCase()).filter((c) => /^[A-Z]{3}$/.test(c)));
+    return codes.size === 1 ? [...codes][0]! : null;
+  }
+  const amounts = rows.flatMap((r) => [at(r.cells, col.amount), at(r.cells, col.debit), at(r.cells, col.credit)]);
+  const signs = new Set(amounts.flatMap((a) => a.match(/[€£]/g) ?? []));
+  if (signs.size !== 1) return null;
+  return signs.has('€') ? 'EUR' : 'GBP';
 }
 
 export const DATE_FORMAT_NAMES: Record<DateFormat, string> = {
