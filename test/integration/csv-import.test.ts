@@ -242,6 +242,12 @@ describe('CSV bank statements', () => {
     expect(await count(usd.id)).toBe(1);
     const r = await importStatement(t.db, { id: eur.id, baseCurrency: 'EUR' }, { account: 'Giro', text: german });
     expect(r.added).toBe(2);
+    // Lines in several currencies: refused even where one of them is the business's.
+    const mixed = `${german}\n24.11.2026;Acme Inc;Invoice 7;250,00;USD`;
+    await expect(
+      importStatement(t.db, { id: eur.id, baseCurrency: 'EUR' }, { account: 'Giro', text: mixed }),
+    ).rejects.toThrow(/^This statement has lines in EUR, USD and the business keeps its books in EUR/);
+    expect(await count(eur.id)).toBe(2);
   });
 
   it('says what is missing or ambiguous', async () => {

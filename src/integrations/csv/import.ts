@@ -45,10 +45,15 @@ export async function importStatement(
     if (err instanceof StatementError) throw new InvalidInputError(err.message, { problems: err.problems });
     throw err;
   }
-  // Amounts are booked in the business's currency: a statement in another one would be read as if it were.
-  if (parsed.currency && parsed.currency !== business.baseCurrency)
+  // Amounts are booked in the business's currency: lines in another one would be read as if they were.
+  const foreign = parsed.currencies.filter((c) => c !== business.baseCurrency);
+  if (foreign.length === 1 && parsed.currencies.length === 1)
     throw new InvalidInputError(
-      `This statement is in ${parsed.currency} and the business keeps its books in ${business.baseCurrency}, so nothing was imported: import it into a business whose currency is ${parsed.currency} (\`cfo business create NAME --currency ${parsed.currency}\`), or convert the amounts first.`,
+      `This statement is in ${foreign[0]} and the business keeps its books in ${business.baseCurrency}, so nothing was imported: import it into a business whose currency is ${foreign[0]} (\`cfo business create NAME --currency ${foreign[0]}\`), or convert the amounts first.`,
+    );
+  if (foreign.length)
+    throw new InvalidInputError(
+      `This statement has lines in ${parsed.currencies.join(', ')} and the business keeps its books in ${business.baseCurrency}, so nothing was imported: split it by currency, or convert the amounts first.`,
     );
   const started = Date.now();
   const seen = new Map<string, number>();

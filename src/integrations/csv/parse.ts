@@ -27,10 +27,11 @@ export interface ParsedStatement {
   delimiter: string;
   columns: Record<string, string>;
   /**
-   * The currency the statement says it is in, when it says so unambiguously: a currency column
-   * (`Currency`, `Währung`, `Devise`, `Moneda`, `Valuta`) with one ISO code, or € / £ on the amounts.
+   * The currencies the statement says its lines are in: the ISO codes of a currency column (`Currency`,
+   * `Währung`, `Devise`, `Moneda`, `Valuta`), or else EUR or GBP for € or £ on the amounts; empty when it does
+   * not say (a $ could be many currencies).
    */
-  currency: string | null;
+  currencies: string[];
 }
 
 export interface RowProblem {
@@ -304,23 +305,22 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
       .filter(([, i]) => i !== undefined)
       .map(([k, i]) => [k, records[0]![i!]!]),
   );
-  return { lines, dateFormat, delimiter, columns: named, currency: statementCurrency(rows, col, at) };
+  return { lines, dateFormat, delimiter, columns: named, currencies: statementCurrencies(rows, col, at) };
 }
 
-/** One ISO code in the currency column, else a euro or pound sign on the amounts (a $ could be many currencies). */
-function statementCurrency(
+/** The ISO codes in the currency column, else EUR and GBP for euro and pound signs on the amounts. */
+function statementCurrencies(
   rows: { cells: string[] }[],
   col: Record<'currency' | 'amount' | 'debit' | 'credit', number | undefined>,
   at: (cells: string[], i: number | undefined) => string,
-): string | null {
-  if (col.currency !== undefined) {
-    const codes = new Set(rows.map((r) => at(r.cells, col.currency).toUpperCase()).filter((c) => /^[A-Z]{3}$/.test(c)));
-    return codes.size === 1 ? [...codes][0]! : null;
-  }
+): string[] {
+  if (col.currency !== undefined)
+    return [
+      ...new Set(rows.map((r) => at(r.cells, col.currency).toUpperCase()).filter((c) => /^[A-Z]{3}$/.test(c))),
+    ].sort();
   const amounts = rows.flatMap((r) => [at(r.cells, col.amount), at(r.cells, col.debit), at(r.cells, col.credit)]);
   const signs = new Set(amounts.flatMap((a) => a.match(/[€£]/g) ?? []));
-  if (signs.size !== 1) return null;
-  return signs.has('€') ? 'EUR' : 'GBP';
+  return [...signs].map((sign) => (sign === '€' ? 'EUR' : 'GBP')).sort();
 }
 
 export const DATE_FORMAT_NAMES: Record<DateFormat, string> = {
