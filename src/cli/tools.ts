@@ -1,12 +1,11 @@
 /** `cfo tool`, `cfo mcp` and `cfo chat`: the tools and the agent from a terminal. */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
 import { findTool, invokeTool, TOOLS } from '../../tools';
 import { createModel, runAgent } from '../agent';
 import { DomainError, InvalidInputError, NotFoundError } from '../errors';
-import { createMcpServer } from '../mcp/server';
+import { serveStdio } from '../mcp/stdio';
 import { type Cli, pickBusiness, toolContext } from './context';
 
 export function registerTools(program: Command, cli: Cli): void {
@@ -50,15 +49,12 @@ export function registerTools(program: Command, cli: Cli): void {
       const rt = await cli.runtime(cmd, { toStderr: true });
       try {
         const business = await pickBusiness(rt, opts.business);
-        const server = createMcpServer({ context: () => toolContext(rt, business, 'mcp') });
         // stdout is the protocol: the transport writes to it directly (a pipe, or the caller's socket).
-        const transport = new StdioServerTransport(io.stdin as Readable, io.outStream as Writable);
-        const closed = new Promise<void>((resolve) => {
-          transport.onclose = () => resolve();
-        });
-        await server.connect(transport);
-        await Promise.race([closed, new Promise<void>((resolve) => io.stdin.once('end', () => resolve()))]);
-        await server.close();
+        await serveStdio(
+          { context: () => toolContext(rt, business, 'mcp') },
+          io.stdin as Readable,
+          io.outStream as Writable,
+        );
       } finally {
         await rt.close();
       }
