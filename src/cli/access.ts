@@ -6,7 +6,7 @@ import { loginLink } from '../auth/sessions';
 import { loadConfig } from '../config';
 import { isUuid, withBusiness } from '../db/client';
 import { InvalidInputError, NotFoundError } from '../errors';
-import { CLI_ACTOR, type Cli, type GlobalOpts, pickBusiness, printTable } from './context';
+import { CLI_ACTOR, type Cli, type GlobalOpts, pickBusiness, printList } from './context';
 import { UseRunningService } from './local-channel';
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
@@ -74,18 +74,11 @@ export function registerAccess(program: Command, cli: Cli): void {
       try {
         const business = await pickBusiness(rt, opts.business);
         const rows = await listApiKeys(rt.database.db, business.id);
-        if (opts.json) {
-          io.out(`${JSON.stringify(rows, null, 2)}\n`);
-          return;
-        }
-        if (!rows.length) {
-          io.out('No API keys yet. Create one with `cfo keys create --scopes read --name NAME`.\n');
-          return;
-        }
-        printTable(
-          io,
-          ['ID', 'NAME', 'KEY', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'],
-          rows.map((k) => [
+        printList(io, rows, {
+          json: opts.json,
+          empty: 'No API keys yet. Create one with `cfo keys create --scopes read --name NAME`.',
+          head: ['ID', 'NAME', 'KEY', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED', 'STATUS'],
+          row: (k) => [
             k.id,
             k.name,
             `${k.prefix}…`,
@@ -98,8 +91,8 @@ export function registerAccess(program: Command, cli: Cli): void {
               : k.expiresAt && k.expiresAt < new Date().toISOString()
                 ? 'expired'
                 : 'active',
-          ]),
-        );
+          ],
+        });
       } finally {
         await rt.close();
       }
@@ -152,19 +145,12 @@ export function registerAccess(program: Command, cli: Cli): void {
       try {
         const business = await pickBusiness(rt, opts.business);
         const members = await withBusiness(rt.database.db, business.id, (tx) => listMembers(tx, business.id));
-        if (opts.json) {
-          io.out(`${JSON.stringify(members, null, 2)}\n`);
-          return;
-        }
-        if (!members.length) {
-          io.out('No members yet. Add one with `cfo users add EMAIL --role owner`.\n');
-          return;
-        }
-        printTable(
-          io,
-          ['EMAIL', 'NAME', 'ROLE', 'SINCE'],
-          members.map((m) => [m.email, m.name ?? '', m.role, day(m.since)]),
-        );
+        printList(io, members, {
+          json: opts.json,
+          empty: 'No members yet. Add one with `cfo users add EMAIL --role owner`.',
+          head: ['EMAIL', 'NAME', 'ROLE', 'SINCE'],
+          row: (m) => [m.email, m.name ?? '', m.role, day(m.since)],
+        });
       } finally {
         await rt.close();
       }

@@ -5,7 +5,7 @@ import { withBusiness } from '../db/client';
 import { createDemoCompany, DEMO_NAME, deleteDemo } from '../demo/load';
 import { refreshInsights } from '../domain/insights';
 import { DomainError } from '../errors';
-import { type Cli, positiveInt, printTable, progress } from './context';
+import { type Cli, positiveInt, printList, progress } from './context';
 
 export function registerBusinesses(program: Command, cli: Cli): void {
   const { io } = cli;
@@ -71,19 +71,12 @@ export function registerBusinesses(program: Command, cli: Cli): void {
       const rt = await cli.runtime(cmd, { toStderr: true });
       try {
         const rows = await listBusinesses(rt.database.db);
-        if (opts.json) {
-          io.out(`${JSON.stringify(rows, null, 2)}\n`);
-          return;
-        }
-        if (rows.length === 0) {
-          io.out('No businesses yet. Create one with `cfo business create NAME` or `cfo demo`.\n');
-          return;
-        }
-        printTable(
-          io,
-          ['ID', 'NAME', 'CURRENCY', 'TRANSACTIONS'],
-          rows.map((b) => [b.id, b.name, b.baseCurrency, b.counts.transactions.toLocaleString('en-US')]),
-        );
+        printList(io, rows, {
+          json: opts.json,
+          empty: 'No businesses yet. Create one with `cfo business create NAME` or `cfo demo`.',
+          head: ['ID', 'NAME', 'CURRENCY', 'TRANSACTIONS'],
+          row: (b) => [b.id, b.name, b.baseCurrency, b.counts.transactions.toLocaleString('en-US')],
+        });
       } finally {
         await rt.close();
       }

@@ -136,6 +136,17 @@ export function toolContext(
 }
 
 /** Prints rows as aligned columns under a header. */
+/** A listing as `--json` asks for it, or as a table, or what to do when there is nothing yet. */
+export function printList<T>(
+  io: Io,
+  items: T[],
+  opts: { json?: boolean; empty: string; head: string[]; row: (item: T) => string[] },
+): void {
+  if (opts.json) io.out(`${JSON.stringify(items, null, 2)}\n`);
+  else if (!items.length) io.out(`${opts.empty}\n`);
+  else printTable(io, opts.head, items.map(opts.row));
+}
+
 export function printTable(io: Io, head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   for (const r of [head, ...rows])
