@@ -48,6 +48,9 @@ const HOLDER = `${thisProcess().host}:${thisProcess().pid}`;
 const finite = (n: number) => (Number.isFinite(n) ? n : null);
 
 export class Limits {
+  /** Buckets this process saw emptied by `spend`, and until when (its own clock). */
+  private readonly emptyUntil = new Map<string, number>();
+
   constructor(private readonly db: Db) {}
 
   /** Takes one request from `key`'s bucket, or throws 429 with the seconds until one is free. */
@@ -55,14 +58,26 @@ export class Limits {
     refuseWhenEmpty(key, perMinute, await this.bucket(key, perMinute, 'take'));
   }
 
-  /** Throws 429 when `key`'s bucket is empty, without taking from it. */
+  /**
+   * Throws 429 when `key`'s bucket was left empty by a `spend` in this process, without a round trip: it runs
+   * before every sign-in, and only failures spend. The count itself is shared (another process's failures
+   * empty the same bucket; this one refuses once its own next failure finds it empty).
+   */
   async check(key: string, perMinute: number): Promise<void> {
-    refuseWhenEmpty(key, perMinute, await this.bucket(key, perMinute, 'check'));
+    const until = this.emptyUntil.get(key);
+    if (until === undefined) return;
+    if (until <= Date.now()) this.emptyUntil.delete(key);
+    else refuseWhenEmpty(key, perMinute, until - Date.now());
   }
 
   /** Takes one from `key`'s bucket if there is one left (a failure is counted even when over the limit). */
   async spend(key: string, perMinute: number): Promise<void> {
     await this.bucket(key, perMinute, 'spend');
+    // Failures are the rare path: ask whether that emptied the bucket, for `check` to answer from.
+    const ms = await this.bucket(key, perMinute, 'check');
+    if (ms > 0) this.emptyUntil.set(key, Date.now() + ms);
+    if (this.emptyUntil.size > 10_000)
+      for (const [k, until] of this.emptyUntil) if (until <= Date.now()) this.emptyUntil.delete(k);
   }
 
   /** A budget of calls (Xero's, per organisation), optionally inside a wider one (per app). */
