@@ -67,6 +67,8 @@ export interface ForecastWeek {
   recurringInflows: string;
   payments: string;
   recurringOutflows: string;
+  /** The what-if amounts of the week, when the forecast was asked one. */
+  adjustments?: string;
   net: string;
   closingCash: string;
 }
@@ -86,6 +88,8 @@ export interface Forecast {
   asOf: string;
   currency: string;
   floor: string;
+  /** The what-if the forecast was asked, and its total over the horizon. */
+  whatIf?: { monthlyChange?: string; oneOffChange?: string; total: string };
   assumptions: Record<Scenario, string>;
   scenarios: ScenarioForecast[];
 }
@@ -124,7 +128,16 @@ const SCENARIOS: Record<
   },
 };
 
-export function buildForecast(inputs: ForecastInputs, opts: { weeks?: number; floor?: string } = {}): Forecast {
+export interface ForecastOptions {
+  weeks?: number;
+  floor?: string;
+  /** What if: a change to cash on the last day of every month in the horizon (a hire costing 6,000 a month: "-6000"). */
+  monthlyChange?: string;
+  /** What if: a change to cash now (a 50,000 purchase: "-50000"), in the first week. */
+  oneOffChange?: string;
+}
+
+export function buildForecast(inputs: ForecastInputs, opts: ForecastOptions = {}): Forecast {
   const weeksN = opts.weeks ?? 13;
   const floor = new D(opts.floor ?? '0');
   const weeks = Array.from({ length: weeksN }, (_, k) => ({
@@ -136,6 +149,15 @@ export function buildForecast(inputs: ForecastInputs, opts: { weeks?: number; fl
     return k >= 0 && k < weeksN ? k : null;
   };
   const horizonEnd = weeks[weeksN - 1]!.end;
+  // The what-if amounts, the same in every scenario: they are the question, not a forecast.
+  const adjustments = weeks.map(() => new D(0));
+  if (opts.oneOffChange) adjustments[0] = adjustments[0]!.plus(opts.oneOffChange);
+  if (opts.monthlyChange)
+    for (const m of periodsBetween('month', inputs.asOf, horizonEnd)) {
+      const k = weekOf(m.end);
+      if (k !== null) adjustments[k] = adjustments[k]!.plus(opts.monthlyChange);
+    }
+  const whatIf = Boolean(opts.oneOffChange || opts.monthlyChange);
   const scenarios = (Object.keys(SCENARIOS) as Scenario[]).map((scenario) => {
     const s = SCENARIOS[scenario];
     const receipts = weeks.map(() => new D(0));
@@ -193,7 +215,7 @@ export function buildForecast(inputs: ForecastInputs, opts: { weeks?: number; fl
     let belowFloorWeek: number | null = null;
     const rows: ForecastWeek[] = weeks.map((w, k) => {
       const opening = cash;
-      const net = receipts[k]!.plus(inflows[k]!).minus(payments[k]!).minus(outflows[k]!);
+      const net = receipts[k]!.plus(inflows[k]!).minus(payments[k]!).minus(outflows[k]!).plus(adjustments[k]!);
       cash = cash.plus(net);
       if (k === 0 || cash.lt(lowest.amount)) lowest = { week: k + 1, amount: cash };
       if (belowZeroWeek === null && cash.lt(0)) belowZeroWeek = k + 1;
@@ -208,6 +230,7 @@ export function buildForecast(inputs: ForecastInputs, opts: { weeks?: number; fl
         recurringInflows: f(inflows[k]!),
         payments: f(payments[k]!),
         recurringOutflows: f(outflows[k]!),
+        ...(whatIf ? { adjustments: f(adjustments[k]!) } : {}),
         net: f(net),
         closingCash: f(cash),
       };
@@ -225,6 +248,15 @@ export function buildForecast(inputs: ForecastInputs, opts: { weeks?: number; fl
     asOf: inputs.asOf,
     currency: inputs.currency,
     floor: floor.toFixed(2),
+    ...(whatIf
+      ? {
+          whatIf: {
+            ...(opts.monthlyChange ? { monthlyChange: new D(opts.monthlyChange).toFixed(2) } : {}),
+            ...(opts.oneOffChange ? { oneOffChange: new D(opts.oneOffChange).toFixed(2) } : {}),
+            total: adjustments.reduce((a, x) => a.plus(x), new D(0)).toFixed(2),
+          },
+        }
+      : {}),
     assumptions: {
       base: SCENARIOS.base.text,
       optimistic: SCENARIOS.optimistic.text,
@@ -372,7 +404,7 @@ export function forecastCashFlow(
   tx: Db,
   business: { id: string; baseCurrency: string },
   asOf: string,
-  opts: { weeks?: number; floor?: string } = {},
+  opts: ForecastOptions = {},
 ): Promise<Forecast> {
   return remembered(tx, business.id, `forecast:${business.baseCurrency}:${asOf}:${JSON.stringify(opts)}`, () =>
     computeForecastCashFlow(tx, business, asOf, opts),
@@ -384,7 +416,7 @@ export async function computeForecastCashFlow(
   tx: Db,
   business: { id: string; baseCurrency: string },
   asOf: string,
-  opts: { weeks?: number; floor?: string } = {},
+  opts: ForecastOptions = {},
 ): Promise<Forecast> {
   return buildForecast(await loadForecastInputs(tx, business, asOf), opts);
 }

@@ -69,3 +69,34 @@ export function periodsBetween(type: PeriodType, from: string, to: string): Peri
 export function monthsOf(p: Period): Period[] {
   return periodsBetween('month', p.start, p.end);
 }
+
+/** The same calendar day a year earlier (29 February becomes the 28th). */
+export function yearBefore(d: string): string {
+  const y = Number(d.slice(0, 4)) - 1;
+  const md = d.slice(5) === '02-29' ? '02-28' : d.slice(5);
+  return `${y}-${md}`;
+}
+
+/**
+ * The range a breakdown of [from, to] is compared with. `previous`: when the range starts a year, quarter or
+ * month (the largest it starts), the one before it, whole if the range is whole and otherwise its same first
+ * days, as compare_periods does; any other range, the same number of days just before it. `year_ago`: the same
+ * dates a year earlier, a whole month's end kept a month's end.
+ */
+export function comparedRange(from: string, to: string, against: 'previous' | 'year_ago'): { from: string; to: string } {
+  if (against === 'year_ago') {
+    const monthEnd = periodOf('month', to).end === to;
+    const end = yearBefore(to);
+    return { from: yearBefore(from), to: monthEnd ? periodOf('month', end).end : end };
+  }
+  for (const type of ['year', 'quarter', 'month'] as const) {
+    const p = periodOf(type, from);
+    if (p.start !== from || to > p.end) continue;
+    const before = periodOf(type, addDays(from, -1));
+    if (to === p.end) return { from: before.start, to: before.end };
+    const sameDays = addDays(before.start, daysBetween(from, to));
+    return { from: before.start, to: sameDays < before.end ? sameDays : before.end };
+  }
+  const n = daysBetween(from, to) + 1;
+  return { from: addDays(from, -n), to: addDays(from, -1) };
+}

@@ -106,6 +106,92 @@ async function profitAndLoss(tx: Db, business: { id: string; baseCurrency: strin
   };
 }
 
+/** The name a revenue line without a customer is shown under. */
+export const NO_CUSTOMER = 'No customer named';
+
+/**
+ * Revenue for [from, to] by customer, largest first: the same lines as the P&L's income (so the amounts add up
+ * to its total income), attributed to the document's or bank line's contact (Xero), the charge's customer
+ * (Stripe) or the statement's payee (CSV). Credit notes and refunds reduce their customer's figure.
+ */
+export async function revenueByCustomer(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  from: string,
+  to: string,
+): Promise<Line[]> {
+  const businessId = business.id;
+  const source = await revenueSourceOf(tx, businessId);
+  let rows: Line[] = [];
+  if (source === 'xero') {
+    rows = await queryRows<{ name: string; amount: string }>(
+      tx,
+      sql`select coalesce(c.name, ${NO_CUSTOMER}) as name, sum(pl.amount)::text as amount
+          from (${plLines(businessId, business.baseCurrency, from, to)}) pl
+          left join contacts c on c.id = pl.contact_id and c.business_id = ${businessId}
+          where pl.section = 'income' group by 1`,
+    );
+  } else if (source === 'stripe') {
+    rows = await queryRows<{ name: string; amount: string }>(
+      tx,
+      sql`select coalesce(c.name, t.counterparty, ${NO_CUSTOMER}) as name, sum(t.base_amount)::text as amount
+          from transactions t left join contacts c on c.id = t.contact_id and c.business_id = ${businessId}
+          where t.business_id = ${businessId} and t.source = 'stripe' and t.deleted_at is null
+            and ((t.kind = 'CHARGE' and t.status = 'succeeded') or t.kind = 'REFUND')
+            and t.date >= ${from}::date and t.date <= ${to}::date
+          group by 1`,
+    );
+  } else if (source === 'csv') {
+    rows = await queryRows<{ name: string; amount: string }>(
+      tx,
+      sql`select coalesce(nullif(t.counterparty, ''), t.description, ${NO_CUSTOMER}) as name, sum(t.base_amount)::text as amount
+          from transactions t
+          where t.business_id = ${businessId} and t.source = 'csv' and t.deleted_at is null and t.kind <> 'TRANSFER'
+            and t.base_amount > 0 and t.category is not null and t.date >= ${from}::date and t.date <= ${to}::date
+          group by 1`,
+    );
+  }
+  return rows
+    .map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }))
+    .filter((r) => !new D(r.amount).isZero())
+    .sort((a, b) => new D(b.amount).comparedTo(a.amount) || a.name.localeCompare(b.name));
+}
+
+export interface DueDocument {
+  contact: string;
+  number: string | null;
+  due: string;
+  amount: string;
+}
+
+/**
+ * Open invoices (receivables) or bills (payables) not yet overdue on `asOf` that fall due by `asOf + days`,
+ * earliest first, with what is still owed on each (credit notes negative). Overdue documents are the aging's.
+ */
+export async function dueWithin(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  side: 'ACCREC' | 'ACCPAY',
+  asOf: string,
+  days: number,
+): Promise<{ from: string; to: string; total: string; documents: DueDocument[] }> {
+  const until = addDays(asOf, days);
+  const docs = (await openDocuments(tx, business, side, asOf))
+    .filter((d) => d.due >= asOf && d.due <= until)
+    .sort((a, b) => a.due.localeCompare(b.due) || a.contact.localeCompare(b.contact));
+  return {
+    from: asOf,
+    to: until,
+    total: f2(total(docs.map((d) => ({ amount: d.outstanding })))),
+    documents: docs.map((d) => ({
+      contact: d.contact,
+      number: d.number,
+      due: d.due,
+      amount: new D(d.outstanding).toFixed(2),
+    })),
+  };
+}
+
 /** Each bank account's balance as of a date, in the base currency (from the totals kept on write). */
 export async function cashByAccount(tx: Db, businessId: string, asOf: string): Promise<Line[]> {
   return (await bankBalances(tx, businessId, asOf)).map(({ name, amount }) => ({

@@ -181,6 +181,119 @@ describe('realistic books: profit and loss as Xero books it', () => {
   });
 });
 
+describe('realistic books: the questions behind the breakdowns, aging and forecast', () => {
+  const call = async (name: string, input: Record<string, unknown>) => {
+    const r = await invokeTool(findTool(name)!, input, thistleContext());
+    if (!r.ok) throw new Error(r.error.message);
+    return r.output as Record<string, unknown>;
+  };
+
+  it('revenue by customer adds up to the P&L, with each customer’s share', async () => {
+    const aug = await call('get_revenue_breakdown', { from: '2026-08-01', to: '2026-08-31', by: 'customer' });
+    // Brightside INV-002 €10,000 / 1.165 = 8,583.69; Acme INV-001 5,000 + 500 (VAT out) = 5,500; Corvid's cash
+    // sale 360 incl. 60 VAT = 300. Shares of 14,383.69: 59.68% → 59.7, 38.24% → 38.2, 2.09% → 2.1.
+    expect(aug).toMatchObject({
+      by: 'customer',
+      lines: [
+        { name: 'Brightside GmbH', amount: '8583.69', share: 59.7 },
+        { name: 'Acme Retail Ltd', amount: '5500.00', share: 38.2 },
+        { name: 'Corvid Ltd', amount: '300.00', share: 2.1 },
+      ],
+      lineCount: 3,
+      total: '14383.69',
+    });
+    // September: Acme INV-004 8,000 − CN-001 1,000 = 7,000; Brightside €5,000 / 1.18 = 4,237.29; Corvid's
+    // credit CN-002 240 incl. 40 VAT = −200. Against August, largest change first.
+    const sep = await call('get_revenue_breakdown', {
+      from: '2026-09-01',
+      to: '2026-09-30',
+      by: 'customer',
+      compare: 'previous',
+      limit: 2,
+    });
+    expect(sep).toMatchObject({
+      lines: [
+        { name: 'Acme Retail Ltd', amount: '7000.00' },
+        { name: 'Brightside GmbH', amount: '4237.29' },
+      ],
+      lineCount: 3,
+      total: '11037.29',
+      compared: {
+        from: '2026-08-01',
+        to: '2026-08-31',
+        total: '14383.69',
+        change: '-3346.40', // 11,037.29 − 14,383.69
+        changes: [
+          { name: 'Brightside GmbH', amount: '4237.29', previous: '8583.69', change: '-4346.40' },
+          { name: 'Acme Retail Ltd', amount: '7000.00', previous: '5500.00', change: '1500.00' },
+        ],
+      },
+    });
+    expect((sep.lines as unknown[]).length).toBe(2);
+  });
+
+  it('the top expense lines, and what changed most against the month before', async () => {
+    const aug = await call('get_expense_breakdown', { from: '2026-08-01', to: '2026-08-31', limit: 1 });
+    // Operating: rent 2,000, General Expenses 300, advertising 100; cost of sales 1,200. Rent is 2,000 / 3,600.
+    expect(aug).toMatchObject({
+      lines: [{ name: 'Rent', amount: '2000.00', share: 55.6 }],
+      lineCount: 3,
+      costOfSales: [{ name: 'Cost of Goods Sold', amount: '1200.00', share: 33.3 }],
+      total: '3600.00',
+    });
+    const sep = await call('get_expense_breakdown', { from: '2026-09-01', to: '2026-09-30', compare: 'previous' });
+    // September: rent 2,000 (unchanged, so not listed), currency loss 36.68, cost of sales −100 (credit).
+    expect((sep.compared as { changes: unknown }).changes).toEqual([
+      { name: 'Cost of Goods Sold', amount: '-100.00', previous: '1200.00', change: '-1300.00' },
+      { name: 'General Expenses', amount: '0.00', previous: '300.00', change: '-300.00' },
+      { name: 'Advertising & Marketing', amount: '0.00', previous: '100.00', change: '-100.00' },
+      { name: 'Realised Currency Gains', amount: '36.68', previous: '0.00', change: '36.68' },
+    ]);
+    // The same dates a year before: no books then.
+    const ago = await call('get_expense_breakdown', { from: '2026-09-01', to: '2026-09-30', compare: 'year_ago' });
+    expect(ago.compared).toMatchObject({ from: '2025-09-01', to: '2025-09-30', total: '0.00', change: '1936.68' });
+  });
+
+  it('documents falling due within a window, the last day included, overdue ones left to the aging', async () => {
+    // 20 October: INV-004 (3,600 left) was due 30 September: overdue. INV-006 (3,600) falls due 4 November.
+    const r14 = await call('get_receivables_aging', { asOf: '2026-10-20', dueWithinDays: 14 });
+    expect(r14.dueSoon).toEqual({ from: '2026-10-20', to: '2026-11-03', total: '0.00', count: 0, documents: [] });
+    const r15 = await call('get_receivables_aging', { asOf: '2026-10-20', dueWithinDays: 15 });
+    expect(r15.dueSoon).toEqual({
+      from: '2026-10-20',
+      to: '2026-11-04',
+      total: '3600.00',
+      count: 1,
+      documents: [{ contact: 'Corvid Ltd', number: 'INV-006', due: '2026-11-04', amount: '3600.00' }],
+    });
+    // 10 October: October's rent (2,400 incl. VAT) is due on the 15th; NimbusHost's credit is not due, it is owed.
+    const p = await call('get_payables_aging', { asOf: '2026-10-10', dueWithinDays: 5 });
+    expect(p.dueSoon).toMatchObject({ total: '2400.00', count: 1, documents: [{ contact: 'Harbour Properties', due: '2026-10-15' }] });
+    expect((await call('get_payables_aging', { asOf: '2026-10-10' })).dueSoon).toBeUndefined();
+  });
+
+  it('a what-if amount lands on each month end in the 13 weeks, and once now', async () => {
+    const plain = await call('forecast_cash_flow', {});
+    const hire = await call('forecast_cash_flow', { monthlyChange: '-1000', oneOffChange: '-500' });
+    type W = { week: number; adjustments?: string; closingCash: string };
+    const weeks = (f: Record<string, unknown>) => f.weeks as W[];
+    // From 15 November 2026, week k starts on day 7(k − 1): 30 November is in week 3, 31 December (day 46) in
+    // week 7, 31 January (day 77) in week 12; the one-off is in week 1. 13 weeks end on 13 February.
+    const expected = new Map([
+      [1, '-500.00'],
+      [3, '-1000.00'],
+      [7, '-1000.00'],
+      [12, '-1000.00'],
+    ]);
+    for (const w of weeks(hire)) expect(w.adjustments).toBe(expected.get(w.week) ?? '0.00');
+    expect(hire.whatIf).toEqual({ monthlyChange: '-1000.00', oneOffChange: '-500.00', total: '-3500.00' });
+    expect(weeks(plain)[0]!.adjustments).toBeUndefined();
+    const end = (f: Record<string, unknown>) => new D(weeks(f)[12]!.closingCash);
+    expect(end(plain).minus(end(hire)).toFixed(2)).toBe('3500.00');
+    expect(new D(weeks(plain)[1]!.closingCash).minus(weeks(hire)[1]!.closingCash).toFixed(2)).toBe('500.00');
+  });
+});
+
 describe('realistic books: comparisons say exactly what they compare', () => {
   it('a period under way is compared with the same days of the one before, never a whole one', async () => {
     const month = await invokeTool(findTool('compare_periods')!, { periodType: 'month', date: ASOF }, thistleContext());
