@@ -64,6 +64,32 @@ function errorBody(status: number) {
   return JSON.stringify({ type: 'error', error: { type, message: `fake ${type}` } });
 }
 
+/** A request without `stream: true` (LangChain's, n8n's) gets the whole message as JSON. */
+function answerWhole(res: ServerResponse, req: FakeRequest, reply: Reply, n: number) {
+  if (!('text' in reply) && !('tools' in reply)) {
+    res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody(400));
+    return;
+  }
+  const content = [
+    ...(reply.text ? [{ type: 'text', text: reply.text }] : []),
+    ...('tools' in reply
+      ? reply.tools.map((t, i) => ({ type: 'tool_use', id: `toolu_fake_${n}_${i}`, name: t.name, input: t.input }))
+      : []),
+  ];
+  res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${n}` }).end(
+    JSON.stringify({
+      id: `msg_${n}`,
+      type: 'message',
+      role: 'assistant',
+      model: req.body.model,
+      content,
+      stop_reason: 'tools' in reply ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: JSON.stringify(req.body.messages).length >> 2, output_tokens: 20 },
+    }),
+  );
+}
+
 function stream(res: ServerResponse, req: FakeRequest, reply: Reply, n: number) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${n}` });
   const inputTokens = JSON.stringify(req.body.messages).length >> 2;
@@ -173,7 +199,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       return;
     }
     if (!request.body.stream) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody(400));
+      answerWhole(res, request, reply, n);
       return;
     }
     stream(res, request, reply, n);

@@ -6,13 +6,21 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 interface Workflow {
   name: string;
-  nodes: { id: string; name: string; type: string; typeVersion: number; parameters: Record<string, unknown> }[];
+  nodes: {
+    id: string;
+    name: string;
+    type: string;
+    typeVersion: number;
+    parameters: Record<string, unknown>;
+    credentials?: Record<string, Record<string, unknown>>;
+    notes?: string;
+  }[];
   connections: Record<string, Record<string, { node: string; type: string; index: number }[][]>>;
 }
 
 describe('the n8n workflows in docs/', () => {
-  it('there are the three the docs promise', () => {
-    expect(files.sort()).toEqual(['chat-trigger.json', 'http-request.json', 'mcp-client-tool.json']);
+  it('there are the four the docs promise', () => {
+    expect(files.sort()).toEqual(['chat-trigger.json', 'http-request.json', 'mcp-client-tool.json', 'mcp-client.json']);
   });
 
   for (const file of files) {
@@ -29,7 +37,21 @@ describe('the n8n workflows in docs/', () => {
           for (const c of list.flat()) expect(names.has(c.node), c.node).toBe(true);
       }
       expect(text).toMatch(/\/v1\/n8n\/chat|\/mcp"/);
-      expect(text).not.toMatch(/cfo_[A-Za-z0-9]{8}_|"credentials"/);
+      // No key, and nothing n8n 2 refuses to evaluate by default ($env).
+      expect(text).not.toMatch(/cfo_[A-Za-z0-9]{8}_/);
+      expect(text).not.toContain('$env');
+      for (const node of w.nodes) {
+        // A credential is named, never embedded: the user picks their own after importing.
+        for (const ref of Object.values(node.credentials ?? {}))
+          expect(Object.keys(ref).sort()).toEqual(['id', 'name']);
+        const callsUs = JSON.stringify(node.parameters).match(/\/v1\/n8n\/chat|\/mcp"/);
+        if (callsUs) {
+          expect(node.credentials, node.name).toBeDefined();
+          expect(node.notes, node.name).toMatch(/Credential: (?:Header|Bearer) Auth/);
+        }
+        // A chat trigger that is not public answers 404 on its production URL.
+        if (node.type.endsWith('chatTrigger')) expect(node.parameters.public, node.name).toBe(true);
+      }
     });
   }
 
