@@ -59,7 +59,8 @@ async function linesOf(
 }
 
 const shareOf = (amount: string, total: Dec) =>
-  total.isZero() ? null : new D(amount).div(total.abs()).times(100).toDecimalPlaces(1).toNumber();
+  // `|| 0`: a share that rounds to nothing is 0, never -0 (which JSON writes as 0).
+  total.isZero() ? null : new D(amount).div(total.abs()).times(100).toDecimalPlaces(1).toNumber() || 0;
 
 /** Each line's change against the other range, largest change (either way) first. */
 function changes(now: Lines, before: Lines) {
@@ -107,7 +108,9 @@ export function breakdownTool(side: 'revenue' | 'expense') {
       compare: z
         .enum(['previous', 'year_ago'])
         .optional()
-        .describe('previous: the period before (its same first days when this one is part-way); year_ago: the same dates a year earlier'),
+        .describe(
+          'previous: the period before (its same first days when this one is part-way); year_ago: the same dates a year earlier',
+        ),
     }),
     output: z.object({
       from: IsoDate,
@@ -136,17 +139,17 @@ export function breakdownTool(side: 'revenue' | 'expense') {
       const total = new D(now.total);
       const shown = (ls: Lines['lines']): Line[] =>
         ls.slice(0, limit).map((l) => ({ ...l, share: shareOf(l.amount, total) }));
-      let compared;
-      if (compare) {
-        const other = comparedRange(range.from, range.to, compare);
-        const before = await linesOf(ctx.db, business, side, by, other);
-        compared = {
-          ...other,
-          total: before.total,
-          change: total.minus(before.total).toFixed(2),
-          changes: changes(now, before).slice(0, limit),
-        };
-      }
+      const other = compare ? comparedRange(range.from, range.to, compare) : null;
+      const before = other ? await linesOf(ctx.db, business, side, by, other) : null;
+      const compared =
+        other && before
+          ? {
+              ...other,
+              total: before.total,
+              change: total.minus(before.total).toFixed(2),
+              changes: changes(now, before).slice(0, limit),
+            }
+          : null;
       return {
         ...range,
         currency: ctx.business.baseCurrency,

@@ -78,18 +78,22 @@ export function yearBefore(d: string): string {
 }
 
 /**
- * The range a breakdown of [from, to] is compared with. `previous`: when the range starts a year, quarter or
- * month (the largest it starts), the one before it, whole if the range is whole and otherwise its same first
- * days, as compare_periods does; any other range, the same number of days just before it. `year_ago`: the same
- * dates a year earlier, a whole month's end kept a month's end.
+ * The range a breakdown of [from, to] is compared with. `previous`: when the range starts a month, quarter or
+ * year, the smallest of them that holds it decides — a whole one is compared with the whole one before it, a
+ * part-way one with that one's same first days, as compare_periods does; any other range, the same number of
+ * days just before it. `year_ago`: the same dates a year earlier, a month's end kept a month's end.
  */
-export function comparedRange(from: string, to: string, against: 'previous' | 'year_ago'): { from: string; to: string } {
+export function comparedRange(
+  from: string,
+  to: string,
+  against: 'previous' | 'year_ago',
+): { from: string; to: string } {
   if (against === 'year_ago') {
     const monthEnd = periodOf('month', to).end === to;
     const end = yearBefore(to);
     return { from: yearBefore(from), to: monthEnd ? periodOf('month', end).end : end };
   }
-  for (const type of ['year', 'quarter', 'month'] as const) {
+  for (const type of ['month', 'quarter', 'year'] as const) {
     const p = periodOf(type, from);
     if (p.start !== from || to > p.end) continue;
     const before = periodOf(type, addDays(from, -1));
