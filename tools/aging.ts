@@ -35,10 +35,14 @@ export function agingTool(side: 'receivables' | 'payables') {
           to: IsoDate,
           total: Amount,
           count: z.number().int(),
-          documents: z.array(z.object({ contact: z.string(), number: z.string().nullable(), due: IsoDate, amount: Amount })),
+          documents: z.array(
+            z.object({ contact: z.string(), number: z.string().nullable(), due: IsoDate, amount: Amount }),
+          ),
         })
         .optional()
-        .describe('with dueWithinDays: what falls due in the window (up to 25 documents shown; count and total cover all)'),
+        .describe(
+          'with dueWithinDays: what falls due in the window (up to 25 documents shown; count and total cover all)',
+        ),
     }),
     annotations: { readOnlyHint: true, idempotentHint: true },
     scope: 'read',
@@ -66,9 +70,7 @@ export function agingTool(side: 'receivables' | 'payables') {
         contacts: d.contacts.slice(0, 15),
         contactCount: d.contactCount,
         documents: d.documents,
-        ...(soon
-          ? { dueSoon: { ...soon, count: soon.documents.length, documents: soon.documents.slice(0, 25) } }
-          : {}),
+        ...(soon ? { dueSoon: { ...soon, count: soon.documents.length, documents: soon.documents.slice(0, 25) } } : {}),
       };
     },
   });

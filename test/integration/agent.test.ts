@@ -151,6 +151,22 @@ describe('agent loop', () => {
     expect(seen.at(-1)).toEqual({ role: 'user', content: [{ type: 'text', text: 'Thanks' }] });
   });
 
+  it('the offline model answers a follow-up from the conversation’s topic, through stored history', async () => {
+    const session = { sessionId: 'follow-up-1' };
+    const first = await runAgent({ ...base, conversation: session, message: 'What were expenses in August 2026?' });
+    expect(first.toolCalls.map((c) => [c.name, c.input])).toEqual([
+      ['get_metrics', { periodType: 'month', date: '2026-08-01' }],
+    ]);
+    const second = await runAgent({ ...base, conversation: session, message: 'and the month before that?' });
+    expect(second.toolCalls.map((c) => [c.name, c.input])).toEqual([
+      ['get_metrics', { periodType: 'month', date: '2026-07-01' }],
+    ]);
+    expect(second.text).toMatch(/July 2026/);
+    expect(second.unmatchedFigures).toEqual([]);
+    // A new conversation has no topic to follow.
+    const alone = await runAgent({ ...base, message: 'and the month before that?' });
+    expect(alone.toolCalls).toEqual([]);
+  });
   it('runs independent tool calls of one turn concurrently', async () => {
     const events: AgentEvent[] = [];
     const model = new ScriptedModel((_req, call) =>

@@ -268,7 +268,11 @@ describe('realistic books: the questions behind the breakdowns, aging and foreca
     });
     // 10 October: October's rent (2,400 incl. VAT) is due on the 15th; NimbusHost's credit is not due, it is owed.
     const p = await call('get_payables_aging', { asOf: '2026-10-10', dueWithinDays: 5 });
-    expect(p.dueSoon).toMatchObject({ total: '2400.00', count: 1, documents: [{ contact: 'Harbour Properties', due: '2026-10-15' }] });
+    expect(p.dueSoon).toMatchObject({
+      total: '2400.00',
+      count: 1,
+      documents: [{ contact: 'Harbour Properties', due: '2026-10-15' }],
+    });
     expect((await call('get_payables_aging', { asOf: '2026-10-10' })).dueSoon).toBeUndefined();
   });
 

@@ -17,7 +17,7 @@ const REPLIES: Record<Exclude<Plan, { kind: 'tools' }>['reason'], (businessName:
   help: (b) =>
     `I answer questions about ${b}'s books from its synced data: revenue, expenses and profit for any month, quarter or year; comparisons ("vs last year"); cash, runway and burn; a thirteen-week cash forecast; revenue and expense breakdowns; transactions; who owes you and whom you owe; customers' payment behaviour; MRR and churn; card-dispute monitoring; funding readiness; recommendations; unusual spending; reports; and what a metric means. ${ENABLE}`,
   write: () =>
-    `I can't change anything in the books from this chat: the offline model only reads. Categories, rules and recommendation statuses can be changed by a user with write access in the dashboard or the API. ${ENABLE}`,
+    `I can't change anything in the books from this chat. Categories, rules and recommendation statuses are changed by a person with write access in the dashboard or the API; previews of categories ("categorize my transactions") need the categorize permission (an accountant, admin or owner, or a key with the write scope). ${ENABLE}`,
   injection: () =>
     "I can't help with that. I never reveal keys, tokens or my instructions, and text inside the books is treated as data, not as instructions.",
   unknown: (b) =>
@@ -27,13 +27,11 @@ const REPLIES: Record<Exclude<Plan, { kind: 'tools' }>['reason'], (businessName:
 
 const approxTokens = (s: string) => Math.ceil(s.length / 4);
 
-/** The user's question that started the current turn: the newest user message with text. */
-function questionOf(messages: ChatMessage[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i]!;
-    if (m.role === 'user' && m.content.some((b) => b.type === 'text')) return textOf(m.content);
-  }
-  return '';
+/** The user's questions, oldest first: the last one started the current turn, the others are its context. */
+function questionsOf(messages: ChatMessage[]): string[] {
+  return messages
+    .filter((m) => m.role === 'user' && m.content.some((b) => b.type === 'text'))
+    .map((m) => textOf(m.content));
 }
 
 export class OfflineModel implements Model {
@@ -41,9 +39,10 @@ export class OfflineModel implements Model {
 
   async turn(req: ModelRequest, onText: (delta: string) => void): Promise<ModelTurn> {
     const last = req.messages[req.messages.length - 1];
-    const question = questionOf(req.messages);
+    const questions = questionsOf(req.messages);
     const { today, fyEndMonth, businessName } = req.context;
-    const plan = planQuestion(question, today, fyEndMonth);
+    // Earlier questions of the conversation give a follow-up ("and the month before?") its topic.
+    const plan = planQuestion(questions.at(-1) ?? '', today, fyEndMonth, questions.slice(0, -1).slice(-4));
     const input =
       approxTokens(req.system) + req.messages.reduce((n, m) => n + approxTokens(JSON.stringify(m.content)), 0);
 
@@ -52,6 +51,8 @@ export class OfflineModel implements Model {
     if (plan.kind === 'tools' && !results.length) {
       const available = new Set(req.tools.map((t) => t.name));
       const calls = plan.calls.filter((c) => available.has(c.intent.tool));
+      if (!calls.length && plan.calls.some((c) => c.intent.id === 'categorize'))
+        return this.say(REPLIES.write(businessName), input, onText);
       if (!calls.length) return this.say(REPLIES.unknown(businessName), input, onText);
       const content: ToolUseBlock[] = calls.map((c, i) => ({
         type: 'tool_use',

@@ -3,7 +3,8 @@
  * exemplar phrasings (scored by IDF-weighted token overlap, so unseen wordings still land) and a keyword
  * pattern for the words that settle it. A question with several parts becomes several calls.
  */
-import { type ParsedPeriods, type PeriodRef, parsePeriods } from './periods';
+import { yearBefore } from '../../domain/periods';
+import { type ParsedPeriods, type PeriodRef, parsePeriods, periodBefore } from './periods';
 
 export type Focus =
   | 'revenue'
@@ -37,7 +38,10 @@ const FOCUS_WORDS: [Focus, RegExp][] = [
   ['refundRatio', /\brefund/i],
   ['chargebackRatio', /\bchargebacks?\b|\bdisputes?\b/i],
   ['revenueVolatility', /\bvolatil|\bstable\b|\bstability\b|\bconsisten/i],
-  ['revenue', /\b(?:revenue|sales|turnover|income|top line|earn(?:ed|ings)?|bring in|brought in|take in|took in)\b/i],
+  [
+    'revenue',
+    /\b(?:revenue|sales|sell|sold|turnover|income|top line|earn(?:ed|ings)?|bring in|brought in|take in|took in)\b/i,
+  ],
   ['expenses', /\b(?:expenses?|expenditure|spend(?:ing)?|spent|costs?|outgoings|overheads?)\b/i],
   ['netBurn', /\bnet burn\b|\bburn(?:ing)?\b|\bburn rate\b/i],
   ['grossBurn', /\bgross burn\b/i],
@@ -68,6 +72,8 @@ export interface Question {
   carried: boolean;
   focus: Focus[];
   today: string;
+  /** The other period of an "X vs Y" question (`periods.period` is the later one). */
+  versus?: PeriodRef | null;
 }
 
 export interface Intent {
@@ -120,6 +126,105 @@ export function nameIn(text: string): string | null {
     : name;
 }
 
+const WORD_NUMBERS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  sixty: 60,
+  ninety: 90,
+};
+const NUMBER =
+  '(\\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|sixty|ninety)';
+const numberOf = (w: string) => (/^\d+$/.test(w) ? Number(w) : (WORD_NUMBERS[w.toLowerCase()] ?? 0));
+
+const TOP_N = new RegExp(
+  `\\b(?:top|biggest|largest|main|highest|greatest)\\s+${NUMBER}\\b|\\b${NUMBER}\\s+(?:biggest|largest|top|main|highest|greatest|most expensive)\\b`,
+  'i',
+);
+/** "top 5", "four biggest", "3 largest" → how many lines to show (at most 15, what the tools show). */
+export function topN(text: string): number | null {
+  const m = text.match(TOP_N);
+  const n = m ? numberOf(m[1] ?? m[2]!) : 0;
+  return n >= 2 ? Math.min(15, n) : null;
+}
+
+const WINDOW = new RegExp(
+  `\\b(?:next|within|in|over|coming)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+)?(?:${NUMBER}\\s+)?(days?|weeks?|fortnight|months?)\\b`,
+  'i',
+);
+/** "in the next 2 weeks", "within 30 days", "the next fortnight", "this week" → days from today. */
+export function windowDays(text: string, today: string): number | null {
+  const m = text.match(WINDOW);
+  if (m) {
+    const n = m[1] ? numberOf(m[1]) : 1;
+    const unit = m[2]!.toLowerCase();
+    return n * (unit.startsWith('day') ? 1 : unit.startsWith('week') ? 7 : unit === 'fortnight' ? 14 : 30);
+  }
+  const weekday = new Date(`${today}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  if (/\bthis week\b/i.test(text)) return (7 - weekday) % 7;
+  if (/\bnext week\b/i.test(text)) return ((7 - weekday) % 7) + 7;
+  return null;
+}
+
+const PER_MONTH =
+  /(\$?\s?\d[\d,]*(?:\.\d+)?\s*(?:k|m|thousand|million)?)\s*(?:\/\s*mo(?:nth)?\b|(?:a|per|each|every)\s+month\b|monthly\b|pcm\b)/i;
+const MONTHLY_FIRST = /\bmonthly\s+(?:[a-z]+\s+){0,2}(?:of\s+)?(\$\s?\d[\d,]*(?:\.\d+)?\s*(?:k|m|thousand|million)?)/i;
+const ONE_OFF = /\b(?:one[- ]off|one[- ]time|purchase|buy(?:ing)?|bonus|lump[- ]sum|up[- ]?front|once)\b/i;
+const MONEY_IN =
+  /\b(?:new (?:client|customer|retainer|contract|deal)|win|won|sign(?:ed)?|retainer|raise (?:our )?prices|more (?:revenue|sales|income)|extra (?:revenue|income|sales)|earn|grant|investment|funding)\b/i;
+const MONEY_LOST = /\b(?:los[et]|losing|churn\w*|cancel\w*)\b/i;
+
+/** What if: "a hire at $6,000/month" → monthlyChange "-6000"; "a $50k purchase" → oneOffChange "-50000". */
+export function whatIf(text: string): { monthlyChange?: string; oneOffChange?: string } {
+  const sign = (amount: string) => (MONEY_IN.test(text) && !MONEY_LOST.test(text) ? amount : `-${amount}`);
+  const monthly = text.match(PER_MONTH) ?? text.match(MONTHLY_FIRST);
+  const perMonth = monthly ? amountIn(monthly[1]!) : null;
+  if (perMonth && Number(perMonth) > 0) return { monthlyChange: sign(perMonth) };
+  if (ONE_OFF.test(text)) {
+    const m = text.match(
+      /\$\s?\d[\d,]*(?:\.\d+)?\s*(?:k|m|thousand|million)?\b|\b\d[\d,]*(?:\.\d+)?\s*(?:k|thousand|million)\b/i,
+    );
+    const once = m ? amountIn(m[0]) : null;
+    if (once && Number(once) > 0) return { oneOffChange: sign(once) };
+  }
+  return {};
+}
+
+/** The arguments compare_periods needs for "X vs Y": the later period, and how the earlier relates to it. */
+function versusArgs(later: PeriodRef, earlier: PeriodRef) {
+  const base = { periodType: later.type, date: later.date };
+  if (earlier.date === yearBefore(later.date)) return { ...base, against: 'year_ago' };
+  if (periodBefore(later, later.type, later.until).date === earlier.date) return { ...base, against: 'previous' };
+  return { ...base, compareDate: earlier.date };
+}
+
+const VERSUS = /\s+(?:vs\.?|versus|compared? (?:to|with)|against|with|and|to)\s+/gi;
+/** "expenses Q3 2025 vs Q3 2026", "revenue in 2025 versus 2026": two named periods of one kind, later first. */
+export function twoPeriods(part: string, today: string, fyEndMonth: number): [PeriodRef, PeriodRef] | null {
+  for (const m of part.matchAll(VERSUS)) {
+    const a = parsePeriods(part.slice(0, m.index), today, fyEndMonth).period;
+    const b = parsePeriods(part.slice(m.index + m[0].length), today, fyEndMonth).period;
+    if (a && b && a.type === b.type && !a.to && !b.to && a.date !== b.date) return a.date > b.date ? [a, b] : [b, a];
+  }
+  return null;
+}
+
 const SCENARIO = (t: string) =>
   /\b(?:worst|pessimistic|downside|bad case|conservative)\b/i.test(t)
     ? 'pessimistic'
@@ -136,6 +241,26 @@ const KIND_WORDS: [string, RegExp][] = [
   ['FEE', /\bfees?\b/i],
   ['TRANSFER', /\btransfers?\b/i],
 ];
+
+/** Spending words; revenue words ("why did costs jump", "top 3 revenue sources"). */
+const SPEND = /\b(?:expenses?|expenditure|costs?|spend(?:ing)?|spent|outgoings|overheads?|budget)\b/i;
+const REVENUE = /\b(?:revenue|sales|income|turnover|takings)\b/i;
+/** A question about what changed, and where: answered by the breakdown compared with the period before. */
+const WHAT_CHANGED =
+  /\bwhy\b|\bwhat (?:made|caused|drove|is driving|was driving|pushed)\b|\bexplain (?:the|why|what)\b|\b(?:increase[ds]?|rose|grew|jump\w*|spik\w*|fell|dropp?\w*|decrease[ds]?|went up|went down|changed?) the most\b|\bwhat changed\b|\bdrivers? (?:of|behind)\b/i;
+
+function breakdownArgs(q: Question, side: 'revenue' | 'expense') {
+  const n = topN(q.text);
+  const byCustomer = side === 'revenue' && /\b(?:customers?|clients?|who)\b/i.test(q.text);
+  const compare = WHAT_CHANGED.test(q.text) ? (q.periods.compare ?? 'previous') : q.periods.compare;
+  return { ...(byCustomer ? { by: 'customer' } : {}), ...(n ? { limit: n } : {}), ...(compare ? { compare } : {}) };
+}
+
+const agingArgs = (q: Question) => {
+  const days = windowDays(q.text, q.today);
+  // "in the next 30 days" counts from today: the date a parser reads in it is the window's end, not an as-of.
+  return days !== null ? { dueWithinDays: days } : dayArg(q, 'asOf');
+};
 
 export const INTENTS: Intent[] = [
   {
@@ -174,7 +299,7 @@ export const INTENTS: Intent[] = [
       'key numbers',
     ],
     keywords:
-      /\b(?:how did we do|how did (?:the business|we) perform|results|key (?:numbers|figures|metrics)|revenue|sales|turnover|expenses?|spend|spent|costs?|profit(?:s|able)?|net income|margins?|dso|dpo|refund (?:ratio|rate)|chargeback (?:ratio|rate)|volatil\w*)\b/i,
+      /\b(?:how did we do|how did (?:the business|we) perform|results|key (?:numbers|figures|metrics)|revenue|sales|sell|sold|turnover|expenses?|spend|spent|costs?|profit(?:s|able)?|net income|margins?|dso|dpo|refund (?:ratio|rate)|chargeback (?:ratio|rate)|volatil\w*)\b/i,
     args: (q) => periodArgs(q.periods.period),
   },
   {
@@ -192,6 +317,7 @@ export const INTENTS: Intent[] = [
       /\b(?:compare|comparison|growth|grow(?:ing|n)?|go(?:ne)? up|go(?:ne)? down|went up|went down|increase[ds]?|decrease[ds]?|change[ds]?|differ\w*|trend)\b/i,
     args: (q) => {
       const p = q.periods.period;
+      if (p && q.versus) return versusArgs(p, q.versus);
       const against = q.periods.compare ?? 'previous';
       if (!p) return { against };
       return { periodType: p.type, date: p.to ?? p.date, against };
@@ -234,9 +360,12 @@ export const INTENTS: Intent[] = [
     keywords:
       /\b(?:forecast|project(?:ion|ed)?|next (?:few )?weeks|coming weeks|next 13 weeks|scenario|worst case|best case|drop below|fall below|dip below)\b/i,
     args: (q) => {
-      const floor = /\b(?:below|under|less than|beneath)\b(.*)$/i.exec(q.text);
-      const amount = floor ? amountIn(floor[1]!) : null;
-      return { scenario: SCENARIO(q.text), ...(amount ? { floor: amount } : {}) };
+      const floor =
+        /\b(?:below|under|less than|beneath|(?:stay|stays|remain|remains|keep|kept|be)\s+(?:above|over))\b(.*)$/i.exec(
+          q.text,
+        );
+      const amount = floor ? amountIn(floor[1]!.replace(PER_MONTH, ' ')) : null;
+      return { scenario: SCENARIO(q.text), ...(amount ? { floor: amount } : {}), ...whatIf(q.text) };
     },
   },
   {
@@ -250,8 +379,8 @@ export const INTENTS: Intent[] = [
       'split of income by account',
     ],
     keywords:
-      /\b(?:revenue|income|sales)\b.*\b(?:breakdown|break ?down|by (?:stream|account|line|source|type)|split|come from|made up)\b|\b(?:breakdown|break ?down|split)\b.*\b(?:revenue|income|sales)\b|\bwhere does .*(?:revenue|money|income) come from\b/i,
-    args: (q) => rangeArgs(q.periods.period),
+      /\b(?:revenue|income|sales)\b.*\b(?:breakdown|break ?down|by (?:stream|account|line|source|type|customer|client)|split|come from|made up)\b|\b(?:breakdown|break ?down|split)\b.*\b(?:revenue|income|sales)\b|\bwhere does .*(?:revenue|money|income) come from\b/i,
+    args: (q) => ({ ...rangeArgs(q.periods.period), ...breakdownArgs(q, 'revenue') }),
   },
   {
     id: 'expense_breakdown',
@@ -268,7 +397,7 @@ export const INTENTS: Intent[] = [
     ],
     keywords:
       /\b(?:expenses?|costs?|spend(?:ing)?)\b.*\b(?:breakdown|break ?down|by category|categories|biggest|largest|top|split|on what|going)\b|\b(?:biggest|largest|top|main)\b.*\b(?:expenses?|costs?|spend(?:ing)?)\b|\bspending (?:money )?on\b|\bspen[dt] on\b|\bwhere (?:is|does) (?:the|our) money go/i,
-    args: (q) => rangeArgs(q.periods.period),
+    args: (q) => ({ ...rangeArgs(q.periods.period), ...breakdownArgs(q, 'expense') }),
   },
   {
     id: 'transactions',
@@ -321,8 +450,8 @@ export const INTENTS: Intent[] = [
       'unpaid invoices from customers',
     ],
     keywords:
-      /\b(?:owes? us|owed to us|receivables?|overdue invoices?|outstanding invoices?|unpaid invoices?|aged debtors|debtors)\b/i,
-    args: (q) => dayArg(q, 'asOf'),
+      /\b(?:owes? us|owed to us|(?:customers?|clients?|debtors?) (?:still )?(?:owe|owing)|receivables?|overdue invoices?|outstanding invoices?|unpaid invoices?|aged debtors|debtors)\b/i,
+    args: agingArgs,
   },
   {
     id: 'payables',
@@ -337,7 +466,7 @@ export const INTENTS: Intent[] = [
     ],
     keywords:
       /\b(?:do we owe|we owe|payables?|bills? (?:to pay|due|outstanding)|unpaid bills?|owe suppliers|creditors)\b/i,
-    args: (q) => dayArg(q, 'asOf'),
+    args: agingArgs,
   },
   {
     id: 'payment_health',
@@ -485,6 +614,14 @@ export const INTENTS: Intent[] = [
     args: () => ({}),
   },
   {
+    id: 'categorize',
+    tool: 'categorize_transactions',
+    exemplars: ['propose categories for bank transactions', 'what category would each bank line get'],
+    keywords: /\bcategori[sz](?:e|ation)\b/i,
+    // A preview: nothing is written unless a person applies it (the tool's default).
+    args: () => ({}),
+  },
+  {
     id: 'explain',
     tool: 'explain_metric',
     exemplars: ['define mrr', 'what does churn mean', 'explain gross margin'],
@@ -597,11 +734,11 @@ const MIN_SCORE = 0.34;
 const INJECTION =
   /\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions|rules|prompt)\b|\b(?:system prompt|api[ _-]?keys?|secret|passwords?|access tokens?|refresh tokens?|credentials|encryption[ _-]?key)\b|\bjailbreak\b|\bdeveloper mode\b/i;
 const WRITE =
-  /^(?:please\s+|can you\s+|could you\s+|would you\s+|go ahead and\s+|i want you to\s+)?(?:re-?categori[sz]e|categori[sz]e|change|set|update|edit|delete|remove|void|pay|send|create|add|mark|approve|dismiss|accept|resolve|move|sync|refresh|push|write|post|reconcile|transfer|email|cancel)\b/i;
+  /^(?:please\s+|can you\s+|could you\s+|would you\s+|go ahead and\s+|i want you to\s+)?(?:re-?categori[sz]e|change|set|update|edit|delete|remove|void|pay|send|create|add|mark|approve|dismiss|accept|resolve|move|sync|refresh|push|write|post|reconcile|transfer|email|cancel)\b/i;
 const HELP =
   /^(?:help|hi|hello|hey|good (?:morning|afternoon|evening)|what can you do|what do you do|who are you|how do (?:i|you) use|what can i ask)\b/i;
 const EXPLAIN =
-  /^(?:what(?:'s| is| are| does)|define|definition of|explain|meaning of|how (?:is|are|do you|does .*) (?:calculate|compute|measure|define|work))|\b(?:mean|calculated|computed|defined|formula)\b/i;
+  /^(?:what(?:'s| is| are| does)|what exactly (?:is|are|does)|define|definition of|explain|meaning of|how (?:is|are|do you|does .*) (?:calculate|compute|measure|define|work))|\b(?:mean|measures?|calculated|computed|defined|formula)\b/i;
 const POSSESSIVE = /\b(?:our|we|my|us|i|the business|the company|demo co)\b/i;
 
 /** Splits "What was revenue last month and how long is our runway?" into its questions. */
@@ -615,7 +752,76 @@ export function splitQuestion(text: string): string[] {
   return parts.length ? parts.slice(0, 4) : [text.trim()];
 }
 
-export function planQuestion(message: string, today: string, fyEndMonth = 12): Plan {
+/** Questions whose words settle the tool before any scoring: the capabilities, not phrasings. */
+const CATEGORIZE =
+  /\b(?:categori[sz]e|classify|sort|tag|label)\b.*\b(?:transactions?|bank lines?|lines|payments|spending|expenses|uncategori[sz]ed)\b|\b(?:suggest|propose|preview|guess)\w*\b.*\bcategor/i;
+const DISPUTE_RISK =
+  /\b(?:disputes?|chargebacks?)\b.*\b(?:worr\w*|concern\w*|nervous|risk\w*|danger\w*|safe|thresholds?|levels?|too (?:many|high|much)|problems?|trouble|warnings?|monitor\w*|penalt\w*|fines?)\b|\b(?:worr\w*|concern\w*|nervous|risk\w*|danger\w*|problems?|trouble)\b.*\b(?:disputes?|chargebacks?)\b/i;
+const CUSTOMER_RANK =
+  /\b(?:biggest|largest|top|best|main|most valuable|highest[- ]paying|key)\b(?:(?!\b(?:owe|owes|owing|overdue|late|slow)\b).)*\b(?:customers?|clients?)\b(?!.*\b(?:owe|owes|owing|overdue|late|slow)\b)|\b(?:customers?|clients?)\b.*\b(?:bring(?:s)? in|brought in|by revenue|most (?:money|revenue|income|sales))\b|\b(?:depend\w*|reliant|rely|relies|reliance|concentrat\w*)\b.*\b(?:customers?|clients?)\b|\b(?:one|single|a (?:few|handful of))\s+(?:customer|client)s?\b/i;
+const FORECAST_QUESTION =
+  /\bafford\b|\bwhat (?:happens|would happen|if)\b.*\b(?:cash|money|bank|runway|balance)\b|\bif (?:we|i)\b.*\b(?:hire|add|spend|lose|buy|pay|take on)\b|\b(?:make|meet|cover|pay|fund)\s+(?:the\s+|our\s+)?(?:payroll|wages|salar\w*|rent)\b|\benough\b.*\b(?:payroll|wages|salar\w*|rent)\b|\bsurvive\b|\b(?:lowest|low point)\b.*\b(?:cash|balance|bank)\b|\b(?:cash|balance|bank)\b.*\b(?:lowest|low point)\b|\bstays? (?:above|over)\b/i;
+const CASH_WORDS = /\b(?:cash|afford|runway|bank|money|survive|burn)\b/i;
+/** "could we take on…", "what if we…": a what-if amount asked as a hypothetical is a forecast question. */
+const HYPOTHETICAL =
+  /\b(?:could|can|should|would) (?:we|i)\b|\bwhat if\b|\bif (?:we|i)\b|\b(?:hire|hiring|take on|employ|recruit)\b/i;
+const SUBSCRIPTION = /\b(?:mrr|arr|recurring revenue|subscri\w+|churn\w*)\b/i;
+const GROWTH = /\b(?:grow\w*|grew|trend\w*|history|over time|changed?)\b/i;
+const DUE = /\bdue\b|\bto pay\b|\bpay\b|\bowe\b|\bcollect\b|\breceive\b/i;
+const PAYABLE_SIDE =
+  /\b(?:bills?|suppliers?|vendors?|payables?|creditors?|we (?:need to |have to |must )?pay|do we owe|we owe|owe money to|are we going to owe)\b/i;
+const RECEIVABLE_SIDE = /\b(?:customers?|clients?|receivables?|debtors?|owe us|collect|invoices?)\b/i;
+const SPEND_MOST =
+  /\bmost of (?:our|the) (?:budget|money|spend(?:ing)?|cash)\b|\b(?:spen[dt]|go(?:es)?|went)\b.*\bthe most\b/i;
+const REVENUE_TOP =
+  /\b(?:biggest|largest|top|main)\s+(?:\d+\s+|[a-z]+\s+)?(?:revenue|income|sales)\b|\b(?:revenue|income|sales)\s+(?:sources?|streams?)\b/i;
+
+function directIntent(part: string, q: Question): string | null {
+  if (CATEGORIZE.test(part)) return 'categorize';
+  if (DISPUTE_RISK.test(part)) return 'disputes';
+  if (q.versus) return 'compare';
+  const spend = SPEND.test(part);
+  if (WHAT_CHANGED.test(part) && (spend || REVENUE.test(part)))
+    return spend ? 'expense_breakdown' : 'revenue_breakdown';
+  if (CUSTOMER_RANK.test(part)) return 'revenue_breakdown';
+  const hypothetical = Object.keys(whatIf(part)).length > 0 && (CASH_WORDS.test(part) || HYPOTHETICAL.test(part));
+  if (FORECAST_QUESTION.test(part) || hypothetical) return 'forecast';
+  // Subscription figures over time come from the subscription history, not a two-period comparison.
+  if (SUBSCRIPTION.test(part) && !q.periods.compare && (q.periods.period?.to || GROWTH.test(part)))
+    return 'subscriptions';
+  if (windowDays(part, q.today) !== null && DUE.test(part)) {
+    if (PAYABLE_SIDE.test(part)) return 'payables';
+    if (RECEIVABLE_SIDE.test(part)) return 'receivables';
+  }
+  if (SPEND_MOST.test(part) || (topN(part) !== null && spend)) return 'expense_breakdown';
+  if (REVENUE_TOP.test(part)) return 'revenue_breakdown';
+  return null;
+}
+
+/** A follow-up names only a period ("what about September?", "and the month before that?", "same for Q3"). */
+const FOLLOW_UP_WORDS =
+  /\b(?:and|what|about|how|same|for|with|again|then|that|this|it|the|at|in|on|of|by|as|end|one|before|previous|prior|preceding|period|month|quarter|year|please|ok|okay|now|also|instead|show|me|figures?|numbers?)\b/gi;
+const RELATIVE =
+  /\b(?:the\s+)?(?:previous|prior|preceding)\s+(month|quarter|year|one|period)\b|\b(?:the\s+)?(month|quarter|year|one|period)\s+before\b|\bbefore (?:that|it)\b/i;
+
+function isFollowUp(part: string, parsed: ParsedPeriods): boolean {
+  const left = parsed.rest.replace(FOLLOW_UP_WORDS, ' ').replace(/[^a-z0-9]+/gi, '');
+  return !left && (parsed.period !== null || parsed.day !== null || RELATIVE.test(part));
+}
+
+/** The periods of a follow-up: its own, or one step back from the earlier question's ("the month before that"). */
+function followUpPeriods(part: string, parsed: ParsedPeriods, earlier: ParsedPeriods, today: string): ParsedPeriods {
+  const rel = part.match(RELATIVE);
+  if (rel && earlier.period) {
+    const named = (rel[1] ?? rel[2] ?? '').toLowerCase();
+    const type = named === 'month' || named === 'quarter' || named === 'year' ? named : earlier.period.type;
+    return { ...parsed, period: periodBefore(earlier.period, type, today), day: null };
+  }
+  if (rel && earlier.day) return { ...parsed, period: null, day: earlier.day };
+  return parsed;
+}
+
+export function planQuestion(message: string, today: string, fyEndMonth = 12, earlier: string[] = []): Plan {
   const text = message.trim();
   if (!text) return { kind: 'reply', reason: 'empty' };
   if (INJECTION.test(text)) return { kind: 'reply', reason: 'injection' };
@@ -623,6 +829,11 @@ export function planQuestion(message: string, today: string, fyEndMonth = 12): P
   if (HELP.test(text) && text.length < 60) return { kind: 'reply', reason: 'help' };
 
   const calls: PlannedCall[] = [];
+  const add = (intent: Intent, question: Question) => {
+    const input = intent.args(question);
+    if (!calls.some((c) => c.intent.tool === intent.tool && JSON.stringify(c.input) === JSON.stringify(input)))
+      calls.push({ intent, input, question });
+  };
   let carried: ParsedPeriods | null = null;
   for (const part of splitQuestion(text)) {
     const parsed = parsePeriods(part, today, fyEndMonth);
@@ -630,18 +841,42 @@ export function planQuestion(message: string, today: string, fyEndMonth = 12): P
     const carry = !parsed.period && !parsed.day && carried !== null;
     const periods: ParsedPeriods = carry ? { ...carried!, rest: parsed.rest, compare: parsed.compare } : parsed;
     if (parsed.period || parsed.day) carried = parsed;
-    const question: Question = { text: part, periods, carried: carry, focus: focusOf(parsed.rest), today };
+    // A follow-up asks the earlier question's tools again, for its own period.
+    if (!carry && earlier.length && isFollowUp(part, parsed)) {
+      const before = planQuestion(earlier[earlier.length - 1]!, today, fyEndMonth, earlier.slice(0, -1));
+      if (before.kind === 'tools') {
+        for (const c of before.calls) {
+          const p = followUpPeriods(part, parsed, c.question.periods, today);
+          add(c.intent, {
+            ...c.question,
+            periods: { ...p, compare: c.question.periods.compare },
+            carried: false,
+            versus: null,
+          });
+        }
+        carried = null;
+        continue;
+      }
+    }
+    const pair = twoPeriods(part, today, fyEndMonth);
+    const question: Question = {
+      text: part,
+      periods: pair ? { ...periods, period: pair[0] } : periods,
+      carried: carry,
+      focus: focusOf(parsed.rest),
+      today,
+      versus: pair ? pair[1] : null,
+    };
     const intent = chooseIntent(part, parsed.rest, question);
-    if (!intent) continue;
-    const input = intent.args(question);
-    if (!calls.some((c) => c.intent.tool === intent.tool && JSON.stringify(c.input) === JSON.stringify(input)))
-      calls.push({ intent, input, question });
+    if (intent) add(intent, question);
   }
   return calls.length ? { kind: 'tools', calls } : { kind: 'reply', reason: 'unknown' };
 }
 
 function chooseIntent(part: string, rest: string, q: Question): Intent | null {
   const byId = (id: string) => INTENTS.find((i) => i.id === id)!;
+  const direct = directIntent(part, q);
+  if (direct) return byId(direct);
   if (EXPLAIN.test(part) && !POSSESSIVE.test(part) && !q.periods.period && METRIC_NAMES.some(([, re]) => re.test(part)))
     return byId('explain');
   const ranked = rankIntents(rest || part);

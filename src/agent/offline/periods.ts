@@ -86,6 +86,11 @@ function range(type: PeriodRef['type'], first: string, last: string, today: stri
 /** The period of `type` before the one containing `date`. */
 const before = (type: PeriodRef['type'], date: string) => periodOf(type, addDays(periodOf(type, date).start, -1)).start;
 
+/** The whole period of `type` before a period ("the month before that", "the previous quarter"). */
+export function periodBefore(p: PeriodRef, type: PeriodRef['type'], today: string): PeriodRef {
+  return ref(type, before(type, p.date), today);
+}
+
 /** Back `n` months from the first of a month. */
 function monthsBack(monthStart: string, n: number): string {
   const y = Number(monthStart.slice(0, 4));
@@ -204,6 +209,19 @@ export function parsePeriods(question: string, today: string, fyEndMonth = 12): 
       compare = rule.resolve(m, today, fyEndMonth).compare ?? compare;
       rest = rest.replace(m[0], ' ');
       break;
+    }
+  }
+  // "at the end of June", "by the end of last quarter": the last day of that period, for point-in-time tools.
+  const end = rest.match(
+    /\b(?:at|by|as of|on)?\s*(?:the\s+)?end\s+of\s+((?:the\s+)?(?:last|previous|this)\s+(?:month|quarter|year)|q[1-4](?:\s+\d{4})?|[a-z]+(?:\s+\d{4})?|\d{4})\b/i,
+  );
+  if (end) {
+    const inner = parsePeriods(end[1]!, today, fyEndMonth);
+    if (inner.period) {
+      const last = periodOf(inner.period.type, inner.period.to ?? inner.period.date).end;
+      day = last < today ? last : today;
+      rest = rest.replace(end[0], ' ');
+      return { period, compare, day, rest: rest.replace(/\s+/g, ' ').trim() };
     }
   }
   for (const rule of PERIOD_RULES) {

@@ -4,6 +4,7 @@
  * Every number written here comes from the result, so the grounding check can find it.
  */
 import type { z } from 'zod';
+import type categorize_transactions from '../../../tools/categorize-transactions';
 import type compare_periods from '../../../tools/compare-periods';
 import type detect_anomalies from '../../../tools/detect-anomalies';
 import type explain_metric from '../../../tools/explain-metric';
@@ -22,6 +23,7 @@ import type get_subscription_metrics from '../../../tools/get-subscription-metri
 import type get_sync_status from '../../../tools/get-sync-status';
 import type list_recommendations from '../../../tools/list-recommendations';
 import type list_transactions from '../../../tools/list-transactions';
+import { D } from '../../money';
 import { count, day, humanize, isNegative, list, money, moneyAbs, month, pct, periodName } from './format';
 import type { Focus, PlannedCall } from './intents';
 
@@ -193,20 +195,63 @@ function runway(o: Out<typeof get_runway>): string {
   return `At the average net burn of ${money(o.averageMonthlyNetBurn, c)} a month over the last three complete months, the ${money(o.cash, c)} of cash at ${asOf} lasts about ${o.runwayMonths === null ? 'an unknown number of' : o.runwayMonths.toFixed(1)} months. Net burn in ${month(o.asOfMonth)} alone was ${money(o.lastMonth.netBurn, c)} (gross burn ${money(o.lastMonth.grossBurn, c)}).`;
 }
 
-function forecast(o: Out<typeof forecast_cash_flow>): string {
+/** "in 6 weeks", "three weeks from now" → 6, 3 (a week of the forecast to name). */
+function weeksAhead(text: string): number | null {
+  const m = text.match(
+    /\b(?:in|within|after)\s+(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s+weeks?\b|\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s+weeks?\s+(?:from now|away|time)\b/i,
+  );
+  if (!m) return null;
+  const w = (m[1] ?? m[2])!.toLowerCase();
+  const words = [
+    '',
+    'one',
+    'two',
+    'three',
+    'four',
+    'five',
+    'six',
+    'seven',
+    'eight',
+    'nine',
+    'ten',
+    'eleven',
+    'twelve',
+    'thirteen',
+  ];
+  const n = /^\d+$/.test(w) ? Number(w) : words.indexOf(w);
+  return n >= 1 && n <= 13 ? n : null;
+}
+
+function forecast(o: Out<typeof forecast_cash_flow>, call: PlannedCall): string {
   const c = o.currency;
   const s = o.summary.find((x) => x.scenario === o.scenario) ?? o.summary[0];
   const weekOf = (n: number) => o.weeks.find((w) => w.week === n);
   const last = o.weeks[o.weeks.length - 1];
-  const lines = [
-    `Cash forecast, ${o.scenario} scenario, for the weeks from ${day(o.asOf)} to ${day(last?.end)}: cash ends at ${money(s?.endingCash ?? last?.closingCash, c)}.`,
-  ];
+  const lines: string[] = [];
+  const scenario = `Cash forecast, ${o.scenario} scenario, for the weeks from ${day(o.asOf)} to ${day(last?.end)}`;
+  if (o.whatIf) {
+    const way = (a: string) => `${moneyAbs(a, c)} ${isNegative(a) ? 'out' : 'in'}`;
+    const what = [
+      o.whatIf.monthlyChange ? `${way(o.whatIf.monthlyChange)} at the end of every month` : '',
+      o.whatIf.oneOffChange ? `${way(o.whatIf.oneOffChange)} now` : '',
+    ].filter(Boolean);
+    lines.push(
+      `${scenario}, with ${list(what)} (${way(o.whatIf.total)} over the 13 weeks): cash ends at ${money(s?.endingCash ?? last?.closingCash, c)}.`,
+    );
+  } else lines.push(`${scenario}: cash ends at ${money(s?.endingCash ?? last?.closingCash, c)}.`);
+  const asked = weeksAhead(call.question.text);
+  const week = asked ? weekOf(asked) : undefined;
+  if (week)
+    lines.push(
+      `In ${asked} weeks (the week of ${day(week.start)} to ${day(week.end)}) cash is forecast at ${money(week.closingCash, c)}.`,
+    );
   if (s) {
     lines.push(`The lowest point is ${money(s.lowestCash, c)} in the week of ${day(weekOf(s.lowestWeek)?.start)}.`);
     if (s.belowZeroWeek !== null)
       lines.push(`Cash goes below zero in the week of ${day(weekOf(s.belowZeroWeek)?.start)}.`);
     else if (s.belowFloorWeek !== null)
       lines.push(`It falls below your floor in the week of ${day(weekOf(s.belowFloorWeek)?.start)}.`);
+    else if (call.input.floor) lines.push('It stays above your floor every week in this scenario.');
     else lines.push('It does not go below zero in this scenario.');
   }
   const others = o.summary.filter((x) => x.scenario !== o.scenario);
@@ -224,12 +269,33 @@ function breakdown(o: Out<typeof get_revenue_breakdown>, call: PlannedCall): str
     new RegExp(`\\b${escapeRegExp(l.name)}\\b`, 'i').test(call.question.text),
   );
   const lead = named ? `${named.name} from ${day(o.from)} to ${day(o.to)}: ${money(named.amount, c)}.\n` : '';
-  const lines = o.lines.slice(0, 8).map((l) => `- ${l.name}: ${money(l.amount, c)}`);
-  const more = o.lines.length > 8 ? '\n- and smaller lines' : '';
+  const share = (l: { share: number | null }) => (l.share === null ? '' : ` (${l.share}%)`);
+  const asked = typeof call.input.limit === 'number' ? call.input.limit : 8;
+  const shown = o.lines.slice(0, asked);
+  const lines = shown.map((l) => `- ${l.name}: ${money(l.amount, c)}${share(l)}`);
+  const more = o.lineCount > shown.length ? `\n- and smaller lines (${count(o.lineCount)} in all)` : '';
   const cos = o.costOfSales.length
     ? `\nCost of sales: ${list(o.costOfSales.map((l) => `${l.name} ${money(l.amount, c)}`))}.`
     : '';
-  return `${lead}${what} from ${day(o.from)} to ${day(o.to)} totalled ${money(o.total, c)}, largest first:\n${lines.join('\n')}${more}${cos}`;
+  const top = o.lines[0];
+  // "Are we too dependent on one customer?": the largest customer's share is the answer.
+  const concentration =
+    o.by === 'customer' && top && top.share !== null
+      ? `The largest customer, ${top.name}, brought in ${top.share}% of revenue from ${day(o.from)} to ${day(o.to)}.\n`
+      : '';
+  const by = o.by === 'customer' ? ' by customer' : '';
+  const listing = `${what}${by} from ${day(o.from)} to ${day(o.to)} totalled ${money(o.total, c)}, largest first:\n${lines.join('\n')}${more}${cos}`;
+  if (!o.compared) return `${lead}${concentration}${listing}`;
+  // "Why did costs jump?": what moved, against what, before the listing.
+  const k = o.compared;
+  const moves = k.changes
+    .slice(0, 5)
+    .map(
+      (x) =>
+        `- ${x.name}: ${money(x.amount, c)} against ${money(x.previous, c)}, ${isNegative(x.change) ? 'down' : 'up'} ${moneyAbs(x.change, c)}`,
+    );
+  const change = `${what}${by} from ${day(o.from)} to ${day(o.to)} ${what === 'Revenue' ? 'was' : 'were'} ${money(o.total, c)} against ${money(k.total, c)} from ${day(k.from)} to ${day(k.to)}: ${isNegative(k.change) ? 'down' : 'up'} ${moneyAbs(k.change, c)}. ${moves.length ? `What moved most:\n${moves.join('\n')}` : 'No line changed.'}`;
+  return `${lead}${concentration}${change}\n\n${listing}`;
 }
 
 function transactions(o: Out<typeof list_transactions>): string {
@@ -244,11 +310,43 @@ function transactions(o: Out<typeof list_transactions>): string {
 function aging(o: Out<typeof get_receivables_aging>, call: PlannedCall): string {
   const c = o.currency;
   const t = o.totals;
-  const who = call.intent.id === 'receivables' ? 'Customers owe you' : 'You owe suppliers';
+  const receivables = call.intent.id === 'receivables';
+  const who = receivables ? 'Customers owe you' : 'You owe suppliers';
+  let soon = '';
+  if (o.dueSoon) {
+    const d = o.dueSoon;
+    const docs = d.documents
+      .slice(0, 8)
+      .map((x) => `- ${day(x.due)}: ${x.contact}${x.number ? ` (${x.number})` : ''} ${money(x.amount, c)}`);
+    const more = d.count > docs.length ? `\n- and later ones (${count(d.count)} in all)` : '';
+    soon =
+      d.count === 0
+        ? `Nothing ${receivables ? 'from customers' : 'to suppliers'} falls due between ${day(d.from)} and ${day(d.to)}.`
+        : `Falling due between ${day(d.from)} and ${day(d.to)}: ${money(d.total, c)} on ${count(d.count)} ${receivables ? 'invoice' : 'bill'}${d.count === 1 ? '' : 's'}:\n${docs.join('\n')}${more}`;
+    if (t.total === '0.00' || /^0(\.0+)?$/.test(t.total)) return soon;
+    const overdue = new D(t.total).minus(t.current);
+    return `${soon}\n\nAlready overdue on ${day(o.asOf)}: ${money(overdue.toFixed(2), c)} of the ${money(t.total, c)} ${receivables ? 'customers owe you' : 'you owe'}.`;
+  }
   if (t.total === '0.00' || /^0(\.0+)?$/.test(t.total)) return `${who} nothing as of ${day(o.asOf)}.`;
   const buckets = `not yet due ${money(t.current, c)}, up to a month overdue ${money(t.d1_30, c)}, one to two months ${money(t.d31_60, c)}, two to three months ${money(t.d61_90, c)}, more than three months ${money(t.d90_plus, c)}`;
   const top = o.contacts.slice(0, 5).map((x) => `${x.contact} ${money(x.total, c)}`);
   return `${who} ${money(t.total, c)} as of ${day(o.asOf)}: ${buckets}. Largest balances: ${list(top)}.`;
+}
+
+function categorize(o: Out<typeof categorize_transactions>): string {
+  const n = o.counts;
+  if (!n.considered) return 'There are no uncategorized bank lines to categorize.';
+  const examples = o.results
+    .filter((r) => r.category)
+    .slice(0, 5)
+    .map(
+      (r) =>
+        `- ${r.description ?? 'a line'} (${day(r.date)}): ${r.category}${r.source ? `, from ${humanize(r.source)}` : ''}`,
+    );
+  const head = o.applied
+    ? `Categorized ${count(n.apply)} of ${count(n.considered)} uncategorized bank lines;`
+    : `A preview — nothing was changed. Of ${count(n.considered)} uncategorized bank lines, ${count(n.apply)} would be categorized automatically,`;
+  return `${head} ${count(n.review)} ${o.applied ? 'went' : 'would go'} to the review queue and ${count(n.none)} ${n.none === 1 ? 'has' : 'have'} no proposal.${examples.length ? `\n${examples.join('\n')}` : ''}${o.applied ? '' : '\nTo apply them, use Categorize in the dashboard, or ask with a key that may write.'}`;
 }
 
 function paymentHealth(o: Out<typeof get_customer_payment_health>): string {
@@ -380,5 +478,6 @@ export const TEMPLATES: Record<string, Template> = {
   report_balance_sheet: report,
   report_cash_summary: report,
   sync_status: syncStatus,
+  categorize,
   explain,
 };
