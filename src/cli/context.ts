@@ -116,6 +116,9 @@ export async function pickBusiness(rt: Runtime, id: string | undefined) {
   );
 }
 
+/** The operator at the terminal runs the service: every scope. */
+export const OPERATOR: ToolContext['caller'] = { type: 'system', scopes: ['read', 'write'] };
+
 export function toolContext(
   rt: Runtime,
   business: { id: string; name: string; baseCurrency: string },
@@ -125,8 +128,7 @@ export function toolContext(
   return {
     db: rt.database.db,
     business: { id: business.id, name: business.name, baseCurrency: business.baseCurrency },
-    // The operator at the terminal runs the service: every scope.
-    caller: { type: 'system', scopes: ['read', 'write'] },
+    caller: OPERATOR,
     channel,
     today: () => new Date().toISOString().slice(0, 10),
     logger: rt.logger,

@@ -6,7 +6,7 @@ import { findTool, invokeTool, TOOLS } from '../../tools';
 import { createModel, runAgent } from '../agent';
 import { DomainError, InvalidInputError, NotFoundError } from '../errors';
 import { serveStdio } from '../mcp/stdio';
-import { type Cli, pickBusiness, toolContext } from './context';
+import { type Cli, OPERATOR, pickBusiness, toolContext } from './context';
 
 export function registerTools(program: Command, cli: Cli): void {
   const { io } = cli;
@@ -46,17 +46,39 @@ export function registerTools(program: Command, cli: Cli): void {
     .description('serve the tools over MCP on stdin/stdout (for Claude Desktop, Claude Code, any MCP client)')
     .option('--business <id>', 'business id (default: the only one)')
     .action(async (opts: { business?: string }, cmd: Command) => {
-      const rt = await cli.runtime(cmd, { toStderr: true });
+      const opening = cli.runtime(cmd, { toStderr: true });
+      // A data directory held by the running service is known at once (the lock is taken before anything
+      // else), and goes to the running service like every command's. Otherwise the embedded database opens
+      // while the client says hello: `initialize` and the tool list need no data.
+      const failed = await Promise.race([
+        opening.then(
+          () => false,
+          () => true,
+        ),
+        new Promise<false>((resolve) => setImmediate(() => resolve(false))),
+      ]);
+      if (failed) await opening;
+      const ready = opening.then(async (rt) => ({ rt, business: await pickBusiness(rt, opts.business) }));
       try {
-        const business = await pickBusiness(rt, opts.business);
         // stdout is the protocol: the transport writes to it directly (a pipe, or the caller's socket).
-        await serveStdio(
-          { context: () => toolContext(rt, business, 'mcp') },
+        const serving = serveStdio(
+          {
+            caller: OPERATOR,
+            context: async () => {
+              const { rt, business } = await ready;
+              return toolContext(rt, business, 'mcp');
+            },
+          },
           io.stdin as Readable,
           io.outStream as Writable,
         );
+        // No database or no business: the error, on stderr, ends the command (and closes the client's pipe);
+        // a client that hung up first still gets the exit code.
+        await Promise.race([serving, ready.then(() => serving)]);
+        await ready;
       } finally {
-        await rt.close();
+        const rt = await opening.catch(() => null);
+        await rt?.close();
       }
     });
 

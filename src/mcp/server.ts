@@ -12,7 +12,13 @@ import { loadPrompt, TASK_PROMPTS } from '../prompts';
 
 export interface McpOptions {
   /** A fresh context per call (the caller, business and scopes are fixed for the server's life). */
-  context: () => ToolContext;
+  context: () => ToolContext | Promise<ToolContext>;
+  /**
+   * Given when the context is not ready at once (`cfo mcp` answers `initialize` while the embedded database
+   * opens): who calls, which decides the tools listed, and the business if it is known by then.
+   */
+  caller?: ToolContext['caller'];
+  business?: { name: string; baseCurrency: string };
   version?: string;
 }
 
@@ -21,15 +27,18 @@ export interface McpOptions {
 const validator = new AjvJsonSchemaValidator();
 
 export function createMcpServer(opts: McpOptions): McpServer {
-  const base = opts.context();
+  const base = opts.caller ? null : opts.context();
+  if (base instanceof Promise) throw new Error('createMcpServer: give `caller` when the context comes later');
+  const caller = opts.caller ?? base!.caller;
+  const business = opts.business ?? base?.business;
   const server = new McpServer(
     { name: 'cfo-agent', version: opts.version ?? '0.1.0' },
     {
       jsonSchemaValidator: validator,
-      instructions: `Financial tools for ${base.business.name} (amounts in ${base.business.baseCurrency}). Every figure comes from the business's synced books; state the period of each figure you quote.`,
+      instructions: `Financial tools for ${business ? `${business.name} (amounts in ${business.baseCurrency})` : "one business's books (each result names its currency)"}. Every figure comes from the business's synced books; state the period of each figure you quote.`,
     },
   );
-  const allowed = TOOLS.filter((t) => mayUse(base.caller, t));
+  const allowed = TOOLS.filter((t) => mayUse(caller, t));
   for (const tool of allowed) {
     server.registerTool(
       tool.name,
@@ -41,7 +50,7 @@ export function createMcpServer(opts: McpOptions): McpServer {
         annotations: { title: tool.title, ...tool.annotations },
       },
       async (args: unknown) => {
-        const r = await invokeTool(tool, args, opts.context());
+        const r = await invokeTool(tool, args, await opts.context());
         if (!r.ok)
           return { isError: true, content: [{ type: 'text' as const, text: `${r.error.code}: ${r.error.message}` }] };
         return { content: [{ type: 'text' as const, text: JSON.stringify(r.output) }], structuredContent: r.output };
@@ -67,11 +76,11 @@ export function createMcpServer(opts: McpOptions): McpServer {
       'cfo://snapshots/latest-month',
       {
         title: 'Latest monthly snapshot',
-        description: `All metrics of ${base.business.name}'s last complete month.`,
+        description: `All metrics of ${business ? `${business.name}'s` : "the business's"} last complete month.`,
         mimeType: 'application/json',
       },
       async (uri) => {
-        const r = await invokeTool(findTool('get_metrics')!, {}, opts.context());
+        const r = await invokeTool(findTool('get_metrics')!, {}, await opts.context());
         const text = r.ok ? JSON.stringify(r.output) : JSON.stringify({ error: r.error });
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text }] };
       },
@@ -79,15 +88,18 @@ export function createMcpServer(opts: McpOptions): McpServer {
   }
 
   for (const p of TASK_PROMPTS) {
-    server.registerPrompt(p.name, { title: p.title, description: p.description }, async () => ({
-      description: p.description,
-      messages: [
-        {
-          role: 'user' as const,
-          content: { type: 'text' as const, text: loadPrompt(p.name, { business_name: base.business.name }) },
-        },
-      ],
-    }));
+    server.registerPrompt(p.name, { title: p.title, description: p.description }, async () => {
+      const name = business?.name ?? (await opts.context()).business.name;
+      return {
+        description: p.description,
+        messages: [
+          {
+            role: 'user' as const,
+            content: { type: 'text' as const, text: loadPrompt(p.name, { business_name: name }) },
+          },
+        ],
+      };
+    });
   }
   return server;
 }

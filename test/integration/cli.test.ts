@@ -1,10 +1,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import type { BusinessSummary } from '../../src/db/businesses';
 import { FAKE_ANTHROPIC_KEY, startFakeAnthropic } from '../fakes/anthropic';
-import { cfo, npmStart, target } from '../helpers/cli';
+import { cfo, childEnv, npmStart, ROOT, target } from '../helpers/cli';
 import { useTestDatabase } from '../helpers/db';
 import { MIGRATION_COUNT } from '../helpers/migrations';
 
@@ -125,6 +127,49 @@ describe('cfo command', () => {
       expect(fake.requests).toHaveLength(1);
     } finally {
       await fake.close();
+    }
+  });
+
+  it('mcp answers the handshake before the database is needed; with no business it says so and exits 1', async () => {
+    const empty = target(t.url);
+    const hello = `${JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+    })}\n`;
+    // On PostgreSQL the test database may hold businesses from other tests: only the embedded case is empty.
+    if (!t.url) {
+      const none = await cfo(['mcp'], empty, {}, { stdin: hello });
+      expect(none.code).toBe(1);
+      expect(JSON.parse(none.stdout.split('\n')[0]!)).toMatchObject({
+        id: 1,
+        result: { serverInfo: { name: 'cfo-agent' } },
+      });
+      expect(none.stderr).toContain('No business yet');
+    }
+    const where = target(t.url);
+    const made = await cfo(['business', 'create', 'Handshake Ltd', '--currency', 'gbp'], where);
+    expect(made.code, made.stderr).toBe(0);
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [`${ROOT}/bin/cfo.mjs`, 'mcp', '--business', made.stdout.trim()],
+        env: childEnv(where.env),
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      expect(client.getInstructions()).toMatch(/Financial tools/);
+      // The first call waits for the database to open, then answers.
+      const r = await client.callTool({ name: 'get_sync_status', arguments: {} });
+      expect(r.isError, JSON.stringify(r.content)).toBeFalsy();
+      expect(r.structuredContent).toMatchObject({ connections: [] });
+      const prompt = await client.getPrompt({ name: 'monthly-review' });
+      expect(JSON.stringify(prompt.messages)).toContain('Handshake Ltd');
+    } finally {
+      await client.close();
     }
   });
 
