@@ -11,7 +11,7 @@ import { Amount, defineTool, IsoDate } from './define';
 const Line = z.object({
   name: z.string(),
   amount: Amount,
-  share: z.number().nullable().describe('percent of the total, one decimal'),
+  sharePercent: z.number().nullable().describe('percent of the total, one decimal'),
 });
 type Line = z.infer<typeof Line>;
 const Change = z.object({ name: z.string(), amount: Amount, previous: Amount, change: Amount });
@@ -138,7 +138,7 @@ export function breakdownTool(side: 'revenue' | 'expense') {
       const now = await linesOf(ctx.db, business, side, by, range);
       const total = new D(now.total);
       const shown = (ls: Lines['lines']): Line[] =>
-        ls.slice(0, limit).map((l) => ({ ...l, share: shareOf(l.amount, total) }));
+        ls.slice(0, limit).map((l) => ({ ...l, sharePercent: shareOf(l.amount, total) }));
       const other = compare ? comparedRange(range.from, range.to, compare) : null;
       const before = other ? await linesOf(ctx.db, business, side, by, other) : null;
       const compared =

@@ -182,6 +182,19 @@ describe('the dashboard', () => {
       .toBe(1);
     await expect.poll(() => page.locator('[data-cfo-widget] .result table').count()).toBe(1);
     await shot(page, 'dashboard-widget');
+
+    // A follow-up keeps the conversation's topic: the same breakdown, for the period it names.
+    await ask(page, 'Who are our top 3 customers this year?');
+    const customers = page.locator('[data-cfo-widget] .msg.assistant').last();
+    await expect
+      .poll(() => customers.innerText(), { timeout: 15_000 })
+      .toMatch(/^The largest customer, .+ brought in [\d.]+% of revenue/);
+    await ask(page, 'and in Q3 2026?');
+    const followUp = page.locator('[data-cfo-widget] .msg.assistant').last();
+    await expect
+      .poll(() => followUp.innerText(), { timeout: 15_000 })
+      .toMatch(/Revenue by customer from 1 July 2026 to 30 September 2026 totalled \$[\d,]+\.\d{2}/);
+    await shot(page, 'dashboard-widget-follow-up');
     await page.close();
   });
 });

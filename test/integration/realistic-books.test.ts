@@ -195,9 +195,9 @@ describe('realistic books: the questions behind the breakdowns, aging and foreca
     expect(aug).toMatchObject({
       by: 'customer',
       lines: [
-        { name: 'Brightside GmbH', amount: '8583.69', share: 59.7 },
-        { name: 'Acme Retail Ltd', amount: '5500.00', share: 38.2 },
-        { name: 'Corvid Ltd', amount: '300.00', share: 2.1 },
+        { name: 'Brightside GmbH', amount: '8583.69', sharePercent: 59.7 },
+        { name: 'Acme Retail Ltd', amount: '5500.00', sharePercent: 38.2 },
+        { name: 'Corvid Ltd', amount: '300.00', sharePercent: 2.1 },
       ],
       lineCount: 3,
       total: '14383.69',
@@ -236,9 +236,9 @@ describe('realistic books: the questions behind the breakdowns, aging and foreca
     const aug = await call('get_expense_breakdown', { from: '2026-08-01', to: '2026-08-31', limit: 1 });
     // Operating: rent 2,000, General Expenses 300, advertising 100; cost of sales 1,200. Rent is 2,000 / 3,600.
     expect(aug).toMatchObject({
-      lines: [{ name: 'Rent', amount: '2000.00', share: 55.6 }],
+      lines: [{ name: 'Rent', amount: '2000.00', sharePercent: 55.6 }],
       lineCount: 3,
-      costOfSales: [{ name: 'Cost of Goods Sold', amount: '1200.00', share: 33.3 }],
+      costOfSales: [{ name: 'Cost of Goods Sold', amount: '1200.00', sharePercent: 33.3 }],
       total: '3600.00',
     });
     const sep = await call('get_expense_breakdown', { from: '2026-09-01', to: '2026-09-30', compare: 'previous' });

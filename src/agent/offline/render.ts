@@ -269,19 +269,19 @@ function breakdown(o: Out<typeof get_revenue_breakdown>, call: PlannedCall): str
     new RegExp(`\\b${escapeRegExp(l.name)}\\b`, 'i').test(call.question.text),
   );
   const lead = named ? `${named.name} from ${day(o.from)} to ${day(o.to)}: ${money(named.amount, c)}.\n` : '';
-  const share = (l: { share: number | null }) => (l.share === null ? '' : ` (${l.share}%)`);
+  const share = (l: { sharePercent: number | null }) => (l.sharePercent === null ? '' : ` (${l.sharePercent}%)`);
   const asked = typeof call.input.limit === 'number' ? call.input.limit : 8;
   const shown = o.lines.slice(0, asked);
   const lines = shown.map((l) => `- ${l.name}: ${money(l.amount, c)}${share(l)}`);
-  const more = o.lineCount > shown.length ? `\n- and smaller lines (${count(o.lineCount)} in all)` : '';
+  const more = o.lineCount > shown.length ? `\n- and smaller ones (${count(o.lineCount)} lines in all)` : '';
   const cos = o.costOfSales.length
     ? `\nCost of sales: ${list(o.costOfSales.map((l) => `${l.name} ${money(l.amount, c)}`))}.`
     : '';
   const top = o.lines[0];
   // "Are we too dependent on one customer?": the largest customer's share is the answer.
   const concentration =
-    o.by === 'customer' && top && top.share !== null
-      ? `The largest customer, ${top.name}, brought in ${top.share}% of revenue from ${day(o.from)} to ${day(o.to)}.\n`
+    o.by === 'customer' && top && top.sharePercent !== null
+      ? `The largest customer, ${top.name}, brought in ${top.sharePercent}% of revenue from ${day(o.from)} to ${day(o.to)}.\n`
       : '';
   const by = o.by === 'customer' ? ' by customer' : '';
   const listing = `${what}${by} from ${day(o.from)} to ${day(o.to)} totalled ${money(o.total, c)}, largest first:\n${lines.join('\n')}${more}${cos}`;

@@ -93,6 +93,8 @@ const LABELS: Record<string, string> = {
   arr: 'ARR',
   dso: 'DSO',
   dpo: 'DPO',
+  sharePercent: 'Share',
+  changePercent: 'Change',
 };
 
 /** "grossBurn" → "Gross burn" */

@@ -23,6 +23,7 @@ function firstList(output: Row): { key: string; rows: Row[] } | null {
 function display(key: string, v: unknown, currency: string): string {
   if (v === null || v === undefined) return '—';
   if (isDecimal(v)) return MONEY_HINT.test(key) ? money(v, currency) : number(v, 2);
+  if (typeof v === 'number' && /percent/i.test(key)) return `${number(v, 1)}%`;
   if (typeof v === 'number')
     return Math.abs(v) < 1 && v !== 0 && /ratio|churn|margin|share/i.test(key)
       ? `${(v * 100).toFixed(1)}%`
