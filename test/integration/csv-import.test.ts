@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { transactions } from '../../src/db/schema';
+import { categorize } from '../../src/domain/categorize';
 import { importStatement } from '../../src/integrations/csv/import';
 import { parseAmount } from '../../src/integrations/csv/parse';
 import { useTestDatabase } from '../helpers/db';
@@ -134,6 +135,45 @@ describe('CSV bank statements', () => {
       ).toBe(true);
     });
   }
+
+  it('a payee column is the merchant: lines of one payee are one merchant, whatever their purpose texts say', async () => {
+    // A German bank's export: who was paid in its own column, a purpose text that changes on every line.
+    const text = `Buchungstag;Empfänger/Auftraggeber;Verwendungszweck;Betrag
+01.09.2026;Hetzner Online GmbH;R0012345678 Kundennr K0812;-23,45
+01.10.2026;Hetzner Online GmbH;Rechnung Oktober Server;-23,45
+15.10.2026;Stadtwerke Berlin;Abschlag Strom 10/2026;-80,00
+`;
+    const biz = await createBusiness(t.db, { name: 'CSV payee', baseCurrency: 'EUR' });
+    await importStatement(t.db, { id: biz.id, baseCurrency: 'EUR' }, { account: 'Girokonto', text });
+    const lines = await withBusiness(t.db, biz.id, (tx) =>
+      queryRows<{ id: string; description: string; counterparty: string }>(
+        tx,
+        sql`select id, description, counterparty from transactions order by date`,
+      ),
+    );
+    expect(lines.map((l) => [l.counterparty, l.description])).toEqual([
+      ['Hetzner Online GmbH', 'R0012345678 Kundennr K0812'],
+      ['Hetzner Online GmbH', 'Rechnung Oktober Server'],
+      ['Stadtwerke Berlin', 'Abschlag Strom 10/2026'],
+    ]);
+    // The first Hetzner line filed by a person; the second shares no word of its purpose text with it, only
+    // the payee — which is what categorization keys the merchant on.
+    await withBusiness(t.db, biz.id, (tx) =>
+      tx.execute(
+        sql`update transactions set category = 'Hosting', category_source = 'user' where id = ${lines[0]!.id}`,
+      ),
+    );
+    const r = await withBusiness(t.db, biz.id, (tx) => categorize(tx, { id: biz.id }));
+    const second = r.results.find((x) => x.id === lines[1]!.id)!;
+    expect(second.proposal).toMatchObject({ category: 'Hosting', source: 'similar' });
+    expect(second.proposal!.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(r.results.find((x) => x.id === lines[2]!.id)!.proposal?.category).not.toBe('Hosting');
+    const keys = await withBusiness(t.db, biz.id, (tx) =>
+      queryRows<{ n: string }>(tx, sql`select normalized_description as n from transactions order by date`),
+    );
+    // The example's merchant text is its payee (a preview stores nothing for the lines it looked at).
+    expect(keys[0]!.n).toBe('hetzner online gmbh');
+  });
 
   it('keeps a statement’s categories as upstream categories', async () => {
     const biz = await createBusiness(t.db, { name: 'CSV categories' });

@@ -16,7 +16,7 @@ import { followAccountCodes } from '../ledger';
 import { type Embedder, LocalEmbedder } from './embed';
 import { type CategoryOption, KNOWLEDGE_CONFIDENCE, knownCategory } from './knowledge';
 import { type CategoryModel, MODEL_BATCH, type ModelAnswer } from './model';
-import { normalizeDescription } from './normalize';
+import { merchantText, normalizeDescription } from './normalize';
 import { firstMatch, orderRules, type Rule } from './rules';
 
 /** Kinds whose category is decided here: bank lines. Invoices and bills carry their accounts from upstream. */
@@ -74,10 +74,11 @@ export type BankLineRow = {
   date: string;
   description: string | null;
   counterparty: string | null;
+  source: string;
   base_amount: string;
   category: string | null;
 };
-export const BANK_LINE_COLUMNS = sql`id, date::text as date, description, counterparty, base_amount::text as base_amount, category`;
+export const BANK_LINE_COLUMNS = sql`id, date::text as date, description, counterparty, source, base_amount::text as base_amount, category`;
 
 type Target = BankLineRow & {
   /** The description normalized: the merchant. */
@@ -122,14 +123,19 @@ export async function ensureEmbeddings(
 ): Promise<number> {
   let done = 0;
   for (;;) {
-    const rows = await queryRows<{ id: string; description: string | null; counterparty: string | null }>(
+    const rows = await queryRows<{
+      id: string;
+      description: string | null;
+      counterparty: string | null;
+      source: string;
+    }>(
       tx,
-      sql`select id, description, counterparty from transactions
+      sql`select id, description, counterparty, source from transactions
           where business_id = ${businessId} and embedding is null and deleted_at is null and ${where}
           limit ${batch}`,
     );
     if (!rows.length) return done;
-    const texts = rows.map((r) => normalizeDescription(r.description || r.counterparty));
+    const texts = rows.map((r) => normalizeDescription(merchantText(r)));
     const unique = [...new Set(texts)];
     const vectors = await embedder.embed(unique);
     const byText = new Map(unique.map((t, i) => [t, vectorLiteral(vectors[i]!)]));
@@ -178,7 +184,7 @@ export async function categorize(
           order by transactions.date, transactions.id
           limit ${limit}`,
     )
-  ).map((t) => ({ ...t, normalized: normalizeDescription(t.description || t.counterparty) }));
+  ).map((t) => ({ ...t, normalized: normalizeDescription(merchantText(t)) }));
   if (opts.transactionIds) {
     const found = new Set(targets.map((t) => t.id));
     const missing = opts.transactionIds.filter((id) => !found.has(id));
@@ -368,7 +374,10 @@ export async function categorize(
   for (const t of targets) {
     const p = proposals.get(t.id);
     if (p && p.confidence >= KNOWLEDGE_CONFIDENCE) continue;
-    const text = `${t.normalized} ${normalizeDescription(t.counterparty)}`.trim();
+    // The merchant, and for a statement with a payee column its purpose text too ("REWE SAGT DANKE").
+    const text = [...new Set([t.normalized, normalizeDescription(t.counterparty), normalizeDescription(t.description)])]
+      .filter(Boolean)
+      .join(' ');
     const known = knownCategory(text, direction(t.base_amount), options);
     if (known)
       proposals.set(t.id, {

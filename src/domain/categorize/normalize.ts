@@ -63,3 +63,11 @@ export function normalizeDescription(text: string | null | undefined): string {
   if (words.length > 2 && TRAILING_REGION.test(s)) s = words.slice(0, -1).join(' ');
   return s.replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * The text that names a bank line's merchant: a statement's payee column when it had one (its description is
+ * then the purpose: "REWE SAGT DANKE 45121234//Berlin"), otherwise the description, then the counterparty.
+ */
+export function merchantText(line: { source: string; description: string | null; counterparty: string | null }) {
+  return line.source === 'csv' && line.counterparty ? line.counterparty : line.description || line.counterparty;
+}

@@ -100,7 +100,9 @@ export async function importStatement(
         amount: line.amount,
         currency: business.baseCurrency,
         baseAmount: line.amount,
-        description: line.description || null,
+        // With a payee column, the description is the purpose text and the payee the merchant.
+        description: line.description || line.payee || null,
+        counterparty: line.payee,
         bankAccountId: accountId,
         reconciled: true,
         // A labelled statement brings its categories: they count as upstream ones.

@@ -17,6 +17,11 @@ export interface StatementLine {
   /** Signed: money in > 0. Decimal string. */
   amount: string;
   description: string;
+  /**
+   * Who the money went to or came from, from a payee or counterparty column (`Payee`, `Counterparty`,
+   * `Empfänger/Auftraggeber`, `Name` beside a purpose text…): the merchant, where the description is the purpose.
+   */
+  payee: string | null;
   balance: string | null;
   category: string | null;
 }
@@ -48,7 +53,7 @@ export class StatementError extends Error {
 }
 
 const HEADERS: Record<
-  'date' | 'description' | 'amount' | 'debit' | 'credit' | 'balance' | 'category' | 'currency',
+  'date' | 'description' | 'payee' | 'amount' | 'debit' | 'credit' | 'balance' | 'category' | 'currency',
   string[]
 > = {
   date: [
@@ -82,6 +87,29 @@ const HEADERS: Record<
     'descripcion',
     'name',
     'reference',
+  ],
+  // Normalized: "Empfänger/Auftraggeber" is empfangerauftraggeber, "Begünstigter/Zahlungspflichtiger" begunstigter….
+  payee: [
+    'payee',
+    'payeename',
+    'counterparty',
+    'counterpartyname',
+    'merchant',
+    'merchantname',
+    'beneficiary',
+    'beneficiaryname',
+    'empfangerauftraggeber',
+    'auftraggeberempfanger',
+    'auftraggeberbegunstigter',
+    'begunstigterzahlungspflichtiger',
+    'beguenstigterzahlungspflichtiger',
+    'zahlungsempfanger',
+    'name',
+    'tiers',
+    'beneficiario',
+    'ordenante',
+    'tegenrekeninghouder',
+    'naamtegenpartij',
   ],
   amount: ['amount', 'value', 'betrag', 'importe', 'montant', 'transactionamount', 'umsatz'],
   debit: ['debit', 'debits', 'withdrawal', 'withdrawals', 'moneyout', 'paidout', 'out', 'soll', 'cargo', 'debito'],
@@ -206,6 +234,7 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
   const col = {
     date: find(HEADERS.date),
     description: find(HEADERS.description),
+    payee: find(HEADERS.payee),
     amount: find(HEADERS.amount),
     debit: find(HEADERS.debit),
     credit: find(HEADERS.credit),
@@ -285,6 +314,7 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
       date,
       amount,
       description: at(cells, col.description),
+      payee: at(cells, col.payee) || null,
       balance: balanceRaw ? parseAmount(balanceRaw, decimal) : null,
       category: at(cells, col.category) || null,
     });
