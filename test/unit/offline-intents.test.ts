@@ -113,6 +113,9 @@ describe('offline model: capabilities, not phrasings', () => {
     expect(plan('net income Q2 2026 versus Q1 2026')).toEqual([
       { tool: 'compare_periods', input: { periodType: 'quarter', date: '2026-04-01', against: 'previous' } },
     ]);
+    // A range is not a comparison.
+    expect(plan('revenue from January 2026 to March 2026')[0]!.tool).not.toBe('compare_periods');
+    expect(plan('costs between February 2026 and June 2026')[0]!.tool).not.toBe('compare_periods');
     expect(plan('costs in February 2026 vs June 2026')).toEqual([
       { tool: 'compare_periods', input: { periodType: 'month', date: '2026-06-01', compareDate: '2026-02-01' } },
     ]);

@@ -214,10 +214,12 @@ function versusArgs(later: PeriodRef, earlier: PeriodRef) {
   return { ...base, compareDate: earlier.date };
 }
 
-const VERSUS = /\s+(?:vs\.?|versus|compared? (?:to|with)|against|with|and|to)\s+/gi;
+/** Between two periods compared; "from X to Y" and "between X and Y" are one range, not a comparison. */
+const VERSUS = /\s+(?:vs\.?|versus|compared? (?:to|with)|against|with|and)\s+/gi;
 /** "expenses Q3 2025 vs Q3 2026", "revenue in 2025 versus 2026": two named periods of one kind, later first. */
 export function twoPeriods(part: string, today: string, fyEndMonth: number): [PeriodRef, PeriodRef] | null {
   for (const m of part.matchAll(VERSUS)) {
+    if (/^\s+and\s+$/i.test(m[0]) && /\bbetween\b/i.test(part.slice(0, m.index))) continue;
     const a = parsePeriods(part.slice(0, m.index), today, fyEndMonth).period;
     const b = parsePeriods(part.slice(m.index + m[0].length), today, fyEndMonth).period;
     if (a && b && a.type === b.type && !a.to && !b.to && a.date !== b.date) return a.date > b.date ? [a, b] : [b, a];
