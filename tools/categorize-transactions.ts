@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { categorize } from '../src/domain/categorize';
-import { Apply, actorOf, defineTool, WRITE_ANNOTATIONS } from './define';
+import { Apply, categorizeOptionsOf, defineTool, WRITE_ANNOTATIONS } from './define';
 import { BankLineSchema } from './schemas';
 
 export default defineTool({
@@ -47,10 +47,7 @@ export default defineTool({
         threshold,
         limit,
         apply,
-        actor: actorOf(ctx),
-        model: ctx.categoryModel,
-        logger: ctx.logger,
-        ...(ctx.embedder ? { embedder: ctx.embedder } : {}),
+        ...categorizeOptionsOf(ctx),
       },
     );
     const shown = r.results.slice(0, 40);

@@ -203,6 +203,14 @@ export const Apply = z
   .default(false)
   .describe('false (default): preview what would change and write nothing; true: make the change');
 
+/** What categorization needs from a tool's context: who acts, the fallback model, the log, the embedder. */
+export const categorizeOptionsOf = (ctx: ToolContext) => ({
+  actor: actorOf(ctx),
+  model: ctx.categoryModel,
+  logger: ctx.logger,
+  ...(ctx.embedder ? { embedder: ctx.embedder } : {}),
+});
+
 /** Who is acting, for audit rows, from a tool's context. */
 export const actorOf = (ctx: ToolContext): Actor => ({
   type: ctx.caller.type,

@@ -1,6 +1,7 @@
 /** `cfo import csv`, `cfo connect`, `cfo connections`, `cfo disconnect` and `cfo sync`: bringing the books in. */
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { categorizeOptionsOf } from '../../tools/define';
 import { getBusiness, listBusinesses } from '../db/businesses';
 import { withBusiness } from '../db/client';
 import { refreshAfterChange } from '../domain/insights';
@@ -13,12 +14,12 @@ import {
   syncConnection,
   syncServices,
 } from '../integrations/connections';
-import { importStatement } from '../integrations/csv/import';
+import { categorizeImported, importStatement } from '../integrations/csv/import';
 import type { DateFormat } from '../integrations/csv/parse';
 import { connectStripe } from '../integrations/stripe/sync';
 import { signState, xeroSyncDeps } from '../integrations/xero';
 import type { Runtime } from '../runtime';
-import { type Cli, type Io, pathFrom, pickBusiness } from './context';
+import { type Cli, type Io, pathFrom, pickBusiness, toolContext } from './context';
 
 export function registerData(program: Command, cli: Cli): void {
   const { io } = cli;
@@ -59,6 +60,16 @@ export function registerData(program: Command, cli: Cli): void {
           io.out(
             `${r.account}: ${r.lines} lines from ${r.from} to ${r.to} (${r.added} new, ${r.alreadyThere} already imported); dates read ${r.dateFormatName}.\n`,
           );
+          if (r.uncategorizedIds.length) {
+            io.err(`Categorizing ${r.uncategorizedIds.length.toLocaleString('en-US')} new lines…\n`);
+            const c = await categorizeImported(
+              rt.database.db,
+              business,
+              r,
+              categorizeOptionsOf(toolContext(rt, business, 'cli')),
+            );
+            io.out(`${categorizedLine(c)}\n`);
+          }
           if (r.changedDates.length) {
             const refreshed = await withBusiness(rt.database.db, business.id, (tx) =>
               refreshAfterChange(tx, business, { dates: r.changedDates }),
@@ -242,4 +253,9 @@ function syncProgress(io: Io, name: string) {
     else if (p.entity !== last || (p.page ?? 0) % 10 === 0) io.err(`${line}\n`);
     last = p.entity;
   };
+}
+
+/** "Categorized 12 of 20 new lines; 5 to review, 3 with no proposal." */
+export function categorizedLine(c: { considered: number; apply: number; review: number; none: number }): string {
+  return `Categorized ${c.apply} of ${c.considered} new lines; ${c.review} to review (the dashboard's review queue, or GET /v1/categorization/reviews), ${c.none} with no proposal.`;
 }

@@ -9,11 +9,12 @@
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { findTool, invokeTool, mayUse, permissionOf, TOOLS } from '../../tools';
+import { categorizeOptionsOf } from '../../tools/define';
 import { audit } from '../db/audit';
 import { withBusiness } from '../db/client';
 import { refreshAfterChange } from '../domain/insights';
 import { DomainError, InvalidInputError, NotFoundError } from '../errors';
-import { importStatement } from '../integrations/csv/import';
+import { categorizeImported, importStatement } from '../integrations/csv/import';
 import type { AppDeps } from './app';
 import { type ApiEnv, actorOf, need, toolContexts } from './auth';
 import { errors, json, SECURITY } from './openapi';
@@ -45,6 +46,16 @@ const ImportResult = z.object({
     changedDates: z.array(z.string()),
     runId: z.string(),
   }),
+  categorized: z
+    .object({
+      considered: z.number().int(),
+      apply: z.number().int().describe('categorized now (confident proposals)'),
+      review: z.number().int().describe('in the review queue with their proposal (GET /v1/categorization/reviews)'),
+      none: z.number().int().describe('no proposal'),
+    })
+    .describe(
+      'the new lines without a category in the statement, categorized as categorize_transactions with apply: true would',
+    ),
   refresh: z.enum(['none', 'queued', 'done']).describe('how the figures the new lines change were refreshed'),
 });
 
@@ -117,7 +128,7 @@ export function registerToolRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): voi
       tags: ['Imports'],
       summary: 'Import a bank statement (CSV)',
       description:
-        'The CSV as the body. All rows or none: errors list row numbers. Re-imports and overlapping statements add no duplicates. The figures the new lines change are refreshed (queued, or inline when no worker runs).',
+        'The CSV as the body. All rows or none: errors list row numbers. Re-imports and overlapping statements add no duplicates. The new lines are categorized (confident proposals written, the rest to the review queue), and the figures they change are refreshed (queued, or inline when no worker runs).',
       security: SECURITY,
       request: {
         query: z.object({
@@ -145,6 +156,8 @@ export function registerToolRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): voi
           newValues: { account: r.account, lines: r.lines, added: r.added, from: r.from, to: r.to },
         }),
       );
+      // The new lines categorized: confident proposals written, the rest to the review queue.
+      const categorized = await categorizeImported(database.db, business, r, categorizeOptionsOf(contextOf(c, 'http')));
       // The figures the new lines change: queued for the worker, or refreshed here when no queue runs.
       let refresh: 'none' | 'queued' | 'done' = 'none';
       if (r.changedDates.length) {
@@ -159,7 +172,8 @@ export function registerToolRoutes(api: OpenAPIHono<ApiEnv>, deps: AppDeps): voi
           refresh = 'done';
         }
       }
-      return c.json({ import: r, refresh }, 201);
+      const { uncategorizedIds: _ids, ...summary } = r;
+      return c.json({ import: summary, categorized, refresh }, 201);
     },
   );
 }

@@ -361,7 +361,23 @@ const CASES: Case[] = [
   },
   {
     route: 'POST /v1/imports/csv',
-    ok: { as: 'admin', query: '?account=Petty%20cash', text: csv, status: 201 },
+    ok: {
+      as: 'admin',
+      query: '?account=Petty%20cash',
+      text: csv,
+      status: 201,
+      // The one new line was put through categorization, whatever it proposed.
+      check: (j) => {
+        const r = j as {
+          import: Record<string, unknown>;
+          categorized: { considered: number; apply: number; review: number; none: number };
+        };
+        expect(r.import).toMatchObject({ lines: 1, added: 1 });
+        expect(r.import.uncategorizedIds).toBeUndefined();
+        expect(r.categorized.considered).toBe(1);
+        expect(r.categorized.apply + r.categorized.review + r.categorized.none).toBe(1);
+      },
+    },
     bad: { as: 'admin', query: '', text: csv, field: 'account' },
     deny: { as: 'accountant', query: '?account=Petty%20cash', text: csv },
   },

@@ -100,10 +100,16 @@ describe('cfo command', () => {
     const r = await cfo(['import', 'csv', file, '--account', 'Girokonto', '--business', id], where);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^Girokonto: 2 lines from 2026-03-14 to 2026-03-25 \(2 new, 0 already imported\); dates read day first \(DD\/MM\/YYYY\)\.\nFigures refreshed from 2026-03-14 \(\d+ ms\)\.\n$/,
+      /^Girokonto: 2 lines from 2026-03-14 to 2026-03-25 \(2 new, 0 already imported\); dates read day first \(DD\/MM\/YYYY\)\.\nCategorized (\d) of 2 new lines; (\d) to review \(the dashboard's review queue, or GET \/v1\/categorization\/reviews\), (\d) with no proposal\.\nFigures refreshed from 2026-03-14 \(\d+ ms\)\.\n$/,
     );
+    const [, applied, review, none] = /Categorized (\d) of 2 new lines; (\d) to review .*, (\d) with no proposal/.exec(
+      r.stdout,
+    )!;
+    expect(Number(applied) + Number(review) + Number(none)).toBe(2);
+    expect(r.stderr).toContain('Categorizing 2 new lines…');
     const again = await cfo(['import', 'csv', file, '--account', 'Girokonto', '--business', id], where);
     expect(again.stdout).toContain('(0 new, 2 already imported)');
+    expect(again.stdout).not.toContain('Categorized');
   });
 
   it('chat -m answers with the offline model, or with Claude when a key is set', async () => {

@@ -4,7 +4,7 @@ import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { transactions } from '../../src/db/schema';
 import { categorize } from '../../src/domain/categorize';
-import { importStatement } from '../../src/integrations/csv/import';
+import { categorizeImported, importStatement } from '../../src/integrations/csv/import';
 import { parseAmount } from '../../src/integrations/csv/parse';
 import { useTestDatabase } from '../helpers/db';
 
@@ -173,6 +173,52 @@ describe('CSV bank statements', () => {
     );
     // The example's merchant text is its payee (a preview stores nothing for the lines it looked at).
     expect(keys[0]!.n).toBe('hetzner online gmbh');
+  });
+
+  it('after an import the new lines are categorized: confident ones written, the rest queued, labelled ones kept', async () => {
+    const biz = await createBusiness(t.db, { name: 'CSV auto', baseCurrency: 'USD' });
+    const ctx = { id: biz.id, baseCurrency: 'USD' };
+    // September's statement came labelled: it is the business's history.
+    const september = `Date,Description,Amount,Category
+2026-09-02,GITHUB INC 0902,-44.00,Software
+2026-09-05,SHELL OIL 5531 AUSTIN TX,-61.20,Motor Vehicle
+2026-09-20,ACH CREDIT NORTHWIND TRADERS,14000.00,Sales
+`;
+    const first = await importStatement(t.db, ctx, { account: 'Checking', text: september });
+    expect(first.uncategorizedIds).toEqual([]);
+    expect(await categorizeImported(t.db, ctx, first)).toEqual({ considered: 0, apply: 0, review: 0, none: 0 });
+    // October's is not labelled, but for one line: the same merchants are filed from history, the stranger not.
+    const october = `Date,Description,Amount,Category
+2026-10-02,GITHUB INC 1002,-44.00,
+2026-10-06,SHELL OIL 5531 AUSTIN TX,-58.75,
+2026-10-21,ACH CREDIT NORTHWIND TRADERS,12500.00,
+2026-10-25,ZQXV 88123 HOLDINGS,-300.00,
+2026-10-30,Office chairs,-410.00,Office Expenses
+`;
+    const second = await importStatement(t.db, ctx, { account: 'Checking', text: october });
+    expect(second.uncategorizedIds).toHaveLength(4);
+    const counts = await categorizeImported(t.db, ctx, second);
+    expect(counts.considered).toBe(4);
+    expect(counts.apply).toBe(3);
+    expect(counts.apply + counts.review + counts.none).toBe(4);
+    const got = await withBusiness(t.db, biz.id, (tx) =>
+      queryRows<{ description: string; category: string | null; source: string | null }>(
+        tx,
+        sql`select description, category, category_source as source from transactions
+            where date >= '2026-10-01' order by date`,
+      ),
+    );
+    expect(got.map((x) => [x.description.slice(0, 12), x.category])).toEqual([
+      ['GITHUB INC 1', 'Software'],
+      ['SHELL OIL 55', 'Motor Vehicle'],
+      ['ACH CREDIT N', 'Sales'],
+      ['ZQXV 88123 H', null],
+      ['Office chair', 'Office Expenses'],
+    ]);
+    expect(got[4]!.source).toBe('upstream');
+    // Importing the same file again adds nothing and categorizes nothing.
+    const again = await importStatement(t.db, ctx, { account: 'Checking', text: october });
+    expect(again.uncategorizedIds).toEqual([]);
   });
 
   it('keeps a statement’s categories as upstream categories', async () => {

@@ -5,9 +5,16 @@
  * nothing twice. Writes through the same upsert as every other source, and logs a sync run.
  */
 import { createHash } from 'node:crypto';
-import { type Db, withBusiness } from '../../db/client';
+import { sql } from 'drizzle-orm';
+import { type Db, pgArray, queryRows, withBusiness } from '../../db/client';
 import { accounts, syncRuns, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
+import {
+  CATEGORIZABLE_KINDS,
+  type CategorizeOptions,
+  type CategorizeResult,
+  categorize,
+} from '../../domain/categorize';
 import { linkPayouts } from '../../domain/payouts';
 import { InvalidInputError } from '../../errors';
 import { DATE_FORMAT_NAMES, type DateFormat, parseStatement, StatementError } from './parse';
@@ -23,6 +30,8 @@ export interface ImportResult {
   to: string;
   /** The distinct dates of the lines this import added: the periods whose figures it changed. */
   changedDates: string[];
+  /** The lines this import added that the statement left without a category: for `categorizeImported`. */
+  uncategorizedIds: string[];
   runId: string;
 }
 
@@ -114,6 +123,13 @@ export async function importStatement(
     );
     const addedRows = rows.filter((r) => !before.has(r.externalId));
     const added = addedRows.length;
+    const ids = await resolveIds(
+      tx,
+      transactions,
+      business.id,
+      'csv',
+      addedRows.filter((r) => !r.line.category).map((r) => r.externalId),
+    );
     if (added) await linkPayouts(tx, business.id);
     const [run] = await tx
       .insert(syncRuns)
@@ -140,7 +156,40 @@ export async function importStatement(
       from: dates[0]!,
       to: dates[dates.length - 1]!,
       changedDates: [...new Set(addedRows.map((r) => r.line.date))].sort(),
+      uncategorizedIds: [...ids.values()],
       runId: run!.id,
     };
   });
+}
+
+/**
+ * After an import, its new lines are categorized as `categorize_transactions` with `apply: true` would:
+ * proposals at or above the threshold are written, the rest go to the review queue with their proposal and
+ * reason. Lines the statement labelled itself, and lines that are no longer spend or receive lines (a deposit
+ * linked to a payout), are left as they are. Batches of 5,000, each in its own transaction.
+ */
+export async function categorizeImported(
+  db: Db,
+  business: { id: string },
+  imported: Pick<ImportResult, 'uncategorizedIds'>,
+  opts: Pick<CategorizeOptions, 'embedder' | 'model' | 'logger' | 'actor'> = {},
+): Promise<CategorizeResult['counts']> {
+  const counts = { considered: 0, apply: 0, review: 0, none: 0 };
+  const all = imported.uncategorizedIds;
+  for (let i = 0; i < all.length; i += 5000) {
+    const batch = all.slice(i, i + 5000);
+    const r = await withBusiness(db, business.id, async (tx) => {
+      const still = await queryRows<{ id: string }>(
+        tx,
+        sql`select id from transactions where business_id = ${business.id} and id = any(${pgArray(batch)}::uuid[])
+              and category is null and deleted_at is null and kind = any(${pgArray([...CATEGORIZABLE_KINDS])}::text[])`,
+      );
+      if (!still.length) return null;
+      const ids = still.map((x) => x.id);
+      return categorize(tx, business, { ...opts, transactionIds: ids, limit: ids.length, apply: true });
+    });
+    if (!r) continue;
+    for (const k of ['considered', 'apply', 'review', 'none'] as const) counts[k] += r.counts[k];
+  }
+  return counts;
 }
