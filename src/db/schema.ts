@@ -844,6 +844,8 @@ export const categoryReviews = pgTable(
     accountCode: text('account_code'),
     source: text('source').notNull(),
     confidence: real('confidence').notNull(),
+    /** Why it was proposed, in words ("same merchant: 3 of 3 earlier … lines"); null on rows from before 0015. */
+    reason: text('reason'),
     status: text('status').notNull().default('open'),
     resolvedBy: text('resolved_by'),
     resolvedAt: tstz('resolved_at'),

@@ -28,6 +28,7 @@ const ReviewList = z.object({
       accountCode: z.string().nullable(),
       source: z.string(),
       confidence: z.number(),
+      reason: z.string().nullable().describe('why it was proposed, in words'),
     }),
   ),
   total: z.number().int(),

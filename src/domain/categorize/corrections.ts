@@ -223,6 +223,8 @@ export type ReviewItem = {
   accountCode: string | null;
   source: string;
   confidence: number;
+  /** Why it was proposed; null for proposals queued before reasons were kept. */
+  reason: string | null;
 };
 
 /** The open review queue, least confident first. */
@@ -234,7 +236,7 @@ export async function listReviews(
   const items = await queryRows<ReviewItem>(
     tx,
     sql`select r.transaction_id as "transactionId", t.date::text as date, t.description, t.base_amount::text as amount,
-          r.category, r.account_code as "accountCode", r.source, r.confidence
+          r.category, r.account_code as "accountCode", r.source, r.confidence, r.reason
         from category_reviews r join transactions t on t.business_id = r.business_id and t.id = r.transaction_id
         where r.business_id = ${businessId} and r.status = 'open'
         order by r.confidence, t.date desc limit ${limit}`,
@@ -252,7 +254,7 @@ export async function openReview(tx: Db, businessId: string, transactionId: stri
   const [row] = await queryRows<ReviewItem>(
     tx,
     sql`select r.transaction_id as "transactionId", t.date::text as date, t.description, t.base_amount::text as amount,
-          r.category, r.account_code as "accountCode", r.source, r.confidence
+          r.category, r.account_code as "accountCode", r.source, r.confidence, r.reason
         from category_reviews r join transactions t on t.business_id = r.business_id and t.id = r.transaction_id
         where r.business_id = ${businessId} and r.transaction_id = ${transactionId} and r.status = 'open'`,
   );

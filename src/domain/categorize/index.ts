@@ -457,16 +457,16 @@ async function write(
     const values = sql.join(
       review.slice(i, i + 1000).map((r) => {
         const p = r.proposal!;
-        return sql`(${businessId}::uuid, ${r.id}::uuid, ${p.category}, ${p.accountCode}, ${p.source}, ${p.confidence}::real)`;
+        return sql`(${businessId}::uuid, ${r.id}::uuid, ${p.category}, ${p.accountCode}, ${p.source}, ${p.confidence}::real, ${p.reason})`;
       }),
       sql`, `,
     );
     await tx.execute(
-      sql`insert into category_reviews (business_id, transaction_id, category, account_code, source, confidence)
+      sql`insert into category_reviews (business_id, transaction_id, category, account_code, source, confidence, reason)
           values ${values}
           on conflict (business_id, transaction_id) do update set
             category = excluded.category, account_code = excluded.account_code, source = excluded.source,
-            confidence = excluded.confidence, status = 'open', resolved_at = null, resolved_by = null,
+            confidence = excluded.confidence, reason = excluded.reason, status = 'open', resolved_at = null, resolved_by = null,
             created_at = now()`,
     );
   }

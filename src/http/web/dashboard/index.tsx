@@ -75,6 +75,7 @@ interface Review {
   amount: string;
   category: string;
   confidence: number;
+  reason: string | null;
 }
 interface Connection {
   id: string;
@@ -373,6 +374,28 @@ function ReviewQueue({ me }: { me: Me }) {
   const may = me.permissions.includes('categorize');
   const [note, setNote] = useState('');
   const [edits, setEdits] = useState<Record<string, string>>({});
+  const [running, setRunning] = useState(false);
+  // Every uncategorized bank line through categorization: confident proposals written, the rest queued here.
+  const categorizeAll = async () => {
+    setRunning(true);
+    setNote('Categorizing…');
+    try {
+      const { counts: n } = await tool<{ counts: { considered: number; apply: number; review: number; none: number } }>(
+        'categorize_transactions',
+        { apply: true, limit: 500 },
+      );
+      setNote(
+        n.considered
+          ? `Categorized ${n.apply} of ${n.considered} uncategorized lines; ${n.review} to review below, ${n.none} with no proposal.`
+          : 'Every bank line already has a category.',
+      );
+      q.reload();
+    } catch (err) {
+      setNote((err as Error).message);
+    } finally {
+      setRunning(false);
+    }
+  };
   const decide = async (r: Review, category?: string) => {
     try {
       await send('POST', `/v1/categorization/reviews/${r.transactionId}`, category ? { category } : {});
@@ -385,6 +408,14 @@ function ReviewQueue({ me }: { me: Me }) {
   return (
     <Panel title={`Categorization review${q.data ? ` (${q.data.total})` : ''}`} id="reviews">
       <Status loading={q.loading} error={q.error} />
+      {may ? (
+        <p>
+          <button type="button" onClick={categorizeAll} disabled={running}>
+            Categorize
+          </button>{' '}
+          <span class="muted">uncategorized bank lines: confident proposals are applied, the rest wait here.</span>
+        </p>
+      ) : null}
       <p class="muted" role="status">
         {note}
       </p>
@@ -407,6 +438,7 @@ function ReviewQueue({ me }: { me: Me }) {
                 <td class="num">{money(r.amount, me.business.baseCurrency)}</td>
                 <td>
                   {r.category} <span class="muted">({percent(r.confidence, 0)})</span>
+                  {r.reason ? <div class="muted reason">{r.reason}</div> : null}
                 </td>
                 {may ? (
                   <td class="decide">
@@ -586,11 +618,19 @@ function Connections({ me }: { me: Me }) {
               const file = (e.currentTarget.querySelector('input[type=file]') as HTMLInputElement).files?.[0];
               if (!file) return setNote('Choose a CSV file first.');
               void act(async () => {
-                const r = await call<{ import: { added: number; lines: number; alreadyThere: number } }>(
-                  `/v1/imports/csv?account=${encodeURIComponent(account || 'Bank')}`,
-                  { method: 'POST', headers: { 'content-type': 'text/csv' }, body: await file.text() },
-                );
-                return `Imported ${r.import.added} of ${r.import.lines} lines (${r.import.alreadyThere} were there already).`;
+                const r = await call<{
+                  import: { added: number; lines: number; alreadyThere: number };
+                  categorized: { considered: number; apply: number; review: number };
+                }>(`/v1/imports/csv?account=${encodeURIComponent(account || 'Bank')}`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'text/csv' },
+                  body: await file.text(),
+                });
+                const c = r.categorized;
+                const filed = c.considered
+                  ? ` Categorized ${c.apply} of the ${c.considered} without a category; ${c.review} to review.`
+                  : '';
+                return `Imported ${r.import.added} of ${r.import.lines} lines (${r.import.alreadyThere} were there already).${filed}`;
               });
             }}
           >

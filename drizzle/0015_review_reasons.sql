@@ -1,0 +1,1 @@
+ALTER TABLE "category_reviews" ADD COLUMN "reason" text;
