@@ -87,6 +87,11 @@ describe('categorization', () => {
     expect(rows.find((x) => x.description.startsWith('UBER'))!.category).toBeNull();
     const queue = await withBusiness(t.db, a.id, (tx) => listReviews(tx, a.id));
     expect(queue.items.map((i) => i.category)).toContain('Travel');
+    // The queue says why: the proposal's reason, as the preview gave it.
+    expect(queue.items.find((i) => i.category === 'Travel')).toMatchObject({
+      source: 'knowledge',
+      reason: 'looks like travel',
+    });
     const again = await run(a.id, { apply: true });
     expect(again.counts.apply).toBe(0);
   });
