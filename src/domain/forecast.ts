@@ -139,7 +139,6 @@ export interface ForecastOptions {
 
 export function buildForecast(inputs: ForecastInputs, opts: ForecastOptions = {}): Forecast {
   const weeksN = opts.weeks ?? 13;
-  const floor = new D(opts.floor ?? '0');
   const weeks = Array.from({ length: weeksN }, (_, k) => ({
     start: addDays(inputs.asOf, 7 * k),
     end: addDays(inputs.asOf, 7 * k + 6),
@@ -149,15 +148,7 @@ export function buildForecast(inputs: ForecastInputs, opts: ForecastOptions = {}
     return k >= 0 && k < weeksN ? k : null;
   };
   const horizonEnd = weeks[weeksN - 1]!.end;
-  // The what-if amounts, the same in every scenario: they are the question, not a forecast.
-  const adjustments = weeks.map(() => new D(0));
-  if (opts.oneOffChange) adjustments[0] = adjustments[0]!.plus(opts.oneOffChange);
-  if (opts.monthlyChange)
-    for (const m of periodsBetween('month', inputs.asOf, horizonEnd)) {
-      const k = weekOf(m.end);
-      if (k !== null) adjustments[k] = adjustments[k]!.plus(opts.monthlyChange);
-    }
-  const whatIf = Boolean(opts.oneOffChange || opts.monthlyChange);
+  const f = (x: Dec) => x.toFixed(2);
   const scenarios = (Object.keys(SCENARIOS) as Scenario[]).map((scenario) => {
     const s = SCENARIOS[scenario];
     const receipts = weeks.map(() => new D(0));
@@ -209,44 +200,104 @@ export function buildForecast(inputs: ForecastInputs, opts: ForecastOptions = {}
         if (k !== null) outflows[k] = outflows[k]!.plus(new D(o.monthlyAmount).times(s.outflow));
       }
     }
-    let cash = new D(inputs.openingCash);
-    let lowest = { week: 0, amount: cash };
-    let belowZeroWeek: number | null = null;
-    let belowFloorWeek: number | null = null;
-    const rows: ForecastWeek[] = weeks.map((w, k) => {
-      const opening = cash;
-      const net = receipts[k]!.plus(inflows[k]!).minus(payments[k]!).minus(outflows[k]!).plus(adjustments[k]!);
-      cash = cash.plus(net);
-      if (k === 0 || cash.lt(lowest.amount)) lowest = { week: k + 1, amount: cash };
-      if (belowZeroWeek === null && cash.lt(0)) belowZeroWeek = k + 1;
-      if (belowFloorWeek === null && cash.lt(floor)) belowFloorWeek = k + 1;
-      const f = (x: Dec) => x.toFixed(2);
-      return {
-        week: k + 1,
-        start: w.start,
-        end: w.end,
-        openingCash: f(opening),
-        receipts: f(receipts[k]!),
-        recurringInflows: f(inflows[k]!),
-        payments: f(payments[k]!),
-        recurringOutflows: f(outflows[k]!),
-        ...(whatIf ? { adjustments: f(adjustments[k]!) } : {}),
-        net: f(net),
-        closingCash: f(cash),
-      };
-    });
+    const flows = weeks.map((w, k) => ({
+      week: k + 1,
+      start: w.start,
+      end: w.end,
+      receipts: f(receipts[k]!),
+      recurringInflows: f(inflows[k]!),
+      payments: f(payments[k]!),
+      recurringOutflows: f(outflows[k]!),
+    }));
+    return settle(scenario, inputs.openingCash, flows, new D(0), null);
+  });
+  const base: Forecast = {
+    asOf: inputs.asOf,
+    currency: inputs.currency,
+    floor: '0.00',
+    assumptions: {
+      base: SCENARIOS.base.text,
+      optimistic: SCENARIOS.optimistic.text,
+      pessimistic: SCENARIOS.pessimistic.text,
+    },
+    scenarios,
+  };
+  return withOptions(base, opts);
+}
+
+type WeekFlows = Pick<
+  ForecastWeek,
+  'week' | 'start' | 'end' | 'receipts' | 'recurringInflows' | 'payments' | 'recurringOutflows'
+>;
+
+/** A scenario's weeks from its flows: the cash at each week's end, the lowest, and below zero or the floor. */
+function settle(
+  scenario: Scenario,
+  openingCash: string,
+  flows: WeekFlows[],
+  floor: Dec,
+  adjustments: Dec[] | null,
+): ScenarioForecast {
+  let cash = new D(openingCash);
+  let lowest = { week: 0, amount: cash };
+  let belowZeroWeek: number | null = null;
+  let belowFloorWeek: number | null = null;
+  const weeks: ForecastWeek[] = flows.map((w, k) => {
+    const opening = cash;
+    const adjustment = adjustments?.[k] ?? new D(0);
+    const net = new D(w.receipts)
+      .plus(w.recurringInflows)
+      .minus(w.payments)
+      .minus(w.recurringOutflows)
+      .plus(adjustment);
+    cash = cash.plus(net);
+    if (k === 0 || cash.lt(lowest.amount)) lowest = { week: k + 1, amount: cash };
+    if (belowZeroWeek === null && cash.lt(0)) belowZeroWeek = k + 1;
+    if (belowFloorWeek === null && cash.lt(floor)) belowFloorWeek = k + 1;
     return {
-      scenario,
-      weeks: rows,
-      endingCash: cash.toFixed(2),
-      lowestCash: { week: lowest.week, amount: lowest.amount.toFixed(2) },
-      belowZeroWeek,
-      belowFloorWeek,
+      week: w.week,
+      start: w.start,
+      end: w.end,
+      openingCash: opening.toFixed(2),
+      receipts: w.receipts,
+      recurringInflows: w.recurringInflows,
+      payments: w.payments,
+      recurringOutflows: w.recurringOutflows,
+      ...(adjustments ? { adjustments: adjustment.toFixed(2) } : {}),
+      net: net.toFixed(2),
+      closingCash: cash.toFixed(2),
     };
   });
   return {
-    asOf: inputs.asOf,
-    currency: inputs.currency,
+    scenario,
+    weeks,
+    endingCash: cash.toFixed(2),
+    lowestCash: { week: lowest.week, amount: lowest.amount.toFixed(2) },
+    belowZeroWeek,
+    belowFloorWeek,
+  };
+}
+
+/**
+ * The floor and the what-if amounts on a forecast without them: its weeks settled again (no books read), so
+ * the stored forecast serves every floor and every "what if we hire at 6,000 a month". The what-if is the same
+ * in every scenario — it is the question, not a forecast: `monthlyChange` on the last day of each month that
+ * ends in the horizon, `oneOffChange` in the first week.
+ */
+export function withOptions(base: Forecast, opts: Omit<ForecastOptions, 'weeks'>): Forecast {
+  const floor = new D(opts.floor ?? '0');
+  const weeks = base.scenarios[0]!.weeks;
+  const adjustments = weeks.map(() => new D(0));
+  if (opts.oneOffChange) adjustments[0] = adjustments[0]!.plus(opts.oneOffChange);
+  if (opts.monthlyChange)
+    for (const m of periodsBetween('month', base.asOf, weeks[weeks.length - 1]!.end)) {
+      const k = weeks.findIndex((w) => w.start <= m.end && m.end <= w.end);
+      if (k >= 0) adjustments[k] = adjustments[k]!.plus(opts.monthlyChange);
+    }
+  const whatIf = Boolean(opts.oneOffChange || opts.monthlyChange);
+  if (!whatIf && floor.isZero() && new D(base.floor).isZero()) return base;
+  return {
+    ...base,
     floor: floor.toFixed(2),
     ...(whatIf
       ? {
@@ -257,12 +308,9 @@ export function buildForecast(inputs: ForecastInputs, opts: ForecastOptions = {}
           },
         }
       : {}),
-    assumptions: {
-      base: SCENARIOS.base.text,
-      optimistic: SCENARIOS.optimistic.text,
-      pessimistic: SCENARIOS.pessimistic.text,
-    },
-    scenarios,
+    scenarios: base.scenarios.map((sc) =>
+      settle(sc.scenario, sc.weeks[0]!.openingCash, sc.weeks, floor, whatIf ? adjustments : null),
+    ),
   };
 }
 
@@ -396,19 +444,26 @@ export async function loadForecastInputs(
 }
 
 /**
- * The 13-week forecast as of a date (stored, with its options, as the tools ask for it: see
- * stored-results.ts; the inputs behind it run to megabytes at a million transactions, the forecast to a few
- * kilobytes). Run inside `withBusiness`.
+ * The 13-week forecast as of a date, with a floor and what-if amounts if asked. The forecast itself is stored
+ * (see stored-results.ts; the inputs behind it run to megabytes at a million transactions, the forecast to a
+ * few kilobytes) and the options are settled on it, so a new floor or what-if reads no books. Run inside
+ * `withBusiness`.
  */
-export function forecastCashFlow(
+export async function forecastCashFlow(
   tx: Db,
   business: { id: string; baseCurrency: string },
   asOf: string,
   opts: ForecastOptions = {},
 ): Promise<Forecast> {
-  return remembered(tx, business.id, `forecast:${business.baseCurrency}:${asOf}:${JSON.stringify(opts)}`, () =>
-    computeForecastCashFlow(tx, business, asOf, opts),
+  const { weeks, ...asked } = opts;
+  const horizon = weeks === undefined ? {} : { weeks };
+  const base = await remembered(
+    tx,
+    business.id,
+    `forecast:${business.baseCurrency}:${asOf}:${JSON.stringify(horizon)}`,
+    () => computeForecastCashFlow(tx, business, asOf, horizon),
   );
+  return withOptions(base, asked);
 }
 
 /** The forecast computed from the books now, not stored (what `forecastCashFlow` stores; benchmarks time it). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildForecast, type ForecastInputs } from '../../src/domain/forecast';
+import { D } from '../../src/money';
 
 // Monday 4 May 2026; week 1 is 4–10 May, week 2 11–17 May, … week 13 ends 2 August.
 const inputs: ForecastInputs = {
@@ -98,5 +99,26 @@ describe('13-week cash-flow forecast', () => {
   it('reports the week cash falls below a floor', () => {
     const floored = buildForecast(inputs, { floor: '5000' }).scenarios.find((s) => s.scenario === 'base')!;
     expect(floored.belowFloorWeek).toBe(2); // 4,128 after week 2
+  });
+});
+
+describe('the forecast as shown adds up', () => {
+  it('every week closes at its opening plus its flows as shown, to the cent, what-if amounts included', () => {
+    // MRR 1,234.56 with a 2.9% fee: 1,234.56 × 12 / 52 × 0.971 = 276.6287… a week, never a whole cent.
+    const f = buildForecast(
+      { ...inputs, openingCash: '10000.0049', mrr: '1234.56', feeRate: 0.029 },
+      { monthlyChange: '-333.33' },
+    );
+    for (const s of f.scenarios)
+      for (const w of s.weeks) {
+        const sum = new D(w.openingCash)
+          .plus(w.receipts)
+          .plus(w.recurringInflows)
+          .minus(w.payments)
+          .minus(w.recurringOutflows)
+          .plus(w.adjustments ?? '0');
+        expect(sum.toFixed(2), `${s.scenario} week ${w.week}`).toBe(w.closingCash);
+        expect(new D(w.closingCash).minus(w.openingCash).toFixed(2)).toBe(w.net);
+      }
   });
 });
