@@ -74,3 +74,35 @@ export const list = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 
 export const humanize = (s: string) => s.replace(/_/g, ' ');
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  eighteen: 18,
+  twenty: 20,
+  'twenty-four': 24,
+  thirty: 30,
+  sixty: 60,
+  ninety: 90,
+};
+
+/** A count as people write it in a question: digits or a word (regex source, one capture group). */
+export const COUNT = `(\\d{1,3}|${Object.keys(NUMBER_WORDS).join('|')})`;
+
+/** "6" or "six" → 6; anything else → 0. */
+export const countOf = (w: string): number => (/^\d+$/.test(w) ? Number(w) : (NUMBER_WORDS[w.toLowerCase()] ?? 0));

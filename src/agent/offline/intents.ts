@@ -4,6 +4,7 @@
  * pattern for the words that settle it. A question with several parts becomes several calls.
  */
 import { yearBefore } from '../../domain/periods';
+import { COUNT, countOf } from './format';
 import { type ParsedPeriods, type PeriodRef, parsePeriods, periodBefore } from './periods';
 
 export type Focus =
@@ -126,53 +127,26 @@ export function nameIn(text: string): string | null {
     : name;
 }
 
-const WORD_NUMBERS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  sixty: 60,
-  ninety: 90,
-};
-const NUMBER =
-  '(\\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|twenty|thirty|sixty|ninety)';
-const numberOf = (w: string) => (/^\d+$/.test(w) ? Number(w) : (WORD_NUMBERS[w.toLowerCase()] ?? 0));
-
 const TOP_N = new RegExp(
-  `\\b(?:top|biggest|largest|main|highest|greatest)\\s+${NUMBER}\\b|\\b${NUMBER}\\s+(?:biggest|largest|top|main|highest|greatest|most expensive)\\b`,
+  `\\b(?:top|biggest|largest|main|highest|greatest)\\s+${COUNT}\\b|\\b${COUNT}\\s+(?:biggest|largest|top|main|highest|greatest|most expensive)\\b`,
   'i',
 );
 /** "top 5", "four biggest", "3 largest" → how many lines to show (at most 15, what the tools show). */
 export function topN(text: string): number | null {
   const m = text.match(TOP_N);
-  const n = m ? numberOf(m[1] ?? m[2]!) : 0;
+  const n = m ? countOf(m[1] ?? m[2]!) : 0;
   return n >= 2 ? Math.min(15, n) : null;
 }
 
 const WINDOW = new RegExp(
-  `\\b(?:next|within|in|over|coming)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+)?(?:${NUMBER}\\s+)?(days?|weeks?|fortnight|months?)\\b`,
+  `\\b(?:next|within|in|over|coming)\\s+(?:the\\s+)?(?:next\\s+|coming\\s+)?(?:${COUNT}\\s+)?(days?|weeks?|fortnight|months?)\\b`,
   'i',
 );
 /** "in the next 2 weeks", "within 30 days", "the next fortnight", "this week" → days from today. */
 export function windowDays(text: string, today: string): number | null {
   const m = text.match(WINDOW);
   if (m) {
-    const n = m[1] ? numberOf(m[1]) : 1;
+    const n = m[1] ? countOf(m[1]) : 1;
     const unit = m[2]!.toLowerCase();
     return n * (unit.startsWith('day') ? 1 : unit.startsWith('week') ? 7 : unit === 'fortnight' ? 14 : 30);
   }

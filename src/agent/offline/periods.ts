@@ -5,7 +5,7 @@
  */
 import * as chrono from 'chrono-node/en';
 import { addDays, type PeriodType, periodOf } from '../../domain/periods';
-import { month } from './format';
+import { countOf, month } from './format';
 
 export interface PeriodRef {
   type: Exclude<PeriodType, 'week'>;
@@ -31,23 +31,6 @@ export interface ParsedPeriods {
   /** The question with the date phrases removed, for intent matching. */
   rest: string;
 }
-
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  eighteen: 18,
-  'twenty-four': 24,
-};
 
 const monthLabel = month;
 const quarterLabel = (date: string) => `Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1} ${date.slice(0, 4)}`;
@@ -138,7 +121,7 @@ const PERIOD_RULES: Rule[] = [
   {
     re: /\b(?:past|last|previous|trailing|over the last)\s+(\d{1,2}|[a-z-]+)\s+(months|quarters)\b/i,
     resolve: (m, today) => {
-      const n = /^\d+$/.test(m[1]!) ? Number(m[1]) : NUMBER_WORDS[m[1]!.toLowerCase()];
+      const n = countOf(m[1]!);
       if (!n || n < 1 || n > 24) return {};
       const lastMonth = before('month', today);
       if (m[2]!.toLowerCase() === 'quarters') {

@@ -24,7 +24,20 @@ import type get_sync_status from '../../../tools/get-sync-status';
 import type list_recommendations from '../../../tools/list-recommendations';
 import type list_transactions from '../../../tools/list-transactions';
 import { D } from '../../money';
-import { count, day, humanize, isNegative, list, money, moneyAbs, month, pct, periodName } from './format';
+import {
+  COUNT,
+  count,
+  countOf,
+  day,
+  humanize,
+  isNegative,
+  list,
+  money,
+  moneyAbs,
+  month,
+  pct,
+  periodName,
+} from './format';
 import type { Focus, PlannedCall } from './intents';
 
 type Out<T extends { output: z.ZodType }> = z.output<T['output']>;
@@ -196,29 +209,13 @@ function runway(o: Out<typeof get_runway>): string {
 }
 
 /** "in 6 weeks", "three weeks from now" → 6, 3 (a week of the forecast to name). */
+const WEEKS_AHEAD = new RegExp(
+  `\\b(?:in|within|after)\\s+${COUNT}\\s+weeks?\\b|\\b${COUNT}\\s+weeks?\\s+(?:from now|away|time)\\b`,
+  'i',
+);
 function weeksAhead(text: string): number | null {
-  const m = text.match(
-    /\b(?:in|within|after)\s+(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s+weeks?\b|\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen)\s+weeks?\s+(?:from now|away|time)\b/i,
-  );
-  if (!m) return null;
-  const w = (m[1] ?? m[2])!.toLowerCase();
-  const words = [
-    '',
-    'one',
-    'two',
-    'three',
-    'four',
-    'five',
-    'six',
-    'seven',
-    'eight',
-    'nine',
-    'ten',
-    'eleven',
-    'twelve',
-    'thirteen',
-  ];
-  const n = /^\d+$/.test(w) ? Number(w) : words.indexOf(w);
+  const m = text.match(WEEKS_AHEAD);
+  const n = m ? countOf((m[1] ?? m[2])!) : 0;
   return n >= 1 && n <= 13 ? n : null;
 }
 
