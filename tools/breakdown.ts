@@ -32,6 +32,8 @@ async function linesOf(
   by: 'account' | 'customer',
   range: { from: string; to: string },
 ): Promise<Lines> {
+  if (side === 'revenue' && by === 'customer')
+    return { ...(await revenueByCustomer(db, business, range.from, range.to)), costOfSales: [] };
   const r = await buildReport(db, business, { kind: 'profit_and_loss', ...range });
   const d = r.data as {
     revenueSource: string;
@@ -44,7 +46,7 @@ async function linesOf(
   };
   if (side === 'revenue')
     return {
-      lines: by === 'customer' ? await revenueByCustomer(db, business, range.from, range.to) : d.income,
+      lines: d.income,
       costOfSales: [],
       total: d.totalIncome,
       revenueSource: d.revenueSource,

@@ -107,19 +107,20 @@ async function profitAndLoss(tx: Db, business: { id: string; baseCurrency: strin
 }
 
 /** The name a revenue line without a customer is shown under. */
-export const NO_CUSTOMER = 'No customer named';
+const NO_CUSTOMER = 'No customer named';
 
 /**
  * Revenue for [from, to] by customer, largest first: the same lines as the P&L's income (so the amounts add up
  * to its total income), attributed to the document's or bank line's contact (Xero), the charge's customer
- * (Stripe) or the statement's payee (CSV). Credit notes and refunds reduce their customer's figure.
+ * (Stripe) or the statement's payee (CSV). Credit notes and refunds reduce their customer's figure. The
+ * total is the P&L's total income, without building the P&L.
  */
 export async function revenueByCustomer(
   tx: Db,
   business: { id: string; baseCurrency: string },
   from: string,
   to: string,
-): Promise<Line[]> {
+): Promise<{ revenueSource: Awaited<ReturnType<typeof revenueSourceOf>>; lines: Line[]; total: string }> {
   const businessId = business.id;
   const source = await revenueSourceOf(tx, businessId);
   let rows: Line[] = [];
@@ -151,10 +152,12 @@ export async function revenueByCustomer(
           group by 1`,
     );
   }
-  return rows
+  const lines = rows
     .map((r) => ({ name: r.name, amount: new D(r.amount).toFixed(2) }))
     .filter((r) => !new D(r.amount).isZero())
     .sort((a, b) => new D(b.amount).comparedTo(a.amount) || a.name.localeCompare(b.name));
+  // The exact sum, as the P&L's total income is (not the sum of rounded lines).
+  return { revenueSource: source, lines, total: f2(total(rows)) };
 }
 
 export interface DueDocument {
