@@ -256,6 +256,6 @@ function syncProgress(io: Io, name: string) {
 }
 
 /** "Categorized 12 of 20 new lines; 5 to review, 3 with no proposal." */
-export function categorizedLine(c: { considered: number; apply: number; review: number; none: number }): string {
+function categorizedLine(c: { considered: number; apply: number; review: number; none: number }): string {
   return `Categorized ${c.apply} of ${c.considered} new lines; ${c.review} to review (the dashboard's review queue, or GET /v1/categorization/reviews), ${c.none} with no proposal.`;
 }

@@ -50,6 +50,7 @@ export interface Categorized {
 
 export interface CategorizeOptions {
   transactionIds?: string[] | undefined;
+  /** Only lines without a category (the default without `transactionIds`); with them, others are skipped. */
   onlyUncategorized?: boolean;
   apply?: boolean;
   threshold?: number;
@@ -185,7 +186,9 @@ export async function categorize(
           limit ${limit}`,
     )
   ).map((t) => ({ ...t, normalized: normalizeDescription(merchantText(t)) }));
-  if (opts.transactionIds) {
+  // Lines asked for by id must be there; with onlyUncategorized as well, those filed or no longer spend or
+  // receive lines are simply left out (what an import's follow-up wants).
+  if (opts.transactionIds && !opts.onlyUncategorized) {
     const found = new Set(targets.map((t) => t.id));
     const missing = opts.transactionIds.filter((id) => !found.has(id));
     if (missing.length)

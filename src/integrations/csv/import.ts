@@ -5,8 +5,7 @@
  * nothing twice. Writes through the same upsert as every other source, and logs a sync run.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
-import { type Db, pgArray, queryRows, withBusiness } from '../../db/client';
+import { type Db, withBusiness } from '../../db/client';
 import { accounts, syncRuns, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
 import {
@@ -177,18 +176,16 @@ export async function categorizeImported(
   const counts = { considered: 0, apply: 0, review: 0, none: 0 };
   const all = imported.uncategorizedIds;
   for (let i = 0; i < all.length; i += 5000) {
-    const batch = all.slice(i, i + 5000);
-    const r = await withBusiness(db, business.id, async (tx) => {
-      const still = await queryRows<{ id: string }>(
-        tx,
-        sql`select id from transactions where business_id = ${business.id} and id = any(${pgArray(batch)}::uuid[])
-              and category is null and deleted_at is null and kind = any(${pgArray([...CATEGORIZABLE_KINDS])}::text[])`,
-      );
-      if (!still.length) return null;
-      const ids = still.map((x) => x.id);
-      return categorize(tx, business, { ...opts, transactionIds: ids, limit: ids.length, apply: true });
-    });
-    if (!r) continue;
+    const ids = all.slice(i, i + 5000);
+    const r = await withBusiness(db, business.id, (tx) =>
+      categorize(tx, business, {
+        ...opts,
+        transactionIds: ids,
+        onlyUncategorized: true,
+        limit: ids.length,
+        apply: true,
+      }),
+    );
     for (const k of ['considered', 'apply', 'review', 'none'] as const) counts[k] += r.counts[k];
   }
   return counts;
