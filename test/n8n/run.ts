@@ -17,24 +17,16 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type FakeRequest, startFakeAnthropic } from '../fakes/anthropic';
+import { freePort } from '../helpers/cli';
 
 const N8N_VERSION = '2.8.4';
 const ROOT = new URL('../..', import.meta.url).pathname;
 const WORKFLOWS = join(ROOT, 'docs', 'n8n');
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, seconds = 180): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
