@@ -8,12 +8,7 @@ import { createHash } from 'node:crypto';
 import { type Db, withBusiness } from '../../db/client';
 import { accounts, syncRuns, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
-import {
-  CATEGORIZABLE_KINDS,
-  type CategorizeOptions,
-  type CategorizeResult,
-  categorize,
-} from '../../domain/categorize';
+import { type CategorizeOptions, type CategorizeResult, categorize } from '../../domain/categorize';
 import { linkPayouts } from '../../domain/payouts';
 import { InvalidInputError } from '../../errors';
 import { DATE_FORMAT_NAMES, type DateFormat, parseStatement, StatementError } from './parse';
