@@ -14,7 +14,7 @@ import {
   syncConnection,
   syncServices,
 } from '../integrations/connections';
-import { categorizeImported, importStatement } from '../integrations/csv/import';
+import { balanceLine, categorizeImported, importStatement } from '../integrations/csv/import';
 import type { DateFormat } from '../integrations/csv/parse';
 import { connectStripe } from '../integrations/stripe/sync';
 import { signState, xeroSyncDeps } from '../integrations/xero';
@@ -60,6 +60,7 @@ export function registerData(program: Command, cli: Cli): void {
           io.out(
             `${r.account}: ${r.lines} lines from ${r.from} to ${r.to} (${r.added} new, ${r.alreadyThere} already imported); dates read ${r.dateFormatName}.\n`,
           );
+          if (r.balance) io.out(`${balanceLine(r.balance, business.baseCurrency)}\n`);
           if (r.uncategorizedIds.length) {
             io.err(`Categorizing ${r.uncategorizedIds.length.toLocaleString('en-US')} new lines…\n`);
             const c = await categorizeImported(

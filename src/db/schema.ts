@@ -84,8 +84,10 @@ export const TRANSACTION_KINDS = [
   'DISPUTE',
   'PAYOUT',
   'FEE',
+  /** A bank account's balance before its first line (from a statement's balance column): cash, not a flow. */
+  'OPENING',
 ] as const;
-export const CATEGORY_SOURCES = ['rule', 'similar', 'model', 'user', 'upstream'] as const;
+export const CATEGORY_SOURCES = ['rule', 'similar', 'model', 'user', 'upstream', 'knowledge'] as const;
 export const INVOICE_TYPES = ['ACCREC', 'ACCPAY', 'ACCRECCREDIT', 'ACCPAYCREDIT'] as const;
 export const INVOICE_STATUSES = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'PAID', 'VOIDED', 'DELETED'] as const;
 export const SUBSCRIPTION_STATUSES = [

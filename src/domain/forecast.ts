@@ -367,7 +367,7 @@ export async function loadForecastInputs(
           select coalesce(t.counterparty, t.description) as counterparty, date_trunc('month', t.date) as m,
                  sum(-t.base_amount) as amount, min(extract(day from t.date))::int as day, max(t.category) as category
           from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
-          where t.business_id = ${id} and t.deleted_at is null and t.base_amount < 0 and t.kind <> 'TRANSFER'
+          where t.business_id = ${id} and t.deleted_at is null and t.base_amount < 0 and t.kind not in ('TRANSFER', 'OPENING')
             and t.date >= ${fourMonthsAgo}::date and t.date <= ${lastMonth.end}::date
             and coalesce(t.counterparty, t.description) is not null
           group by 1, 2)

@@ -74,7 +74,7 @@ async function profitAndLoss(tx: Db, business: { id: string; baseCurrency: strin
       tx,
       sql`select case when base_amount > 0 then 'income' else 'operating_expenses' end as section, coalesce(category, 'Uncategorized') as name,
                  abs(sum(base_amount))::text as amount
-          from transactions where business_id = ${businessId} and source = 'csv' and deleted_at is null and kind <> 'TRANSFER'
+          from transactions where business_id = ${businessId} and source = 'csv' and deleted_at is null and kind not in ('TRANSFER', 'OPENING')
             and (base_amount < 0 or category is not null) and date >= ${from}::date and date <= ${to}::date
           group by 1, 2 order by 1, 3 desc`,
     );
@@ -147,7 +147,7 @@ export async function revenueByCustomer(
       tx,
       sql`select coalesce(nullif(t.counterparty, ''), t.description, ${NO_CUSTOMER}) as name, sum(t.base_amount)::text as amount
           from transactions t
-          where t.business_id = ${businessId} and t.source = 'csv' and t.deleted_at is null and t.kind <> 'TRANSFER'
+          where t.business_id = ${businessId} and t.source = 'csv' and t.deleted_at is null and t.kind not in ('TRANSFER', 'OPENING')
             and t.base_amount > 0 and t.category is not null and t.date >= ${from}::date and t.date <= ${to}::date
           group by 1`,
     );
@@ -261,19 +261,23 @@ async function computeAged(
 }
 
 async function cashSummary(tx: Db, businessId: string, from: string, to: string) {
-  const rows = await queryRows<{ direction: 'in' | 'out' | 'transfers'; name: string; amount: string }>(
+  const rows = await queryRows<{ direction: 'in' | 'out' | 'transfers' | 'opening'; name: string; amount: string }>(
     tx,
     sql`with bank as (select t.* from transactions t join accounts a on a.id = t.bank_account_id and a.is_bank
                       where t.business_id = ${businessId} and t.deleted_at is null)
         select 'transfers' as direction, '' as name, coalesce(sum(base_amount), 0)::text as amount from bank where kind = 'TRANSFER' and date >= ${from}::date and date <= ${to}::date
         union all
+        select 'opening', '', coalesce(sum(base_amount), 0)::text from bank where kind = 'OPENING' and date >= ${from}::date and date <= ${to}::date
+        union all
         select case when base_amount > 0 then 'in' else 'out' end,
                coalesce(category, case kind when 'PAYMENT' then case when base_amount > 0 then 'Customer payments' else 'Supplier payments' end else 'Uncategorized' end),
                abs(sum(base_amount))::text
-        from bank where kind <> 'TRANSFER' and date >= ${from}::date and date <= ${to}::date group by 1, 2`,
+        from bank where kind not in ('TRANSFER', 'OPENING') and date >= ${from}::date and date <= ${to}::date group by 1, 2`,
   );
   const opening = total(await bankBalances(tx, businessId, addDays(from, -1)));
   const transfers = new D(rows.find((r) => r.direction === 'transfers')!.amount);
+  // Balances a statement gave for accounts whose lines start in this period: cash that was there, not a flow.
+  const openingBalances = new D(rows.find((r) => r.direction === 'opening')!.amount);
   const lines = (dir: 'in' | 'out') =>
     rows
       .filter((r) => r.direction === dir)
@@ -292,7 +296,8 @@ async function cashSummary(tx: Db, businessId: string, from: string, to: string)
     netCashFlow: f2(cashIn.minus(cashOut)),
     // Between the business's own accounts: zero in total unless a side is in an account not tracked here.
     transfersBetweenOwnAccounts: f2(transfers),
-    closingCash: f2(opening.plus(cashIn).minus(cashOut).plus(transfers)),
+    ...(openingBalances.isZero() ? {} : { openingBalancesRecorded: f2(openingBalances) }),
+    closingCash: f2(opening.plus(cashIn).minus(cashOut).plus(transfers).plus(openingBalances)),
   };
 }
 

@@ -44,6 +44,16 @@ const ImportResult = z.object({
     from: z.string(),
     to: z.string(),
     changedDates: z.array(z.string()),
+    balance: z
+      .union([
+        z.object({ status: z.enum(['set', 'agrees']), opening: z.string(), date: z.string() }),
+        z.object({ status: z.literal('differs'), opening: z.string(), expected: z.string(), date: z.string() }),
+        z.object({ status: z.literal('unreadable'), row: z.number().int() }),
+      ])
+      .optional()
+      .describe(
+        "the balance column: `set` — the account's opening balance on `date` is now `opening` (its earliest statement); `agrees`/`differs` — the lines already here come to `expected` that day; `unreadable` — the balances do not follow from the amounts from `row` on",
+      ),
     runId: z.string(),
   }),
   categorized: z

@@ -4,6 +4,8 @@ import { createBusiness } from '../../src/db/businesses';
 import { queryRows, withBusiness } from '../../src/db/client';
 import { transactions } from '../../src/db/schema';
 import { categorize } from '../../src/domain/categorize';
+import { addDays } from '../../src/domain/periods';
+import { buildReport } from '../../src/domain/reports';
 import { categorizeImported, importStatement } from '../../src/integrations/csv/import';
 import { parseAmount } from '../../src/integrations/csv/parse';
 import { useTestDatabase } from '../helpers/db';
@@ -13,7 +15,14 @@ const t = useTestDatabase();
 /** Layouts as banks export them (names and figures made up). */
 const FORMATS: Record<
   string,
-  { text: string; lines: [string, string, string][]; dateFormat: string; currency?: string }
+  {
+    text: string;
+    lines: [string, string, string][];
+    dateFormat: string;
+    currency?: string;
+    /** The balance before the first line, worked out by hand from the first line's balance less its amount. */
+    opening?: string;
+  }
 > = {
   'US checking: MM/DD/YYYY, signed amounts, extra columns': {
     text: `Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #
@@ -27,6 +36,7 @@ DEBIT,03/28/2026,POS 4821 DELTA AIR 0062345 ATLANTA,-612.40,DEBIT_CARD,"25,843.6
       ['2026-03-28', '-612.40', 'POS 4821 DELTA AIR 0062345 ATLANTA'],
     ],
     dateFormat: 'mdy',
+    opening: '12500.00', // 12,456.00 after -44.00
   },
   'German: semicolons, DD.MM.YYYY, decimal commas, thousands dots, euro signs': {
     text: `\uFEFFBuchungstag;Verwendungszweck;Betrag;Saldo
@@ -41,6 +51,7 @@ DEBIT,03/28/2026,POS 4821 DELTA AIR 0062345 ATLANTA,-612.40,DEBIT_CARD,"25,843.6
     ],
     dateFormat: 'dmy',
     currency: 'EUR',
+    opening: '10000.00', // 8.750,00 after -1.250,00
   },
   'UK: Money Out and Money In columns, DD/MM/YYYY, pound signs': {
     text: `Date,Description,Money Out,Money In,Balance
@@ -55,6 +66,7 @@ DEBIT,03/28/2026,POS 4821 DELTA AIR 0062345 ATLANTA,-612.40,DEBIT_CARD,"25,843.6
     ],
     dateFormat: 'dmy',
     currency: 'GBP',
+    opening: '3000.00', // £2,954.80 after £45.20 out
   },
   'accounting export: ISO dates, parentheses for negatives, dollar signs': {
     text: `Date,Description,Amount
@@ -109,7 +121,8 @@ async function rows(businessId: string) {
     }>(
       tx,
       sql`select t.date::text, t.amount::text, t.description, t.kind, t.category, a.name as account
-          from transactions t join accounts a on a.id = t.bank_account_id order by t.date, t.amount`,
+          from transactions t join accounts a on a.id = t.bank_account_id
+          where t.kind <> 'OPENING' order by t.date, t.amount`,
     ),
   );
 }
@@ -133,6 +146,9 @@ describe('CSV bank statements', () => {
       expect(
         got.every((x) => x.kind === (Number(x.amount) >= 0 ? 'RECEIVE' : 'SPEND') && x.account === 'Main account'),
       ).toBe(true);
+      expect(r.balance).toEqual(
+        f.opening ? { status: 'set', opening: f.opening, date: addDays(f.lines[0]![0], -1) } : undefined,
+      );
     });
   }
 
@@ -219,6 +235,79 @@ describe('CSV bank statements', () => {
     // Importing the same file again adds nothing and categorizes nothing.
     const again = await importStatement(t.db, ctx, { account: 'Checking', text: october });
     expect(again.uncategorizedIds).toEqual([]);
+  });
+
+  it('a balance column sets the account’s opening balance: cash that was there, never money in or out', async () => {
+    const biz = await createBusiness(t.db, { name: 'Saldo GmbH', baseCurrency: 'EUR' });
+    const business = { id: biz.id, baseCurrency: 'EUR' };
+    // Newest first, as German banks export. By hand: 12.911,76 after -38,24 → 12.950,00 before the first line;
+    // in 4.200,00; out 38,24 + 1.850,00 + 9,90 = 1.898,14; 12.950,00 + 4.200,00 - 1.898,14 = 15.251,86.
+    const march = `Buchungstag;Empfänger/Auftraggeber;Verwendungszweck;Betrag;Saldo
+31.03.2026;Sparkasse;Kontoführung März;-9,90;15.251,86
+20.03.2026;Contoso GmbH;Rechnung 2026-114;4.200,00;15.261,76
+10.03.2026;Harbor Immobilien;Miete März;-1.850,00;11.061,76
+02.03.2026;REWE Markt GmbH;REWE SAGT DANKE 45121234;-38,24;12.911,76
+`;
+    const r = await importStatement(t.db, business, { account: 'Girokonto', text: march });
+    expect(r.balance).toEqual({ status: 'set', opening: '12950.00', date: '2026-03-01' });
+    expect(r.changedDates).toContain('2026-03-01');
+    const report = (kind: 'cash_summary' | 'balance_sheet', from: string | undefined, to: string) =>
+      withBusiness(t.db, biz.id, (tx) => buildReport(tx, business, { kind, ...(from ? { from } : {}), to }));
+    const summary = (await report('cash_summary', '2026-03-01', '2026-03-31')).data;
+    expect(summary).toMatchObject({
+      openingCash: '0.00',
+      totalCashIn: '4200.00',
+      totalCashOut: '1898.14',
+      netCashFlow: '2301.86',
+      openingBalancesRecorded: '12950.00',
+      closingCash: '15251.86',
+    });
+    expect((await report('balance_sheet', undefined, '2026-03-31')).data).toMatchObject({ totalCash: '15251.86' });
+
+    // An earlier statement (oldest first) arrives: it is now the account's first, so its balance is the opening.
+    // By hand: 13.000,00 after +1.000,00 → 12.000,00; then -50,00 → 12.950,00, where March starts.
+    const february = `Buchungstag;Empfänger/Auftraggeber;Verwendungszweck;Betrag;Saldo
+15.02.2026;Contoso GmbH;Rechnung 2026-101;1.000,00;13.000,00
+28.02.2026;Telekom Deutschland;Rechnung Februar;-50,00;12.950,00
+`;
+    expect((await importStatement(t.db, business, { account: 'Girokonto', text: february })).balance).toEqual({
+      status: 'set',
+      opening: '12000.00',
+      date: '2026-02-14',
+    });
+    expect((await report('balance_sheet', undefined, '2026-03-31')).data).toMatchObject({ totalCash: '15251.86' });
+    const openings = await withBusiness(t.db, biz.id, (tx) =>
+      queryRows<{ n: number }>(tx, sql`select count(*)::int as n from transactions where kind = 'OPENING'`),
+    );
+    expect(openings[0]!.n).toBe(1);
+    // March again: the lines before it agree with its balance column.
+    expect((await importStatement(t.db, business, { account: 'Girokonto', text: march })).balance).toEqual({
+      status: 'agrees',
+      opening: '12950.00',
+      date: '2026-03-01',
+    });
+    // April says 15.000,00 before its first line; the lines here come to 15.251,86: something is missing.
+    const april = `Buchungstag;Empfänger/Auftraggeber;Verwendungszweck;Betrag;Saldo
+05.04.2026;Harbor Immobilien;Miete April;-100,00;14.900,00
+`;
+    expect((await importStatement(t.db, business, { account: 'Girokonto', text: april })).balance).toEqual({
+      status: 'differs',
+      opening: '15000.00',
+      expected: '15251.86',
+      date: '2026-04-04',
+    });
+    // Balances that follow from the amounts in neither order: no opening balance is taken from them.
+    const broken = `Buchungstag;Verwendungszweck;Betrag;Saldo
+01.05.2026;Eins;-10,00;100,00
+02.05.2026;Zwei;-10,00;50,00
+`;
+    const other = await createBusiness(t.db, { name: 'Saldo kaputt', baseCurrency: 'EUR' });
+    const b = await importStatement(t.db, { id: other.id, baseCurrency: 'EUR' }, { account: 'Giro', text: broken });
+    expect(b.balance).toEqual({ status: 'unreadable', row: 3 });
+    const none = await withBusiness(t.db, other.id, (tx) =>
+      queryRows<{ n: number }>(tx, sql`select count(*)::int as n from transactions where kind = 'OPENING'`),
+    );
+    expect(none[0]!.n).toBe(0);
   });
 
   it('keeps a statement’s categories as upstream categories', async () => {

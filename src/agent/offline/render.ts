@@ -429,7 +429,7 @@ function report(o: Out<typeof get_report>): string {
     case 'balance_sheet':
       return `Balance sheet summary ${span}: cash ${money(d.totalCash as string, c)}, receivables ${money(d.receivables as string, c)}, payables ${money(d.payables as string, c)}, net working position ${money(d.netWorkingPosition as string, c)}.\n${lines(d.cash)}\n${d.note as string}`;
     case 'cash_summary':
-      return `Cash summary, ${span}: opening cash ${money(d.openingCash as string, c)}, cash in ${money(d.totalCashIn as string, c)}, cash out ${money(d.totalCashOut as string, c)}, net cash flow ${money(d.netCashFlow as string, c)}, closing cash ${money(d.closingCash as string, c)}.\nMoney in:\n${lines(d.cashIn)}\nMoney out:\n${lines(d.cashOut)}`;
+      return `Cash summary, ${span}: opening cash ${money(d.openingCash as string, c)}, cash in ${money(d.totalCashIn as string, c)}, cash out ${money(d.totalCashOut as string, c)}, net cash flow ${money(d.netCashFlow as string, c)}${d.openingBalancesRecorded ? `, opening balances from statements ${money(d.openingBalancesRecorded as string, c)}` : ''}, closing cash ${money(d.closingCash as string, c)}.\nMoney in:\n${lines(d.cashIn)}\nMoney out:\n${lines(d.cashOut)}`;
     default:
       return `Report ${humanize(o.kind)}, ${span}.`;
   }

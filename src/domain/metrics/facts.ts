@@ -83,6 +83,7 @@ export function partsForKinds(kinds: readonly string[] | undefined): ReadonlySet
       case 'SPEND':
       case 'RECEIVE':
       case 'TRANSFER':
+      case 'OPENING':
       case 'FEE':
       case 'PAYOUT':
         out.add('pnl').add('cash');
@@ -197,10 +198,10 @@ export async function loadFacts(
             sum(-base_amount) filter (where source = 'stripe' and kind = 'DISPUTE') as dispute_amount,
             count(*) filter (where source = 'stripe' and kind = 'DISPUTE') as disputes,
             sum(-base_amount) filter (where source = 'stripe' and kind = 'FEE') as stripe_fees,
-            sum(base_amount) filter (where source = 'csv' and base_amount > 0 and category is not null and kind <> 'TRANSFER') as csv_in,
-            sum(-base_amount) filter (where source = 'csv' and base_amount < 0 and kind <> 'TRANSFER') as csv_out,
-            sum(base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount > 0) as cash_in,
-            sum(-base_amount) filter (where is_bank and kind <> 'TRANSFER' and base_amount < 0) as cash_out,
+            sum(base_amount) filter (where source = 'csv' and base_amount > 0 and category is not null and kind not in ('TRANSFER', 'OPENING')) as csv_in,
+            sum(-base_amount) filter (where source = 'csv' and base_amount < 0 and kind not in ('TRANSFER', 'OPENING')) as csv_out,
+            sum(base_amount) filter (where is_bank and kind not in ('TRANSFER', 'OPENING') and base_amount > 0) as cash_in,
+            sum(-base_amount) filter (where is_bank and kind not in ('TRANSFER', 'OPENING') and base_amount < 0) as cash_out,
             sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE') and category is null) as uncategorized,
             sum(abs(base_amount)) filter (where kind in ('SPEND', 'RECEIVE')) as categorizable
           from t group by 1`,

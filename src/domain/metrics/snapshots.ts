@@ -301,8 +301,8 @@ export async function weeklyCash(
         opening as (select coalesce(sum(base_amount), 0) as v from bank where date < ${from}::date),
         weeks as (select (${from}::date + 7 * ((date - ${from}::date) / 7)) as start,
                          sum(base_amount) as net,
-                         sum(base_amount) filter (where kind <> 'TRANSFER' and base_amount > 0) as cash_in,
-                         sum(-base_amount) filter (where kind <> 'TRANSFER' and base_amount < 0) as cash_out
+                         sum(base_amount) filter (where kind not in ('TRANSFER', 'OPENING') and base_amount > 0) as cash_in,
+                         sum(-base_amount) filter (where kind not in ('TRANSFER', 'OPENING') and base_amount < 0) as cash_out
                   from bank where date >= ${from}::date and date <= ${to}::date group by 1),
         ws as (select w::date as start from generate_series(${from}::date, ${to}::date, interval '7 days') w)
         select to_char(ws.start, 'YYYY-MM-DD') as start, coalesce(weeks.cash_in, 0) as cash_in, coalesce(weeks.cash_out, 0) as cash_out,

@@ -5,13 +5,16 @@
  * nothing twice. Writes through the same upsert as every other source, and logs a sync run.
  */
 import { createHash } from 'node:crypto';
-import { type Db, withBusiness } from '../../db/client';
+import { sql } from 'drizzle-orm';
+import { type Db, queryRows, withBusiness } from '../../db/client';
 import { accounts, syncRuns, transactions } from '../../db/schema';
 import { resolveIds, upsertBySourceKey } from '../../db/upsert';
 import { type CategorizeOptions, type CategorizeResult, categorize } from '../../domain/categorize';
 import { linkPayouts } from '../../domain/payouts';
+import { addDays } from '../../domain/periods';
 import { InvalidInputError } from '../../errors';
-import { DATE_FORMAT_NAMES, type DateFormat, parseStatement, StatementError } from './parse';
+import { D } from '../../money';
+import { DATE_FORMAT_NAMES, type DateFormat, parseStatement, StatementError, statementOpening } from './parse';
 
 export interface ImportResult {
   account: string;
@@ -26,6 +29,16 @@ export interface ImportResult {
   changedDates: string[];
   /** The lines this import added that the statement left without a category: for `categorizeImported`. */
   uncategorizedIds: string[];
+  /**
+   * What the balance column says about the account before this statement: `set` when this is the account's
+   * earliest statement (its opening balance, dated the day before its first line, is now that), `agrees` or
+   * `differs` when earlier lines are here already (`expected` is what they add up to), `unreadable` when the
+   * balances do not follow from the amounts (`row`: the first that does not). Absent without a balance column.
+   */
+  balance?:
+    | { status: 'set' | 'agrees'; opening: string; date: string }
+    | { status: 'differs'; opening: string; expected: string; date: string }
+    | { status: 'unreadable'; row: number };
   runId: string;
 }
 
@@ -125,6 +138,9 @@ export async function importStatement(
       addedRows.filter((r) => !r.line.category).map((r) => r.externalId),
     );
     if (added) await linkPayouts(tx, business.id);
+    const balance = await recordOpening(tx, business, accountId, account, parsed.lines, dates[0]!);
+    const changed = new Set(addedRows.map((r) => r.line.date));
+    if (balance?.status === 'set') changed.add(balance.date);
     const [run] = await tx
       .insert(syncRuns)
       .values({
@@ -149,11 +165,62 @@ export async function importStatement(
       dateFormatName: DATE_FORMAT_NAMES[parsed.dateFormat],
       from: dates[0]!,
       to: dates[dates.length - 1]!,
-      changedDates: [...new Set(addedRows.map((r) => r.line.date))].sort(),
+      changedDates: [...changed].sort(),
       uncategorizedIds: [...ids.values()],
+      ...(balance ? { balance } : {}),
       runId: run!.id,
     };
   });
+}
+
+/**
+ * The account's opening balance from the statement's balance column. The account's earliest statement sets it
+ * (one OPENING line per account, replaced when an earlier statement arrives): cash that was there, counted in
+ * balances and never as money in or out. A later statement is checked against the lines already here instead.
+ */
+async function recordOpening(
+  tx: Db,
+  business: { id: string; baseCurrency: string },
+  accountId: string,
+  account: string,
+  lines: Parameters<typeof statementOpening>[0],
+  first: string,
+): Promise<ImportResult['balance']> {
+  const read = statementOpening(lines);
+  if (!read) return undefined;
+  if ('mismatchRow' in read) return { status: 'unreadable', row: read.mismatchRow };
+  const date = addDays(first, -1);
+  const [before] = await queryRows<{ n: number; s: string }>(
+    tx,
+    sql`select count(*) filter (where kind <> 'OPENING')::int as n, coalesce(sum(base_amount), 0)::text as s
+        from transactions
+        where business_id = ${business.id} and bank_account_id = ${accountId} and deleted_at is null and date < ${first}::date`,
+  );
+  if (before!.n > 0) {
+    const expected = new D(before!.s).toFixed(2);
+    return expected === read.amount
+      ? { status: 'agrees', opening: read.amount, date }
+      : { status: 'differs', opening: read.amount, expected, date };
+  }
+  await upsertBySourceKey(tx, transactions, [
+    {
+      businessId: business.id,
+      source: 'csv' as const,
+      externalId: `opening|${account}`,
+      kind: 'OPENING',
+      status: 'AUTHORISED',
+      date,
+      amount: read.amount,
+      currency: business.baseCurrency,
+      baseAmount: read.amount,
+      description: 'Opening balance (from the statement)',
+      counterparty: null,
+      bankAccountId: accountId,
+      reconciled: true,
+      metadata: { from: 'balance column' },
+    },
+  ]);
+  return { status: 'set', opening: read.amount, date };
 }
 
 /**
@@ -162,6 +229,21 @@ export async function importStatement(
  * reason. Lines the statement labelled itself, and lines that are no longer spend or receive lines (a deposit
  * linked to a payout), are left as they are. Batches of 5,000, each in its own transaction.
  */
+/** The balance check in a sentence, for the CLI and the dashboard. */
+export function balanceLine(b: NonNullable<ImportResult['balance']>, currency: string): string {
+  const m = (x: string) => `${currency} ${new D(x).toFixed(2)}`;
+  switch (b.status) {
+    case 'set':
+      return `Opening balance ${m(b.opening)} on ${b.date}, from the balance column.`;
+    case 'agrees':
+      return `The balance column agrees with the lines already imported (${m(b.opening)} on ${b.date}).`;
+    case 'differs':
+      return `The balance column says ${m(b.opening)} on ${b.date} but the lines already imported come to ${m(b.expected)}: a statement between them is missing or was imported twice.`;
+    case 'unreadable':
+      return `The balance column does not follow from the amounts from row ${b.row} on, so no opening balance was taken from it.`;
+  }
+}
+
 export async function categorizeImported(
   db: Db,
   business: { id: string },

@@ -6,7 +6,7 @@
  * the text and returns lines or every problem with its row number.
  */
 import { parse } from 'csv-parse/sync';
-import { D } from '../../money';
+import { D, type Dec } from '../../money';
 
 export type DateFormat = 'ymd' | 'dmy' | 'mdy';
 
@@ -147,6 +147,9 @@ export function detectDateFormat(values: string[]): DateFormat | 'ambiguous' | n
   if (parts.every((p) => p[0] > 31)) return 'ymd';
   if (parts.some((p) => p[0] > 12)) return 'dmy';
   if (parts.some((p) => p[1] > 12)) return 'mdy';
+  // Dates written with dots (31.03.2026) are day-first wherever they are written so (Germany, Switzerland,
+  // Austria, Scandinavia, Eastern Europe); month-first countries use slashes.
+  if (values.every((v) => /^\s*\d{1,2}\.\d{1,2}\.\d{2,4}\s*$/.test(v))) return 'dmy';
   return 'ambiguous';
 }
 
@@ -358,3 +361,32 @@ export const DATE_FORMAT_NAMES: Record<DateFormat, string> = {
   dmy: 'day first (DD/MM/YYYY)',
   mdy: 'month first (MM/DD/YYYY)',
 };
+
+/**
+ * What a statement's balance column says the account held before its first line. Each balance is the
+ * account's balance after its line, so in the order the money moved, balance − (the sum of the amounts up to
+ * and including that line) is one constant: the opening balance. Statements list oldest or newest first;
+ * whichever order makes that hold is the one. Lines without a balance (some banks give one per day) are
+ * summed through. `mismatch` is the first line at which neither order adds up: a gap or an error in the file.
+ */
+export function statementOpening(
+  lines: Pick<StatementLine, 'row' | 'amount' | 'balance'>[],
+): { amount: string } | { mismatchRow: number } | null {
+  if (!lines.some((l) => l.balance !== null)) return null;
+  const inOrder = (ordered: typeof lines) => {
+    let sum = new D(0);
+    let opening: Dec | null = null;
+    for (const l of ordered) {
+      sum = sum.plus(l.amount);
+      if (l.balance === null) continue;
+      const here = new D(l.balance).minus(sum);
+      if (opening === null) opening = here;
+      else if (!here.eq(opening)) return { mismatchRow: l.row };
+    }
+    return { amount: opening!.toFixed(2) };
+  };
+  const oldestFirst = inOrder(lines);
+  if ('amount' in oldestFirst) return oldestFirst;
+  const newestFirst = inOrder([...lines].reverse());
+  return 'amount' in newestFirst ? newestFirst : oldestFirst;
+}

@@ -619,7 +619,12 @@ function Connections({ me }: { me: Me }) {
               if (!file) return setNote('Choose a CSV file first.');
               void act(async () => {
                 const r = await call<{
-                  import: { added: number; lines: number; alreadyThere: number };
+                  import: {
+                    added: number;
+                    lines: number;
+                    alreadyThere: number;
+                    balance?: { status: string; opening?: string; expected?: string; date?: string; row?: number };
+                  };
                   categorized: { considered: number; apply: number; review: number };
                 }>(`/v1/imports/csv?account=${encodeURIComponent(account || 'Bank')}`, {
                   method: 'POST',
@@ -630,7 +635,17 @@ function Connections({ me }: { me: Me }) {
                 const filed = c.considered
                   ? ` Categorized ${c.apply} of the ${c.considered} without a category; ${c.review} to review.`
                   : '';
-                return `Imported ${r.import.added} of ${r.import.lines} lines (${r.import.alreadyThere} were there already).${filed}`;
+                const b = r.import.balance;
+                const balance = !b
+                  ? ''
+                  : b.status === 'set'
+                    ? ` Opening balance ${b.opening} on ${b.date}, from the balance column.`
+                    : b.status === 'differs'
+                      ? ` The balance column says ${b.opening} on ${b.date} but the lines already here come to ${b.expected}: a statement is missing or was imported twice.`
+                      : b.status === 'unreadable'
+                        ? ` The balance column does not follow from the amounts from row ${b.row} on; no opening balance was taken.`
+                        : '';
+                return `Imported ${r.import.added} of ${r.import.lines} lines (${r.import.alreadyThere} were there already).${balance}${filed}`;
               });
             }}
           >

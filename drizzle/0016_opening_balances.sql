@@ -1,0 +1,4 @@
+ALTER TABLE "transactions" DROP CONSTRAINT "transactions_kind_known";--> statement-breakpoint
+ALTER TABLE "transactions" DROP CONSTRAINT "transactions_category_source_known";--> statement-breakpoint
+ALTER TABLE "transactions" ADD CONSTRAINT "transactions_kind_known" CHECK (kind in ('INVOICE', 'BILL', 'SPEND', 'RECEIVE', 'TRANSFER', 'CREDIT_NOTE', 'PAYMENT', 'CHARGE', 'REFUND', 'DISPUTE', 'PAYOUT', 'FEE', 'OPENING'));--> statement-breakpoint
+ALTER TABLE "transactions" ADD CONSTRAINT "transactions_category_source_known" CHECK ("transactions"."category_source" is null or category_source in ('rule', 'similar', 'model', 'user', 'upstream', 'knowledge'));
