@@ -194,3 +194,61 @@ describe('categorization', () => {
     expect(r.results[0]!.proposal?.source ?? 'none').not.toBe('similar');
   });
 });
+
+describe('brands (name-suggestion-index)', () => {
+  it('a clear brand is filed under its kind; a chain that sells everything goes to review; the business’s own history wins', async () => {
+    const biz = await createBusiness(t.db, { name: 'Brand Co' });
+    const history = `Date,Description,Amount,Category
+2026-01-02,OFFICE RENT HARBOR PROPERTIES,-2000.00,Rent
+2026-01-03,MONTHLY MAINTENANCE FEE,-15.00,Bank Fees
+2026-01-04,CLIENT PAYMENT NORTHWIND,5000.00,Sales
+2026-01-05,ZZ MOTORS SERVICE,-300.00,Motor Vehicle
+2026-01-06,ABC TRAVEL AGENCY BOOKING,-800.00,Travel
+2026-01-07,CORNER DELI LUNCH,-25.00,Meals
+2026-01-08,BULK PAPER AND TONER,-90.00,General Expenses
+2026-01-09,POS Purchase WOOLWORTHS ROSEBANK 412345*6789 02 Oct,-60.00,Staff Amenities
+`;
+    const fresh = `Date,Description,Amount
+2026-02-01,POS Purchase ENGEN SANDTON 412345*6789 25 Sep,-500.00
+2026-02-02,HERTZ RENT-A-CAR 1234 JOHANNESBURG,-1200.00
+2026-02-03,CARD PAYMENT TO TESCO STORES 2231 ON 01/04,-45.20
+2026-02-04,ACME CONSULTING LLC 2231,-700.00
+2026-02-05,WOOLWORTHS CAVENDISH SQ CAPE TOWN ZA,-80.00
+`;
+    await withBusiness(t.db, biz.id, (tx) => importStatement(tx, biz, { account: 'Cheque', text: history }));
+    await withBusiness(t.db, biz.id, (tx) => importStatement(tx, biz, { account: 'Cheque', text: fresh }));
+    const r = await run(biz.id, { apply: true });
+    // Engen is a filling station (amenity=fuel): motor vehicle costs, applied.
+    expect(byDescription(r, 'ENGEN')).toMatchObject({
+      action: 'apply',
+      proposal: { category: 'Motor Vehicle', source: 'knowledge', confidence: 0.85 },
+    });
+    expect(byDescription(r, 'ENGEN').proposal!.reason).toMatch(/Engen is a fuel brand/);
+    // Hertz rents cars (amenity=car_rental): travel, not the office rent its name contains.
+    expect(byDescription(r, 'HERTZ')).toMatchObject({ action: 'apply', proposal: { category: 'Travel' } });
+    // Tesco is a supermarket, a filling station, a pharmacy and a phone shop: a guess to review.
+    expect(byDescription(r, 'TESCO')).toMatchObject({
+      action: 'review',
+      proposal: { category: 'General Expenses', source: 'knowledge', confidence: 0.6 },
+    });
+    // A consultancy that shares a supermarket's name is not the supermarket.
+    expect(byDescription(r, 'ACME').proposal?.source).not.toBe('knowledge');
+    // This business files Woolworths as staff amenities: its history, not the brand's kind.
+    expect(byDescription(r, 'WOOLWORTHS')).toMatchObject({
+      action: 'apply',
+      proposal: { category: 'Staff Amenities', source: 'similar' },
+    });
+    const written = await withBusiness(t.db, biz.id, (tx) =>
+      queryRows<{ description: string; category: string; category_source: string }>(
+        tx,
+        sql`select description, category, category_source from transactions
+            where date >= '2026-02-01' and category is not null order by date`,
+      ),
+    );
+    expect(written.map((w) => [w.description, w.category, w.category_source])).toEqual([
+      ['POS Purchase ENGEN SANDTON 412345*6789 25 Sep', 'Motor Vehicle', 'knowledge'],
+      ['HERTZ RENT-A-CAR 1234 JOHANNESBURG', 'Travel', 'knowledge'],
+      ['WOOLWORTHS CAVENDISH SQ CAPE TOWN ZA', 'Staff Amenities', 'similar'],
+    ]);
+  });
+});

@@ -188,7 +188,7 @@ describe('CSV bank statements', () => {
       queryRows<{ n: string }>(tx, sql`select normalized_description as n from transactions order by date`),
     );
     // The example's merchant text is its payee (a preview stores nothing for the lines it looked at).
-    expect(keys[0]!.n).toBe('hetzner online gmbh');
+    expect(keys[0]!.n).toBe('hetzner online');
   });
 
   it('after an import the new lines are categorized: confident ones written, the rest queued, labelled ones kept', async () => {

@@ -6,18 +6,18 @@ import { firstMatch, orderRules, type Rule, unsafeRegex, validateRule } from '..
 
 describe('normalizing bank descriptions', () => {
   it.each([
-    ['POS 3949 SQ *BLUE BOTTLE COFFEE OAKLAND CA', 'blue bottle coffee oakland'],
-    ['CARD PURCHASE 03/14 STARBUCKS #1234 SEATTLE WA XXXX1234', 'starbucks seattle'],
-    ['Kartenzahlung REWE Markt GmbH 14.03.2026 Karte 1234', 'rewe markt gmbh'],
-    ['SEPA-Lastschrift Telekom Deutschland GmbH Ref 4411223', 'telekom deutschland gmbh'],
+    ['POS 3949 SQ *BLUE BOTTLE COFFEE OAKLAND CA', 'blue bottle coffee'], // the town and state go
+    ['CARD PURCHASE 03/14 STARBUCKS #1234 SEATTLE WA XXXX1234', 'starbucks'], // after the store number: its details
+    ['Kartenzahlung REWE Markt GmbH 14.03.2026 Karte 1234', 'rewe markt'], // the company form goes
+    ['SEPA-Lastschrift Telekom Deutschland GmbH Ref 4411223', 'telekom deutschland'],
     ['PRLV SEPA EDF CLIENTS PARTICULIERS REF 123456', 'edf clients particuliers'],
     ['PAIEMENT CB 1403 CARREFOUR MARKET PARIS', 'carrefour market paris'],
     ['DD BRITISH GAS 600012345678', 'british gas'],
     ['PAYPAL *NETFLIX 4029357733', 'netflix'],
-    ['TESCO STORES 3412 LONDON GB', 'tesco stores london'],
+    ['TESCO STORES 3412 LONDON GB', 'tesco stores'],
     ['COMPRA TARJETA 4512********1234 MERCADONA VALENCIA 12/03', 'mercadona valencia'],
-    ['Pinbetaling Albert Heijn 1234 Amsterdam 14-03-2026 12:31', 'albert heijn amsterdam'],
-    ['EFTPOS WOOLWORTHS 1234 SYDNEY AU', 'woolworths sydney'],
+    ['Pinbetaling Albert Heijn 1234 Amsterdam 14-03-2026 12:31', 'albert heijn'],
+    ['EFTPOS WOOLWORTHS 1234 SYDNEY AU', 'woolworths'],
     ['  Monthly   Maintenance Fee  ', 'monthly maintenance fee'],
     ['Transfer to Savings 1234', 'transfer to savings'],
   ])('%s → %s', (raw, expected) => {
@@ -63,7 +63,9 @@ describe('rules', () => {
     expect(
       firstMatch([rule({ pattern: 'uber', minAmount: '20.00', maxAmount: '30.00', direction: 'out' })], line),
     ).not.toBeNull();
-    expect(firstMatch([rule({ matchType: 'equals', pattern: 'uber trip san francisco' })], line)).not.toBeNull();
+    // "Equals" compares merchants: the line's and the pattern's text normalized alike.
+    expect(firstMatch([rule({ matchType: 'equals', pattern: 'UBER *TRIP' })], line)).not.toBeNull();
+    expect(firstMatch([rule({ matchType: 'equals', pattern: 'uber eats' })], line)).toBeNull();
     expect(firstMatch([rule({ matchType: 'regex', pattern: '^uber\\s+trip' })], line)).not.toBeNull();
   });
 

@@ -13,8 +13,16 @@ import { NotFoundError } from '../../errors';
 import type { Logger } from '../../logger';
 import { D } from '../../money';
 import { followAccountCodes } from '../ledger';
+import { type Brand, brandOf } from './brands';
 import { type Embedder, LocalEmbedder } from './embed';
-import { type CategoryOption, KNOWLEDGE_CONFIDENCE, knownCategory } from './knowledge';
+import {
+  BRAND_CONFIDENCE,
+  BRAND_GUESS_CONFIDENCE,
+  brandCategory,
+  type CategoryOption,
+  KNOWLEDGE_CONFIDENCE,
+  knownCategory,
+} from './knowledge';
 import { type CategoryModel, MODEL_BATCH, type ModelAnswer } from './model';
 import { merchantText, normalizeDescription } from './normalize';
 import { firstMatch, orderRules, type Rule } from './rules';
@@ -82,9 +90,22 @@ export type BankLineRow = {
 export const BANK_LINE_COLUMNS = sql`id, date::text as date, description, counterparty, source, base_amount::text as base_amount, category`;
 
 type Target = BankLineRow & {
-  /** The description normalized: the merchant. */
+  /** The merchant key: its brand's, else the merchant text normalized. */
   normalized: string;
+  brand: Brand | null;
 };
+
+/** A bank line's merchant key (stored as normalized_description) and the brand it names, if any. */
+function merchantOf(line: Pick<BankLineRow, 'source' | 'description' | 'counterparty'>) {
+  const normalized = normalizeDescription(merchantText(line));
+  const brand = brandOf(normalized);
+  return { normalized: brand?.key ?? normalized, brand };
+}
+/**
+ * Bumped whenever merchant keys change (normalization, brands.json): stored keys and vectors are then made
+ * again, as when the embedder changes, so old and new keys are never compared.
+ */
+export const MERCHANT_KEYS = 2;
 
 type RuleRow = Rule & {
   min_amount: string | null;
@@ -136,7 +157,7 @@ export async function ensureEmbeddings(
           limit ${batch}`,
     );
     if (!rows.length) return done;
-    const texts = rows.map((r) => normalizeDescription(merchantText(r)));
+    const texts = rows.map((r) => merchantOf(r).normalized);
     const unique = [...new Set(texts)];
     const vectors = await embedder.embed(unique);
     const byText = new Map(unique.map((t, i) => [t, vectorLiteral(vectors[i]!)]));
@@ -185,7 +206,7 @@ export async function categorize(
           order by transactions.date, transactions.id
           limit ${limit}`,
     )
-  ).map((t) => ({ ...t, normalized: normalizeDescription(merchantText(t)) }));
+  ).map((t) => ({ ...t, ...merchantOf(t) }));
   // Lines asked for by id must be there; with onlyUncategorized as well, those filed or no longer spend or
   // receive lines are simply left out (what an import's follow-up wants).
   if (opts.transactionIds && !opts.onlyUncategorized) {
@@ -243,6 +264,8 @@ export async function categorize(
     else groups.set(keyOf(t), [t]);
   }
   const history = new Map<string, Proposal>();
+  /** Merchants the business has filed before: their own history outranks what is known about brands. */
+  const seenBefore = new Set<string>();
   const texts = [...new Set([...groups.values()].map((g) => g[0]!.normalized))];
   if (texts.length) {
     const rows = await queryRows<{ key: string; category: string; account_code: string | null; n: number; w: string }>(
@@ -266,6 +289,7 @@ export async function categorize(
       const total = votes.reduce((sum, v) => sum + v.w, 0);
       const best = votes.reduce((a, b) => (b.w > a.w ? b : a));
       const n = votes.reduce((sum, v) => sum + v.n, 0);
+      seenBefore.add(key);
       history.set(key, {
         category: best.category,
         accountCode: best.account_code,
@@ -373,9 +397,25 @@ export async function categorize(
     }
   }
 
-  // 5. Built-in knowledge where the history had nothing confident to say.
+  // 5. What is known about the merchant. A brand (name-suggestion-index) with a clear kind the business has a
+  //    category for outranks guesses from other merchants' lines, never a rule or the merchant's own history.
   for (const t of targets) {
     const p = proposals.get(t.id);
+    if (t.brand && p?.source !== 'rule' && !seenBefore.has(keyOf(t))) {
+      const hit = brandCategory(t.brand.kind, options);
+      const confidence = hit?.close && t.brand.sure ? BRAND_CONFIDENCE : BRAND_GUESS_CONFIDENCE;
+      // Guesses from other merchants' lines (nearest neighbours) give way; a model's only when less sure.
+      if (hit && (!p || p.source === 'similar' || p.source === 'knowledge' || p.confidence < confidence)) {
+        proposals.set(t.id, {
+          category: hit.category.name,
+          accountCode: hit.category.code,
+          source: 'knowledge',
+          confidence,
+          reason: `${t.brand.name} is ${ARTICLE[t.brand.kind] ?? t.brand.kind} brand (name-suggestion-index)`,
+        });
+        continue;
+      }
+    }
     if (p && p.confidence >= KNOWLEDGE_CONFIDENCE) continue;
     // The merchant, and for a statement with a payee column its purpose text too ("REWE SAGT DANKE").
     const text = [...new Set([t.normalized, normalizeDescription(t.counterparty), normalizeDescription(t.description)])]
@@ -394,11 +434,9 @@ export async function categorize(
 
   const results: Categorized[] = targets.map((t) => {
     const proposal = proposals.get(t.id) ?? null;
-    const action: Categorized['action'] = !proposal
-      ? 'none'
-      : proposal.source !== 'knowledge' && proposal.confidence >= threshold
-        ? 'apply'
-        : 'review';
+    // Knowledge applies only as a clear brand (BRAND_CONFIDENCE), never as a word in the description.
+    const needed = proposal?.source === 'knowledge' ? Math.max(threshold, BRAND_CONFIDENCE) : threshold;
+    const action: Categorized['action'] = !proposal ? 'none' : proposal.confidence >= needed ? 'apply' : 'review';
     return {
       id: t.id,
       date: t.date,
@@ -420,6 +458,23 @@ export async function categorize(
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** "Engen is a fuel brand", "Hertz is a travel brand". */
+const ARTICLE: Record<string, string> = {
+  fuel: 'a fuel',
+  groceries: 'a grocery',
+  meals: 'a food and drink',
+  medical: 'a pharmacy or health',
+  travel: 'a travel',
+  vehicle: 'a vehicle service',
+  telecom: 'a telecom',
+  insurance: 'an insurance',
+  postage: 'a postal and courier',
+  office: 'an office supplies',
+  hardware: 'a hardware',
+  retail: 'a general retail',
+  entertainment: 'an entertainment',
+};
 
 async function write(
   tx: Db,
@@ -574,19 +629,20 @@ async function askModel(
  * the new space rather than comparing vectors from two.
  */
 export async function useEmbedder(tx: Db, businessId: string, embedder: Embedder): Promise<{ changed: boolean }> {
-  const [row] = await queryRows<{ value: { id?: string } }>(
+  const [row] = await queryRows<{ value: { id?: string; keys?: number } }>(
     tx,
     sql`select value from settings where business_id = ${businessId} and key = 'categorize.embedder'`,
   );
   // Businesses from before this setting were embedded locally.
   const previous = row?.value?.id ?? 'local-hash-256';
-  if (row && previous === embedder.id) return { changed: false };
-  if (previous !== embedder.id)
+  const keysChanged = (row?.value?.keys ?? 1) !== MERCHANT_KEYS;
+  if (row && previous === embedder.id && !keysChanged) return { changed: false };
+  if (previous !== embedder.id || keysChanged)
     await tx.execute(
       sql`update transactions set embedding = null where business_id = ${businessId} and embedding is not null`,
     );
   await tx.execute(
-    sql`insert into settings (business_id, key, value) values (${businessId}, 'categorize.embedder', ${JSON.stringify({ id: embedder.id })}::jsonb)
+    sql`insert into settings (business_id, key, value) values (${businessId}, 'categorize.embedder', ${JSON.stringify({ id: embedder.id, keys: MERCHANT_KEYS })}::jsonb)
         on conflict (business_id, key) do update set value = excluded.value, updated_at = now()`,
   );
   return { changed: previous !== embedder.id };

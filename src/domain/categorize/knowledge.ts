@@ -60,7 +60,8 @@ export const KNOWLEDGE: Known[] = [
   },
   {
     kind: 'rent',
-    pattern: /\b(?:rent|lease|landlord|miete|loyer|alquiler|affitto|wework|regus|iwg|property management)\b/,
+    pattern:
+      /\b(?:rent(?![\s-]*a[\s-]*car)|lease|landlord|miete|loyer|alquiler|affitto|wework|regus|iwg|property management)\b/,
     direction: 'out',
     names: ['rent', 'lease', 'occupancy', 'premises'],
   },
@@ -159,6 +160,46 @@ export const KNOWLEDGE: Known[] = [
 
 /** The confidence given to a knowledge proposal: below any sensible auto-apply threshold on purpose. */
 export const KNOWLEDGE_CONFIDENCE = 0.5;
+/**
+ * A brand (name-suggestion-index) whose kind is clear and whose kind the business has a category for in
+ * so many words: confident enough to apply at the default threshold. Knowledge never applies below this.
+ */
+export const BRAND_CONFIDENCE = 0.85;
+/** A brand with a less certain kind (a chain that sells everything) or only a loose category match: review. */
+export const BRAND_GUESS_CONFIDENCE = 0.6;
+
+/**
+ * Category names for the brand kinds (brands/build.ts OSM_KINDS), best first; the first two are close enough
+ * to apply. Kinds that are also words in KNOWLEDGE use the same names.
+ */
+const BRAND_KIND_NAMES: Record<string, string[]> = {
+  fuel: ['fuel', 'motor vehicle', 'automobile', 'vehicle', 'travel'],
+  groceries: ['groceries', 'supplies', 'office expenses', 'general expenses', 'entertainment'],
+  meals: ['meals', 'entertainment', 'food', 'staff amenities'],
+  medical: ['medical', 'health', 'staff amenities', 'general expenses'],
+  travel: ['travel', 'transport'],
+  vehicle: ['motor vehicle', 'vehicle', 'automobile', 'repairs'],
+  telecom: ['telephone', 'internet', 'telecom', 'phone', 'communications'],
+  insurance: ['insurance'],
+  postage: ['postage', 'freight', 'shipping', 'courier', 'delivery'],
+  office: ['office expenses', 'office supplies', 'equipment', 'supplies', 'computer'],
+  hardware: ['repairs', 'maintenance', 'supplies', 'equipment'],
+  retail: ['general expenses', 'office expenses', 'supplies'],
+  entertainment: ['entertainment', 'meals'],
+};
+
+/** The business category for a brand's kind, and whether it is one of the close names. */
+export function brandCategory(
+  kind: string,
+  categories: CategoryOption[],
+): { category: CategoryOption; close: boolean } | null {
+  const names = BRAND_KIND_NAMES[kind] ?? [];
+  for (const [i, name] of names.entries()) {
+    const hit = categories.find((c) => ` ${c.name.toLowerCase()} `.includes(name));
+    if (hit) return { category: hit, close: i < 2 };
+  }
+  return null;
+}
 
 export interface CategoryOption {
   name: string;
