@@ -367,14 +367,15 @@ describe('keys, people and embedding, from the dashboard', () => {
 // Last: it adds bank lines, which changes the cash the tests above compare with.
 describe('categorizing from the dashboard', () => {
   it('the Categorize button files what it is sure of and queues the rest with the proposal and its reason', async () => {
-    // Three new lines nobody filed: an Uber ride (Demo Co has filed 96 of them), a car hire the built-in
-    // knowledge can only guess at (a proposal to review), and a name nothing knows.
+    // Four new lines nobody filed: an Uber ride (Demo Co has filed 96 of them), a car hire (Hertz is a car
+    // rental brand: travel, filed), a chain that sells everything (Walmart: a guess to review), and a name
+    // nothing knows.
     await importStatement(
       t.db,
       { id: businessId, baseCurrency: 'USD' },
       {
         account: 'Petty Cash Card',
-        text: 'Date,Description,Amount\n2026-11-20,UBER   *TRIP HELP.UBER.COM,-23.10\n2026-11-21,HERTZ RENT-A-CAR 0042 DENVER,-180.00\n2026-11-21,ZQXV 88123 HOLDINGS,-300.00\n',
+        text: 'Date,Description,Amount\n2026-11-20,UBER   *TRIP HELP.UBER.COM,-23.10\n2026-11-21,HERTZ RENT-A-CAR 0042 DENVER,-180.00\n2026-11-21,WALMART SUPERCENTER 5678 DALLAS TX,-64.30\n2026-11-21,ZQXV 88123 HOLDINGS,-300.00\n',
       },
     );
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
@@ -385,12 +386,45 @@ describe('categorizing from the dashboard', () => {
     await reviews.getByRole('button', { name: 'Categorize' }).click();
     await expect
       .poll(() => reviews.getByRole('status').innerText(), { timeout: 20_000 })
-      .toBe('Categorized 1 of 3 uncategorized lines; 1 to review below, 1 with no proposal.');
-    const hertz = reviews.locator('tr', { hasText: 'HERTZ' });
-    await expect.poll(() => hertz.count()).toBe(1);
-    expect(await hertz.innerText()).toMatch(/looks like/);
+      .toBe('Categorized 2 of 4 uncategorized lines; 1 to review below, 1 with no proposal.');
+    const walmart = reviews.locator('tr', { hasText: 'WALMART' });
+    await expect.poll(() => walmart.count()).toBe(1);
+    expect(await walmart.innerText()).toMatch(/Walmart is a grocery brand/);
+    expect(await reviews.locator('tr', { hasText: 'HERTZ' }).count()).toBe(0);
     await reviews.scrollIntoViewIfNeeded();
     await shot(page, 'dashboard-categorize');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('uploading a statement with a balance column says the opening balance it set', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    const sources = page.locator('#connections');
+    await sources.getByLabel('Account').fill('Savings (statement)');
+    // By hand: 4,500.00 after -500.00 → 5,000.00 before the first line.
+    await sources.locator('input[type=file]').setInputFiles({
+      name: 'statement.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'Date,Description,Amount,Balance\n2026-11-24,POS Purchase ENGEN SANDTON 412345*6789 24 Nov,-500.00,"4,500.00"\n2026-11-25,CLIENT PAYMENT NORTHWIND,"1,200.00","5,700.00"\n',
+      ),
+    });
+    await sources.getByRole('button', { name: 'Upload CSV' }).click();
+    await expect
+      .poll(() => sources.getByRole('status').innerText(), { timeout: 20_000 })
+      .toMatch(
+        /^Imported 2 of 2 lines \(0 were there already\)\. Opening balance \$5,000\.00 on 2026-11-23, from the balance column\./,
+      );
+    // The review queue loads again: Demo Co has no fuel or motor vehicle category, so Engen (a filling
+    // station) is only a guess at Travel, for a person to confirm.
+    const engen = page.locator('#reviews tr', { hasText: 'ENGEN' });
+    await expect.poll(() => engen.count(), { timeout: 20_000 }).toBe(1);
+    expect(await engen.innerText()).toMatch(/Travel[\s\S]*Engen is a fuel brand/);
+    await sources.scrollIntoViewIfNeeded();
+    await shot(page, 'dashboard-import-balance');
     expect(errors).toEqual([]);
     await page.close();
   });

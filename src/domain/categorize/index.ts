@@ -353,9 +353,11 @@ export async function categorize(
       if (!near.length) continue;
       const weights = new Map<string, { w: number; best: number; code: string | null; n: number }>();
       let total = 0;
+      let lineCount = 0;
       for (const r of near) {
         const sim = 1 - Number(r.dist);
         const lines = Math.min(Number(r.n), 5);
+        lineCount += lines;
         const w = sim * sim * (r.user_set ? 2 : 1) * lines;
         total += w;
         const cur = weights.get(r.category) ?? { w: 0, best: 0, code: r.account_code, n: 0 };
@@ -371,7 +373,8 @@ export async function categorize(
         source: 'similar',
         // Agreement times closeness (saturating: near enough is near enough) times how many agree.
         confidence: round((win.w / total) * Math.min(1, win.best / 0.6) * Math.min(1, 0.7 + 0.1 * win.n)),
-        reason: `${win.n} of ${near.length} similar earlier lines`,
+        // Each neighbour counts as up to five lines, as in the vote.
+        reason: `${win.n} of ${lineCount} similar earlier lines`,
       });
     }
   }

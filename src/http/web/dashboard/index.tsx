@@ -11,7 +11,7 @@ import { labelOf, money, monthLabel, number, percent } from '../shared/format';
 import { ApiKeys, Embed, Members } from './access';
 import { call, type Me, send, tool } from './api';
 import { Gauge, MonthChart } from './charts';
-import { Panel, Status, useLoad } from './parts';
+import { BOOKS_CHANGED, Panel, Status, useLoad, useOnBooksChanged } from './parts';
 
 // ---------- shapes of the tool results used here ----------
 
@@ -135,6 +135,7 @@ const days = (r: { from: string; to: string }) => {
 function Headlines({ me }: { me: Me }) {
   const c = me.business.baseCurrency;
   const cash = useLoad(() => tool<Cash>('get_cash_position'));
+  useOnBooksChanged(cash.reload);
   const runway = useLoad(() => tool<Runway>('get_runway'));
   const subs = useLoad(() => tool<Subs>('get_subscription_metrics'));
   // The last complete month, and the month under way against the same days of the month before.
@@ -371,6 +372,7 @@ function DisputesPanel() {
 
 function ReviewQueue({ me }: { me: Me }) {
   const q = useLoad(() => call<{ items: Review[]; total: number }>('/v1/categorization/reviews?limit=8'));
+  useOnBooksChanged(q.reload);
   const may = me.permissions.includes('categorize');
   const [note, setNote] = useState('');
   const [edits, setEdits] = useState<Record<string, string>>({});
@@ -636,15 +638,17 @@ function Connections({ me }: { me: Me }) {
                   ? ` Categorized ${c.apply} of the ${c.considered} without a category; ${c.review} to review.`
                   : '';
                 const b = r.import.balance;
+                const m = (x: string | undefined) => money(x, me.business.baseCurrency);
                 const balance = !b
                   ? ''
                   : b.status === 'set'
-                    ? ` Opening balance ${b.opening} on ${b.date}, from the balance column.`
+                    ? ` Opening balance ${m(b.opening)} on ${b.date}, from the balance column.`
                     : b.status === 'differs'
-                      ? ` The balance column says ${b.opening} on ${b.date} but the lines already here come to ${b.expected}: a statement is missing or was imported twice.`
+                      ? ` The balance column says ${m(b.opening)} on ${b.date} but the lines already here come to ${m(b.expected)}: a statement is missing or was imported twice.`
                       : b.status === 'unreadable'
                         ? ` The balance column does not follow from the amounts from row ${b.row} on; no opening balance was taken.`
                         : '';
+                window.dispatchEvent(new Event(BOOKS_CHANGED));
                 return `Imported ${r.import.added} of ${r.import.lines} lines (${r.import.alreadyThere} were there already).${balance}${filed}`;
               });
             }}

@@ -16,6 +16,17 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
   return { ...state, reload };
 }
 
+/** Said when the books change here (a statement uploaded): panels that show them load again. */
+export const BOOKS_CHANGED = 'cfo:books-changed';
+
+/** Loads again whenever the books change. */
+export function useOnBooksChanged(reload: () => void) {
+  useEffect(() => {
+    window.addEventListener(BOOKS_CHANGED, reload);
+    return () => window.removeEventListener(BOOKS_CHANGED, reload);
+  }, [reload]);
+}
+
 export function Panel({ title, children, id }: { title: string; children: ComponentChildren; id: string }) {
   return (
     <section class="panel" aria-labelledby={`${id}-h`} id={id}>
