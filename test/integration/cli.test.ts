@@ -110,6 +110,13 @@ describe('cfo command', () => {
     const again = await cfo(['import', 'csv', file, '--account', 'Girokonto', '--business', id], where);
     expect(again.stdout).toContain('(0 new, 2 already imported)');
     expect(again.stdout).not.toContain('Categorized');
+
+    // With a balance column: 8.750,00 after -1.250,00 → 10.000,00 before the first line (by hand).
+    const saldo = join(mkdtempSync(join(tmpdir(), 'cfo-csv-')), 'saldo.csv');
+    writeFileSync(saldo, 'Buchungstag;Verwendungszweck;Betrag;Saldo\n14.03.2026;Miete;-1.250,00;8.750,00\n');
+    const withBalance = await cfo(['import', 'csv', saldo, '--account', 'Tagesgeld', '--business', id], where);
+    expect(withBalance.code).toBe(0);
+    expect(withBalance.stdout).toContain('Opening balance USD 10000.00 on 2026-03-13, from the balance column.\n');
   });
 
   it('chat -m answers with the offline model, or with Claude when a key is set', async () => {
