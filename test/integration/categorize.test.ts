@@ -252,3 +252,30 @@ describe('brands (name-suggestion-index)', () => {
     ]);
   });
 });
+
+describe('merchant category codes', () => {
+  it('a statement’s MCC column says what kind of merchant it is, where no name does', async () => {
+    const biz = await createBusiness(t.db, { name: 'MCC Co' });
+    const history = `Date,Description,Amount,Category
+2026-01-05,ZZ MOTORS SERVICE,-300.00,Motor Vehicle
+2026-01-07,CORNER DELI LUNCH,-25.00,Meals
+2026-01-08,CLIENT PAYMENT NORTHWIND,5000.00,Sales
+`;
+    const fresh = `Date,Description,Amount,MCC
+2026-02-01,KWIKFILL 0042 SPRINGFIELD,-40.00,5542
+2026-02-02,BISTRO LUMA,-33.00,5812
+2026-02-03,QRXV TRADING 12,-20.00,7399
+`;
+    await withBusiness(t.db, biz.id, (tx) => importStatement(tx, biz, { account: 'Card', text: history }));
+    await withBusiness(t.db, biz.id, (tx) => importStatement(tx, biz, { account: 'Card', text: fresh }));
+    const r = await run(biz.id);
+    // 5542: automated fuel dispensers; 5812: eating places and restaurants (ISO 18245).
+    expect(byDescription(r, 'KWIKFILL')).toMatchObject({
+      action: 'apply',
+      proposal: { category: 'Motor Vehicle', source: 'knowledge', reason: 'merchant category code 5542: fuel' },
+    });
+    expect(byDescription(r, 'BISTRO')).toMatchObject({ action: 'apply', proposal: { category: 'Meals' } });
+    // 7399 (business services, not elsewhere classified) says nothing.
+    expect(byDescription(r, 'QRXV').proposal?.reason ?? '').not.toMatch(/merchant category code/);
+  });
+});

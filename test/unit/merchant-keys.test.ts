@@ -47,3 +47,18 @@ describe('merchant keys from bank text', () => {
     expect(brandOf('express delivery')).toBeNull();
   });
 });
+
+describe('merchant category codes', () => {
+  it('map ISO 18245 codes and ranges onto spending kinds, and nothing else', async () => {
+    const { mccKind } = await import('../../src/domain/categorize/mcc');
+    expect(mccKind('5541')).toBe('fuel');
+    expect(mccKind('3000')).toBe('travel'); // first airline code
+    expect(mccKind('3299')).toBe('travel'); // last airline code
+    expect(mccKind('3300')).toBeNull();
+    expect(mccKind('5411')).toBe('groceries');
+    expect(mccKind('8062')).toBe('medical'); // hospitals
+    expect(mccKind('7399')).toBeNull();
+    expect(mccKind('541')).toBeNull();
+    expect(mccKind(null)).toBeNull();
+  });
+});

@@ -18,11 +18,12 @@ import { type Embedder, LocalEmbedder } from './embed';
 import {
   BRAND_CONFIDENCE,
   BRAND_GUESS_CONFIDENCE,
-  brandCategory,
   type CategoryOption,
   KNOWLEDGE_CONFIDENCE,
+  kindCategory,
   knownCategory,
 } from './knowledge';
+import { mccKind } from './mcc';
 import { type CategoryModel, MODEL_BATCH, type ModelAnswer } from './model';
 import { merchantText, normalizeDescription } from './normalize';
 import { firstMatch, orderRules, type Rule } from './rules';
@@ -86,8 +87,10 @@ export type BankLineRow = {
   source: string;
   base_amount: string;
   category: string | null;
+  /** The merchant category code a statement gave (metadata.mcc). */
+  mcc: string | null;
 };
-export const BANK_LINE_COLUMNS = sql`id, date::text as date, description, counterparty, source, base_amount::text as base_amount, category`;
+export const BANK_LINE_COLUMNS = sql`id, date::text as date, description, counterparty, source, base_amount::text as base_amount, category, metadata->>'mcc' as mcc`;
 
 type Target = BankLineRow & {
   /** The merchant key: its brand's, else the merchant text normalized. */
@@ -400,13 +403,24 @@ export async function categorize(
     }
   }
 
-  // 5. What is known about the merchant. A brand (name-suggestion-index) with a clear kind the business has a
-  //    category for outranks guesses from other merchants' lines, never a rule or the merchant's own history.
+  // 5. What is known about the merchant: the merchant category code the bank gave, else its brand
+  //    (name-suggestion-index). A clear kind the business has a category for outranks guesses from other
+  //    merchants' lines, never a rule or the merchant's own history.
   for (const t of targets) {
     const p = proposals.get(t.id);
-    if (t.brand && p?.source !== 'rule' && !seenBefore.has(keyOf(t))) {
-      const hit = brandCategory(t.brand.kind, options);
-      const confidence = hit?.close && t.brand.sure ? BRAND_CONFIDENCE : BRAND_GUESS_CONFIDENCE;
+    const mcc = mccKind(t.mcc);
+    const told = mcc
+      ? { kind: mcc, sure: true, reason: `merchant category code ${t.mcc}: ${mcc}` }
+      : t.brand
+        ? {
+            kind: t.brand.kind,
+            sure: t.brand.sure,
+            reason: `${t.brand.name} is ${ARTICLE[t.brand.kind] ?? t.brand.kind} brand (name-suggestion-index)`,
+          }
+        : null;
+    if (told && p?.source !== 'rule' && !seenBefore.has(keyOf(t))) {
+      const hit = kindCategory(told.kind, options);
+      const confidence = hit?.close && told.sure ? BRAND_CONFIDENCE : BRAND_GUESS_CONFIDENCE;
       // Guesses from other merchants' lines (nearest neighbours) give way; a model's only when less sure.
       if (hit && (!p || p.source === 'similar' || p.source === 'knowledge' || p.confidence < confidence)) {
         proposals.set(t.id, {
@@ -414,7 +428,7 @@ export async function categorize(
           accountCode: hit.category.code,
           source: 'knowledge',
           confidence,
-          reason: `${t.brand.name} is ${ARTICLE[t.brand.kind] ?? t.brand.kind} brand (name-suggestion-index)`,
+          reason: told.reason,
         });
         continue;
       }

@@ -188,12 +188,15 @@ const BRAND_KIND_NAMES: Record<string, string[]> = {
   entertainment: ['entertainment', 'meals'],
 };
 
-/** The business category for a brand's kind, and whether it is one of the close names. */
-export function brandCategory(
+/**
+ * The business category for a spending kind (a brand's, or a merchant category code's), and whether it is one
+ * of the kind's close names. Kinds that are only words in KNOWLEDGE (software, utilities, tax…) use its names.
+ */
+export function kindCategory(
   kind: string,
   categories: CategoryOption[],
 ): { category: CategoryOption; close: boolean } | null {
-  const names = BRAND_KIND_NAMES[kind] ?? [];
+  const names = BRAND_KIND_NAMES[kind] ?? KNOWLEDGE.find((k) => k.kind === kind)?.names ?? [];
   for (const [i, name] of names.entries()) {
     const hit = categories.find((c) => ` ${c.name.toLowerCase()} `.includes(name));
     if (hit) return { category: hit, close: i < 2 };

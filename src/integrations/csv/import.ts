@@ -125,7 +125,11 @@ export async function importStatement(
         ...(line.category
           ? { category: line.category, categorySource: 'upstream' as const, categoryConfidence: 1 }
           : {}),
-        metadata: { row: line.row, ...(line.balance ? { balance: line.balance } : {}) },
+        metadata: {
+          row: line.row,
+          ...(line.balance ? { balance: line.balance } : {}),
+          ...(line.mcc ? { mcc: line.mcc } : {}),
+        },
       })),
     );
     const addedRows = rows.filter((r) => !before.has(r.externalId));

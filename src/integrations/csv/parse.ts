@@ -24,6 +24,8 @@ export interface StatementLine {
   payee: string | null;
   balance: string | null;
   category: string | null;
+  /** The card network's merchant category code (ISO 18245), when the bank gives one: four digits. */
+  mcc: string | null;
 }
 
 export interface ParsedStatement {
@@ -53,7 +55,7 @@ export class StatementError extends Error {
 }
 
 const HEADERS: Record<
-  'date' | 'description' | 'payee' | 'amount' | 'debit' | 'credit' | 'balance' | 'category' | 'currency',
+  'date' | 'description' | 'payee' | 'amount' | 'debit' | 'credit' | 'balance' | 'category' | 'mcc' | 'currency',
   string[]
 > = {
   date: [
@@ -116,6 +118,7 @@ const HEADERS: Record<
   credit: ['credit', 'credits', 'deposit', 'deposits', 'moneyin', 'paidin', 'in', 'haben', 'abono', 'credito'],
   balance: ['balance', 'runningbalance', 'saldo', 'solde'],
   category: ['category', 'kategorie', 'categorie', 'categoria'],
+  mcc: ['mcc', 'merchantcategorycode', 'merchantcategory', 'mcccode', 'categorycode'],
   currency: ['currency', 'currencycode', 'ccy', 'wahrung', 'waehrung', 'devise', 'moneda', 'valuta', 'divisa'],
 };
 
@@ -243,6 +246,7 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
     credit: find(HEADERS.credit),
     balance: find(HEADERS.balance),
     category: find(HEADERS.category),
+    mcc: find(HEADERS.mcc),
     currency: find(HEADERS.currency),
   };
   if (col.date === undefined) throw new StatementError(`No date column: the header row has ${records[0]!.join(', ')}.`);
@@ -320,6 +324,7 @@ export function parseStatement(text: string, opts: { dateFormat?: DateFormat } =
       payee: at(cells, col.payee) || null,
       balance: balanceRaw ? parseAmount(balanceRaw, decimal) : null,
       category: at(cells, col.category) || null,
+      mcc: /^\d{4}$/.test(at(cells, col.mcc)) ? at(cells, col.mcc) : null,
     });
   }
   if (problems.length > 0) {
