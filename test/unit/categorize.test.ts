@@ -137,3 +137,18 @@ describe('built-in knowledge', () => {
     expect(knownCategory('uber trip', 'in', categories)).toBeNull();
   });
 });
+
+describe('words for common movements', () => {
+  const categories = [
+    { name: 'Telephone & Internet', code: '489' },
+    { name: 'Utilities', code: '445' },
+    { name: 'Bank Fees', code: '404' },
+  ];
+  it.each([
+    ['vodacom airtime', 'Telephone & Internet'],
+    ['prepaid electricity', 'Utilities'],
+    ['sms notification fee', 'Bank Fees'],
+  ])('%s → %s', (text, category) => {
+    expect(knownCategory(text, 'out', categories)?.category.name).toBe(category);
+  });
+});

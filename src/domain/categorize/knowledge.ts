@@ -17,7 +17,7 @@ export const KNOWLEDGE: Known[] = [
   {
     kind: 'bank_fees',
     pattern:
-      /\b(?:fees?|service charge|maintenance fee|account fee|overdraft|wire fee|commission|kontoführung\w*|entgelt|frais|comisi[oó]n|bank charges?)\b/,
+      /\b(?:fees?|service charge|maintenance fee|account fee|overdraft|wire fee|commission|kontoführung\w*|entgelt|frais|comisi[oó]n|bank charges?|sms notification|notific\w*|admin charge)\b/,
     direction: 'out',
     names: ['bank fees', 'bank charges', 'bank service', 'fees', 'charges'],
   },
@@ -110,14 +110,14 @@ export const KNOWLEDGE: Known[] = [
   {
     kind: 'telecom',
     pattern:
-      /\b(?:verizon|at&t|att|t mobile|tmobile|vodafone|o2|ee|comcast|xfinity|spectrum|bt|orange|telekom|telstra|optus|sky|virgin media|internet|broadband|phone|mobile|telefónica|movistar)\b/,
+      /\b(?:verizon|at&t|att|t mobile|tmobile|vodafone|o2|ee|comcast|xfinity|spectrum|bt|orange|telekom|telstra|optus|sky|virgin media|internet|broadband|phone|mobile|telefónica|movistar|airtime|data bundle|prepaid data)\b/,
     direction: 'out',
     names: ['telephone', 'internet', 'telecom', 'phone', 'communications'],
   },
   {
     kind: 'utilities',
     pattern:
-      /\b(?:electric\w*|gas|water|energy|edf|engie|british gas|octopus energy|e on|eon|pg&e|pge|con ed|duke energy|utility|utilities|stadtwerke|vattenfall|iberdrola|enel|thames water)\b/,
+      /\b(?:electric\w*|gas|water|energy|edf|engie|british gas|octopus energy|e on|eon|pg&e|pge|con ed|duke energy|utility|utilities|stadtwerke|vattenfall|iberdrola|enel|thames water|prepaid electricity|eskom|municipality|rates and taxes)\b/,
     direction: 'out',
     names: ['utilities', 'light', 'power', 'heating', 'electricity'],
   },
