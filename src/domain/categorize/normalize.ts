@@ -60,7 +60,7 @@ const BOUNDARIES: RegExp[] = [
 
 /** Trailing country and US state codes after the merchant ("OAKLAND CA", "LONDON GB", "BERLIN DE"). */
 const TRAILING_REGION =
-  /\s(?:us|usa|gb|uk|de|fr|nl|nld|es|it|ie|au|aus|nz|se|dk|fi|ch|at|be|pl|pt|ca|za|lu|in|al|ak|az|ar|co|ct|dc|fl|ga|hi|il|ia|ks|ky|la|md|ma|mi|mn|ms|mo|mt|ne|nv|nh|nj|nm|ny|nc|ns|oh|ok|on|or|pa|ri|sc|tn|tx|ut|vt|va|wa|wv|wi|wy)$/i;
+  /\s(?:us|usa|gb|gbr|uk|de|deu|fr|fra|nl|nld|es|esp|it|ita|ie|irl|au|aus|nz|nzl|se|swe|dk|dnk|fi|fin|ch|che|at|aut|be|bel|pl|pol|pt|prt|ca|can|za|zaf|lu|lux|in|ind|sg|sgp|al|ak|az|ar|co|ct|dc|fl|ga|hi|il|ia|ks|ky|la|md|ma|mi|mn|ms|mo|mt|ne|nv|nh|nj|nm|ny|nc|ns|oh|ok|on|or|pa|ri|sc|tn|tx|ut|vt|va|wa|wv|wi|wy)$/i;
 /** First words of towns of two words ("LOS GATOS", "NEW YORK", "CAPE TOWN"): dropped with the town. */
 const TOWN_START = new Set(
   'los las san santa st saint new fort port cape el la le mount palm salt north south east west long del des'.split(
@@ -73,6 +73,10 @@ const LEGAL_FORM = /(?:\s(?:gmbh|ag|kg|ug|ltd|limited|plc|inc|llc|llp|corp|pty|b
 export function normalizeDescription(text: string | null | undefined): string {
   if (!text) return '';
   let s = text.normalize('NFKC').slice(0, 500).toLowerCase();
+  // A card line in fixed-width fields, merchant, town and country (ISO 8583's card acceptor name and
+  // location: "INKTHREADABLE          BLACKBURN     GBR"): the merchant is the first field.
+  const fixed = /^\s*(\S.*?)\s{3,}\S.*?\s{2,}([a-z]{2,3})\s*$/.exec(s);
+  if (fixed && TRAILING_REGION.test(` ${fixed[2]}`)) s = fixed[1]!;
   // "UBER *TRIP", "AMAZON MKTPL*K8R2M5VN7": a merchant, then its detail; "SQ *SHOP", "Yoco*Shop": a processor,
   // then the merchant.
   const star = /^(.*?\p{L})\s*\*\s*(.+)$/u.exec(s);
