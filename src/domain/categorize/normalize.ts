@@ -77,6 +77,9 @@ export function normalizeDescription(text: string | null | undefined): string {
   // location: "INKTHREADABLE          BLACKBURN     GBR"): the merchant is the first field.
   const fixed = /^\s*(\S.*?)\s{3,}\S.*?\s{2,}([a-z]{2,3})\s*$/.exec(s);
   if (fixed && TRAILING_REGION.test(` ${fixed[2]}`)) s = fixed[1]!;
+  // A card number glued to a merchant cut short ("TAMBOERSWINKEL5412820027697970", as some card statements
+  // print a 14-character name): the name is kept.
+  s = s.replace(/(\p{L})(\d{8,})/gu, '$1 $2');
   // "UBER *TRIP", "AMAZON MKTPL*K8R2M5VN7": a merchant, then its detail; "SQ *SHOP", "Yoco*Shop": a processor,
   // then the merchant.
   const star = /^(.*?\p{L})\s*\*\s*(.+)$/u.exec(s);
