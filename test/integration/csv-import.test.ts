@@ -310,6 +310,26 @@ describe('CSV bank statements', () => {
     expect(none[0]!.n).toBe(0);
   });
 
+  it('a balance column after statements without one: the opening makes the earlier lines end where it starts', async () => {
+    const biz = await createBusiness(t.db, { name: 'Late Saldo' });
+    const business = { id: biz.id, baseCurrency: 'USD' };
+    await importStatement(t.db, business, {
+      account: 'Cheque',
+      text: 'Date,Description,Amount\n2026-01-05,ZZ MOTORS SERVICE,-300.00\n2026-01-06,ABC TRAVEL AGENCY,-800.00\n',
+    });
+    // By hand: 9,500.00 after -500.00 → 10,000.00 on 31 January; the January lines take 1,100.00 out, so the
+    // account held 11,100.00 before its first line (4 January); 11,100.00 - 1,100.00 - 500.00 - 1,200.00 = 8,300.00.
+    const r = await importStatement(t.db, business, {
+      account: 'Cheque',
+      text: 'Date,Description,Amount,Balance\n2026-02-01,ENGEN SANDTON,-500.00,"9,500.00"\n2026-02-02,HERTZ 1234,-1200.00,"8,300.00"\n',
+    });
+    expect(r.balance).toEqual({ status: 'set', opening: '11100.00', date: '2026-01-04' });
+    const sheet = await withBusiness(t.db, biz.id, (tx) =>
+      buildReport(tx, business, { kind: 'balance_sheet', to: '2026-02-02' }),
+    );
+    expect(sheet.data).toMatchObject({ totalCash: '8300.00' });
+  });
+
   it('keeps a statement’s categories as upstream categories', async () => {
     const biz = await createBusiness(t.db, { name: 'CSV categories' });
     const f = FORMATS['columns in another order, slashes in ISO dates, a trailing minus, a category column']!;

@@ -180,7 +180,9 @@ export async function importStatement(
 /**
  * The account's opening balance from the statement's balance column. The account's earliest statement sets it
  * (one OPENING line per account, replaced when an earlier statement arrives): cash that was there, counted in
- * balances and never as money in or out. A later statement is checked against the lines already here instead.
+ * balances and never as money in or out. When the lines before this statement came without balances, the
+ * opening is set so that they end where this statement starts. Once an opening is set, a later statement is
+ * checked against the lines already here instead.
  */
 async function recordOpening(
   tx: Db,
@@ -194,17 +196,26 @@ async function recordOpening(
   if (!read) return undefined;
   if ('mismatchRow' in read) return { status: 'unreadable', row: read.mismatchRow };
   const date = addDays(first, -1);
-  const [before] = await queryRows<{ n: number; s: string }>(
+  const [before] = await queryRows<{ n: number; s: string; earliest: string | null; opening: number }>(
     tx,
-    sql`select count(*) filter (where kind <> 'OPENING')::int as n, coalesce(sum(base_amount), 0)::text as s
+    sql`select count(*) filter (where kind <> 'OPENING')::int as n, coalesce(sum(base_amount), 0)::text as s,
+          min(date) filter (where kind <> 'OPENING')::text as earliest,
+          (select count(*)::int from transactions where business_id = ${business.id} and bank_account_id = ${accountId}
+             and kind = 'OPENING' and deleted_at is null) as opening
         from transactions
         where business_id = ${business.id} and bank_account_id = ${accountId} and deleted_at is null and date < ${first}::date`,
   );
+  let opening = read.amount;
+  let openingDate = date;
   if (before!.n > 0) {
     const expected = new D(before!.s).toFixed(2);
-    return expected === read.amount
-      ? { status: 'agrees', opening: read.amount, date }
-      : { status: 'differs', opening: read.amount, expected, date };
+    if (before!.opening > 0)
+      return expected === read.amount
+        ? { status: 'agrees', opening: read.amount, date }
+        : { status: 'differs', opening: read.amount, expected, date };
+    // Earlier statements without a balance column: the opening is what makes them end where this one starts.
+    opening = new D(read.amount).minus(before!.s).toFixed(2);
+    openingDate = addDays(before!.earliest!, -1);
   }
   await upsertBySourceKey(tx, transactions, [
     {
@@ -213,10 +224,10 @@ async function recordOpening(
       externalId: `opening|${account}`,
       kind: 'OPENING',
       status: 'AUTHORISED',
-      date,
-      amount: read.amount,
+      date: openingDate,
+      amount: opening,
       currency: business.baseCurrency,
-      baseAmount: read.amount,
+      baseAmount: opening,
       description: 'Opening balance (from the statement)',
       counterparty: null,
       bankAccountId: accountId,
@@ -224,7 +235,7 @@ async function recordOpening(
       metadata: { from: 'balance column' },
     },
   ]);
-  return { status: 'set', opening: read.amount, date };
+  return { status: 'set', opening, date: openingDate };
 }
 
 /**
