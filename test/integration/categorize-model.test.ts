@@ -131,6 +131,28 @@ describe('categorization: the model step', () => {
     expect(asked).not.toContain('qwrty paperworks|out');
   });
 
+  it('a merchant its brand already settles is not asked about', async () => {
+    // Officeworks is a stationery chain (shop=stationery): office supplies, which this business has.
+    await importStatement(t.db, biz, {
+      account: 'Checking',
+      text: 'Date,Description,Amount\n2026-02-10,OFFICEWORKS 0123 SYDNEY AU,-64.00\n2026-02-11,PLOVDIV GRAPHICS 77,-310.00\n',
+    });
+    answer({ 'plovdiv graphics': ['Office supplies', 0.6] });
+    const before = fake.requests.length;
+    const r = await run(false);
+    const asked = fake.requests
+      .slice(before)
+      .flatMap((q) =>
+        (JSON.parse(String(q.body.messages[0]!.content)) as { lines: { key: string }[] }).lines.map((l) => l.key),
+      );
+    expect(asked).toContain('plovdiv graphics|out');
+    expect(asked.some((k) => k.startsWith('officeworks'))).toBe(false);
+    expect(r.results.find((x) => x.description?.startsWith('OFFICEWORKS'))).toMatchObject({
+      action: 'apply',
+      proposal: { category: 'Office supplies', source: 'knowledge' },
+    });
+  });
+
   it('a failing model does not fail categorization: the lines go to review', async () => {
     fake.script = () => ({ status: 500 });
     await importStatement(t.db, biz, {

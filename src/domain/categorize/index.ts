@@ -387,11 +387,38 @@ export async function categorize(
   }
 
   const options = await categoryOptions(tx, businessId);
-  // 4. The model, for merchants still below the threshold: its cached answers first, then in batches.
+  /**
+   * What the merchant category code the bank gave, else the brand (name-suggestion-index), says about a line
+   * the business has no rule or history for: a kind the business has a category for.
+   */
+  const byKind = new Map<string, Proposal>();
+  for (const t of targets) {
+    if (proposals.get(t.id)?.source === 'rule' || seenBefore.has(keyOf(t))) continue;
+    const mcc = mccKind(t.mcc);
+    const told = mcc
+      ? { kind: mcc, sure: true, reason: `merchant category code ${t.mcc}: ${mcc}` }
+      : t.brand
+        ? {
+            kind: t.brand.kind,
+            sure: t.brand.sure,
+            reason: `${t.brand.name} is ${ARTICLE[t.brand.kind] ?? t.brand.kind} brand (name-suggestion-index)`,
+          }
+        : null;
+    const hit = told && kindCategory(told.kind, options);
+    if (!told || !hit) continue;
+    byKind.set(t.id, {
+      category: hit.category.name,
+      accountCode: hit.category.code,
+      source: 'knowledge',
+      confidence: hit.close && told.sure ? BRAND_CONFIDENCE : BRAND_GUESS_CONFIDENCE,
+      reason: told.reason,
+    });
+  }
+  const settled = (t: Target) => Math.max(proposals.get(t.id)?.confidence ?? 0, byKind.get(t.id)?.confidence ?? 0);
+  // 4. The model, for merchants still below the threshold (and not settled by their brand or code): its cached
+  //    answers first, then in batches.
   if (opts.model) {
-    const unsure = [...groups.entries()].filter(([, members]) =>
-      members.some((t) => (proposals.get(t.id)?.confidence ?? 0) < threshold),
-    );
+    const unsure = [...groups.entries()].filter(([, members]) => members.some((t) => settled(t) < threshold));
     const answers = await askModel(tx, businessId, opts.model, unsure, neighbours, options, {
       save: Boolean(opts.apply),
       ...(opts.logger ? { logger: opts.logger } : {}),
@@ -403,35 +430,15 @@ export async function categorize(
     }
   }
 
-  // 5. What is known about the merchant: the merchant category code the bank gave, else its brand
-  //    (name-suggestion-index). A clear kind the business has a category for outranks guesses from other
-  //    merchants' lines, never a rule or the merchant's own history.
+  // 5. What is known about the merchant. Its code or brand (above) outranks guesses from other merchants'
+  //    lines (nearest neighbours), and a model's answer when that is less sure; never a rule or the merchant's
+  //    own history. Then words for common movements, where nothing else had anything confident to say.
   for (const t of targets) {
     const p = proposals.get(t.id);
-    const mcc = mccKind(t.mcc);
-    const told = mcc
-      ? { kind: mcc, sure: true, reason: `merchant category code ${t.mcc}: ${mcc}` }
-      : t.brand
-        ? {
-            kind: t.brand.kind,
-            sure: t.brand.sure,
-            reason: `${t.brand.name} is ${ARTICLE[t.brand.kind] ?? t.brand.kind} brand (name-suggestion-index)`,
-          }
-        : null;
-    if (told && p?.source !== 'rule' && !seenBefore.has(keyOf(t))) {
-      const hit = kindCategory(told.kind, options);
-      const confidence = hit?.close && told.sure ? BRAND_CONFIDENCE : BRAND_GUESS_CONFIDENCE;
-      // Guesses from other merchants' lines (nearest neighbours) give way; a model's only when less sure.
-      if (hit && (!p || p.source === 'similar' || p.source === 'knowledge' || p.confidence < confidence)) {
-        proposals.set(t.id, {
-          category: hit.category.name,
-          accountCode: hit.category.code,
-          source: 'knowledge',
-          confidence,
-          reason: told.reason,
-        });
-        continue;
-      }
+    const k = byKind.get(t.id);
+    if (k && (!p || p.source === 'similar' || p.source === 'knowledge' || p.confidence < k.confidence)) {
+      proposals.set(t.id, k);
+      continue;
     }
     if (p && p.confidence >= KNOWLEDGE_CONFIDENCE) continue;
     // The merchant, and for a statement with a payee column its purpose text too ("REWE SAGT DANKE").
