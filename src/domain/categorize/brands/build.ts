@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { brandKeys } from './keys';
+import { brandKeys, canonicalKey } from './keys';
 
 /** OSM category (NSI's `brands/<key>/<value>`) → spending kind. Categories not here are not used. */
 export const OSM_KINDS: Record<string, string> = {
@@ -89,8 +89,11 @@ export const OSM_KINDS: Record<string, string> = {
 export interface BrandFile {
   source: string;
   kinds: string[];
-  /** [key, index into kinds, the brand's name, 1 when sure (most of the brands under the key are that kind)] */
-  brands: [string, number, string, 0 | 1][];
+  /**
+   * [name as found, index into kinds, the brand's name, 1 when sure (most of the brands under the name are that
+   * kind), the merchant key (keys.ts canonicalKey)]
+   */
+  brands: [string, number, string, 0 | 1, string][];
 }
 
 interface NsiItem {
@@ -127,7 +130,8 @@ export function buildBrands(nsi: { _meta: { version: string }; nsi: Record<strin
   for (const [key, v] of [...votes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const total = [...v.kinds.values()].reduce((a, b) => a + b, 0);
     const [kind, n] = most(v.kinds);
-    brands.push([key, kinds.indexOf(kind), most(v.names)[0], n / total >= 0.6 ? 1 : 0]);
+    const name = most(v.names)[0];
+    brands.push([key, kinds.indexOf(kind), name, n / total >= 0.6 ? 1 : 0, canonicalKey(name, key)]);
   }
   return { source: `name-suggestion-index ${nsi._meta.version} (BSD-3-Clause)`, kinds, brands };
 }

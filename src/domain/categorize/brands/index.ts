@@ -2,7 +2,8 @@
  * Which brand a bank line names, from brands.json (built from name-suggestion-index: build.ts). Read once, on
  * first use. A line's merchant text is looked up by its first words: a brand of several words anywhere in the
  * first three, a one-word brand only as the first word (or the second, when it is long enough not to be an
- * ordinary word), longest name first — "PICK N PAY HYPER SANDTON" is Pick n Pay Hypermarket, not Pick n Pay.
+ * ordinary word), longest name first — "PICK N PAY HYPER SANDTON" is Pick n Pay Hypermarket (whose merchant key,
+ * like every store format's, is Pick n Pay's: keys.ts canonicalKey).
  */
 import { readFileSync } from 'node:fs';
 import { normalizeDescription } from '../normalize';
@@ -24,34 +25,14 @@ let index: Map<string, Brand> | null = null;
 function brands(): Map<string, Brand> {
   if (index) return index;
   const file = JSON.parse(readFileSync(new URL('./brands.json', import.meta.url), 'utf8')) as BrandFile;
-  // Every name a brand is found under gives one merchant key: its own name's ("HERTZ RENT A CAR" and "HERTZ"
-  // are one merchant), without the words that only name a store format ("Tesco Express", "Pick n Pay
-  // Hypermarket" and "Whole Foods Market" are Tesco, Pick n Pay and Whole Foods, as banks often print them).
-  const keyOf = new Map<string, string>();
-  const canonical = (name: string, alias: string) => {
-    let key = keyOf.get(name);
-    if (key !== undefined) return key;
-    const words = (fold(normalizeDescription(name)) || alias).split(' ');
-    while (words.length > 1 && STORE_FORMAT.has(words.at(-1)!)) words.pop();
-    key = words.join(' ');
-    keyOf.set(name, key);
-    return key;
-  };
   index = new Map(
-    file.brands.map(([alias, kind, name, sure]) => [
+    file.brands.map(([alias, kind, name, sure, key]) => [
       alias,
-      { key: canonical(name, alias), name, kind: file.kinds[kind]!, sure: sure === 1 },
+      { key, name, kind: file.kinds[kind]!, sure: sure === 1 },
     ]),
   );
   return index;
 }
-
-/** Words that name a store format of a brand, not another brand: "Tesco Express", "Checkers Hyper". */
-const STORE_FORMAT = new Set(
-  `express expres extra metro local hyper hypermarket superstore supercenter supermarket supermarkets family city market
-  mini to go select shop store stores delight quickshop connect food clothing pharmacy pharmacies kitchen cafe
-  petrol fuel station warehouse plus and more`.split(/\s+/),
-);
 
 /**
  * Words that make a name a company's or a service's rather than a shop's: "ACME CONSULTING LLC" is not the Acme

@@ -40,3 +40,21 @@ export function brandKeys(name: string): string[] {
   if (words.every((w) => TOO_COMMON.has(w))) return [];
   return [key, words.join('')];
 }
+
+/** Words that name a store format of a brand, not another brand: "Tesco Express", "Checkers Hyper". */
+const STORE_FORMAT = new Set(
+  `express expres extra metro local hyper hypermarket superstore supercenter supermarket supermarkets family city market
+  mini to go select shop store stores delight quickshop connect food clothing pharmacy pharmacies kitchen cafe
+  petrol fuel station warehouse plus and more`.split(/\s+/),
+);
+
+/**
+ * The merchant key every name of a brand gives: its own name's ("HERTZ RENT A CAR" and "HERTZ" are one
+ * merchant), without the words that only name a store format ("Tesco Express", "Pick n Pay Hypermarket" and
+ * "Whole Foods Market" are Tesco, Pick n Pay and Whole Foods, as banks often print them).
+ */
+export function canonicalKey(name: string, alias: string): string {
+  const words = (fold(normalizeDescription(name)) || alias).split(' ');
+  while (words.length > 1 && STORE_FORMAT.has(words.at(-1)!)) words.pop();
+  return words.join(' ');
+}
