@@ -9,8 +9,6 @@ export interface Known {
   /** Matched against the normalized description and the counterparty. */
   pattern: RegExp;
   direction?: 'in' | 'out';
-  /** Words that the business's matching category name contains, best first. */
-  names: string[];
 }
 
 export const KNOWLEDGE: Known[] = [
@@ -19,142 +17,121 @@ export const KNOWLEDGE: Known[] = [
     pattern:
       /\b(?:fees?|service charge|maintenance fee|account fee|overdraft|wire fee|commission|kontoführung\w*|entgelt|frais|comisi[oó]n|bank charges?|sms notification|notific\w*|admin charge)\b/,
     direction: 'out',
-    names: ['bank fees', 'bank charges', 'bank service', 'fees', 'charges'],
   },
   {
     kind: 'interest_in',
     pattern: /\b(?:interest|zinsen|intérêts|intereses)\b/,
     direction: 'in',
-    names: ['interest income', 'interest received', 'interest'],
   },
   {
     kind: 'interest_out',
     pattern: /\b(?:interest|zinsen|intérêts|intereses)\b/,
     direction: 'out',
-    names: ['interest expense', 'interest paid', 'interest'],
   },
   {
     kind: 'transfer',
     pattern: /\b(?:transfer|tfr|sweep|own account|to savings|from savings|umbuchung|virement interne)\b/,
-    names: ['transfer', 'internal transfer'],
   },
   {
     kind: 'cash',
     pattern: /\b(?:atm|cash withdrawal|withdrawal|geldautomat|bargeld|retrait|cajero)\b/,
     direction: 'out',
-    names: ['cash', 'drawings', 'petty cash'],
   },
   {
     kind: 'payroll',
     pattern:
       /\b(?:payroll|salary|salaries|wages|gusto|adp|paychex|deel|rippling|remote com|justworks|lohn|gehalt|salaire|nómina|nomina)\b/,
     direction: 'out',
-    names: ['wages', 'salaries', 'payroll'],
   },
   {
     kind: 'tax',
     pattern:
       /\b(?:irs|usataxpymt|eftps|hmrc|vat|gst|sales tax|tax|finanzamt|dgfip|impuestos?|aeat|agenzia entrate|belastingdienst)\b/,
     direction: 'out',
-    names: ['payroll tax', 'taxes', 'tax', 'vat', 'gst'],
   },
   {
     kind: 'rent',
     pattern:
       /\b(?:rent(?![\s-]*a[\s-]*car)|lease|landlord|miete|loyer|alquiler|affitto|wework|regus|iwg|property management)\b/,
     direction: 'out',
-    names: ['rent', 'lease', 'occupancy', 'premises'],
   },
   {
     kind: 'insurance',
     pattern:
       /\b(?:insurance|insur\w*|hiscox|allianz|axa|geico|state farm|aviva|zurich|chubb|next insurance|versicherung|assurance|seguros?)\b/,
     direction: 'out',
-    names: ['insurance'],
   },
   {
     kind: 'fuel',
     pattern:
       /\b(?:shell|bp|exxon\w*|mobil|chevron|texaco|esso|totalenergies|aral|repsol|q8|circle k|valero|sunoco|petrol|fuel|gas station|tankstelle|jet)\b/,
     direction: 'out',
-    names: ['motor vehicle', 'fuel', 'automobile', 'vehicle', 'travel'],
   },
   {
     kind: 'groceries',
     pattern:
       /\b(?:tesco|sainsbury\w*|asda|aldi|lidl|rewe|edeka|carrefour|whole foods|trader joe\w*|safeway|kroger|walmart|costco|mercadona|albert heijn|jumbo|woolworths|coles|waitrose|morrisons|monoprix|auchan|leclerc|intermarché|esselunga|publix|target)\b/,
     direction: 'out',
-    names: ['office expenses', 'general expenses', 'supplies', 'groceries', 'entertainment'],
   },
   {
     kind: 'meals',
     pattern:
       /\b(?:restaurant|ristorante|café|cafe|coffee|starbucks|mcdonald\w*|burger king|kfc|subway|pret|costa|domino\w*|pizza\w*|chipotle|uber eats|deliveroo|doordash|grubhub|just eat|lieferando|bistro|brasserie|pub|diner|sushi|taco|bakery|bäckerei|boulangerie|blue bottle|dunkin|tim hortons|nando\w*|wagamama|five guys|shake shack|panera)\b/,
     direction: 'out',
-    names: ['meals', 'entertainment', 'food', 'staff amenities'],
   },
   {
     kind: 'software',
     pattern:
       /\b(?:aws|amazon web services|google cloud|gcp|google workspace|g suite|azure|microsoft|msft|office 365|adobe|slack|zoom|atlassian|jira|github|gitlab|notion|figma|dropbox|salesforce|hubspot|intercom|mailchimp|shopify|xero|quickbooks|intuit|openai|anthropic|heroku|digitalocean|cloudflare|vercel|netlify|1password|lastpass|canva|calendly|docusign|asana|trello|linear|sentry|datadog|twilio|sendgrid|zapier|airtable|webflow|squarespace|wix|godaddy|namecheap|apple com bill|itunes)\b/,
     direction: 'out',
-    names: ['software', 'subscriptions', 'computer', 'it ', 'hosting', 'cloud', 'technology'],
   },
   {
     kind: 'travel',
     pattern:
       /\b(?:uber|lyft|bolt|taxi|cab|airlines?|airways|lufthansa|ryanair|easyjet|delta|united|american air\w*|british airways|klm|air france|southwest|jetblue|hotel|marriott|hilton|hyatt|ibis|novotel|premier inn|airbnb|booking com|expedia|trainline|amtrak|sncf|deutsche bahn|db bahn|bahn|eurostar|renfe|trenitalia|national rail|tfl|parking|car rental|hertz|avis|sixt|enterprise rent)\b/,
     direction: 'out',
-    names: ['travel', 'transport'],
   },
   {
     kind: 'telecom',
     pattern:
       /\b(?:verizon|at&t|att|t mobile|tmobile|vodafone|o2|ee|comcast|xfinity|spectrum|bt|orange|telekom|telstra|optus|sky|virgin media|internet|broadband|phone|mobile|telefónica|movistar|airtime|data bundle|prepaid data)\b/,
     direction: 'out',
-    names: ['telephone', 'internet', 'telecom', 'phone', 'communications'],
   },
   {
     kind: 'utilities',
     pattern:
       /\b(?:electric\w*|gas|water|energy|edf|engie|british gas|octopus energy|e on|eon|pg&e|pge|con ed|duke energy|utility|utilities|stadtwerke|vattenfall|iberdrola|enel|thames water|prepaid electricity|eskom|municipality|rates and taxes)\b/,
     direction: 'out',
-    names: ['utilities', 'light', 'power', 'heating', 'electricity'],
   },
   {
     kind: 'advertising',
     pattern:
       /\b(?:google ads|adwords|facebook|facebk|fb ads|meta ads|meta platforms|linkedin ads|linkedin|twitter ads|x ads|tiktok ads|bing ads|advertising|ads)\b/,
     direction: 'out',
-    names: ['advertising', 'marketing', 'promotion'],
   },
   {
     kind: 'postage',
     pattern:
       /\b(?:usps|ups|fedex|dhl|royal mail|post office|deutsche post|la poste|correos|postnl|shipping|postage|courier|stamps com)\b/,
     direction: 'out',
-    names: ['postage', 'freight', 'shipping', 'courier', 'delivery'],
   },
   {
     kind: 'professional',
     pattern:
       /\b(?:accountants?|accounting|bookkeep\w*|cpa|cpas|lawyer|legal|solicitors?|law firm|attorneys?|notary|notaire|steuerberater|consulting)\b/,
     direction: 'out',
-    names: ['consulting & accounting', 'accounting', 'legal', 'professional fees', 'professional services'],
   },
   {
     kind: 'office',
     pattern:
       /\b(?:staples|office depot|officeworks|viking|ryman|bureau vallée|amazon|amzn|ikea|best buy|apple store|currys|mediamarkt)\b/,
     direction: 'out',
-    names: ['office expenses', 'office supplies', 'equipment', 'supplies'],
   },
   {
     kind: 'sales',
     pattern:
       /\b(?:stripe payout|stripe transfer|shopify payout|square payout|paypal transfer|sumup payout|deposit|customer payment|invoice payment|sales)\b/,
     direction: 'in',
-    names: ['sales', 'revenue', 'income'],
   },
 ];
 
@@ -169,39 +146,58 @@ export const BRAND_CONFIDENCE = 0.85;
 export const BRAND_GUESS_CONFIDENCE = 0.6;
 
 /**
- * Category names for the brand kinds (brands/build.ts OSM_KINDS), best first; the first two are close enough
- * to apply. Kinds that are also words in KNOWLEDGE use the same names.
+ * Each kind's category names, as words the business's category name contains, best first. For a brand or a
+ * merchant category code the first two are close enough to apply (BRAND_CONFIDENCE).
  */
-const BRAND_KIND_NAMES: Record<string, string[]> = {
+const KIND_NAMES: Record<string, string[]> = {
+  bank_fees: ['bank fees', 'bank charges', 'bank service', 'fees', 'charges'],
+  interest_in: ['interest income', 'interest received', 'interest'],
+  interest_out: ['interest expense', 'interest paid', 'interest'],
+  transfer: ['transfer', 'internal transfer'],
+  cash: ['cash', 'drawings', 'petty cash'],
+  payroll: ['wages', 'salaries', 'payroll'],
+  tax: ['payroll tax', 'taxes', 'tax', 'vat', 'gst'],
+  rent: ['rent', 'lease', 'occupancy', 'premises'],
+  insurance: ['insurance'],
   fuel: ['fuel', 'motor vehicle', 'automobile', 'vehicle', 'travel'],
   groceries: ['groceries', 'supplies', 'office expenses', 'general expenses', 'entertainment'],
   meals: ['meals', 'entertainment', 'food', 'staff amenities'],
-  medical: ['medical', 'health', 'staff amenities', 'general expenses'],
+  software: ['software', 'subscriptions', 'computer', 'it ', 'hosting', 'cloud', 'technology'],
   travel: ['travel', 'transport'],
-  vehicle: ['motor vehicle', 'vehicle', 'automobile', 'repairs'],
   telecom: ['telephone', 'internet', 'telecom', 'phone', 'communications'],
-  insurance: ['insurance'],
+  utilities: ['utilities', 'light', 'power', 'heating', 'electricity'],
+  advertising: ['advertising', 'marketing', 'promotion'],
   postage: ['postage', 'freight', 'shipping', 'courier', 'delivery'],
+  professional: ['consulting & accounting', 'accounting', 'legal', 'professional fees', 'professional services'],
   office: ['office expenses', 'office supplies', 'equipment', 'supplies', 'computer'],
+  sales: ['sales', 'revenue', 'income'],
+  // Kinds only brands and merchant category codes have.
+  medical: ['medical', 'health', 'staff amenities', 'general expenses'],
+  vehicle: ['motor vehicle', 'vehicle', 'automobile', 'repairs'],
   hardware: ['repairs', 'maintenance', 'supplies', 'equipment'],
   retail: ['general expenses', 'office expenses', 'supplies'],
   entertainment: ['entertainment', 'meals'],
 };
 
+/** The business category for a kind, and how far down the kind's names it was found (0 = the best). */
+function categoryOf(kind: string, categories: CategoryOption[]): { category: CategoryOption; rank: number } | null {
+  for (const [rank, name] of (KIND_NAMES[kind] ?? []).entries()) {
+    const category = categories.find((c) => ` ${c.name.toLowerCase()} `.includes(name));
+    if (category) return { category, rank };
+  }
+  return null;
+}
+
 /**
  * The business category for a spending kind (a brand's, or a merchant category code's), and whether it is one
- * of the kind's close names. Kinds that are only words in KNOWLEDGE (software, utilities, tax…) use its names.
+ * of the kind's close names.
  */
 export function kindCategory(
   kind: string,
   categories: CategoryOption[],
 ): { category: CategoryOption; close: boolean } | null {
-  const names = BRAND_KIND_NAMES[kind] ?? KNOWLEDGE.find((k) => k.kind === kind)?.names ?? [];
-  for (const [i, name] of names.entries()) {
-    const hit = categories.find((c) => ` ${c.name.toLowerCase()} `.includes(name));
-    if (hit) return { category: hit, close: i < 2 };
-  }
-  return null;
+  const hit = categoryOf(kind, categories);
+  return hit && { category: hit.category, close: hit.rank < 2 };
 }
 
 export interface CategoryOption {
@@ -218,10 +214,8 @@ export function knownCategory(
   for (const k of KNOWLEDGE) {
     if (k.direction && k.direction !== direction) continue;
     if (!k.pattern.test(text)) continue;
-    for (const name of k.names) {
-      const hit = categories.find((c) => ` ${c.name.toLowerCase()} `.includes(name));
-      if (hit) return { kind: k.kind, category: hit };
-    }
+    const hit = categoryOf(k.kind, categories);
+    if (hit) return { kind: k.kind, category: hit.category };
   }
   return null;
 }
