@@ -74,6 +74,15 @@ async function widgetToken(email: string): Promise<string> {
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: false });
+/** The dashboard, signed in through a one-time link as a member of Demo Co; `errors` collects the page's own. */
+async function dashboard(email: string) {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(loginLink(sealing, cfo.url, { businessId, email }));
+  return { page, errors };
+}
+
 /** "$439,803.38" → "439803.38" */
 const plain = (shown: string) => shown.replace(/[$,]/g, '');
 
@@ -132,10 +141,7 @@ afterAll(async () => {
 
 describe('the dashboard', () => {
   it('signs in with the one-time link and draws its figures and charts', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    const { page, errors } = await dashboard('owner@demo.example');
     await page.waitForSelector('[data-chart] canvas', { timeout: 20_000 });
     await page.waitForFunction(() => document.querySelectorAll('[data-chart] canvas').length === 3);
     // Every chart has drawn something: non-blank pixels on each canvas (polled: a chart may paint a frame later).
@@ -283,10 +289,7 @@ describe('the widget embedded on another site', () => {
 
 describe('keys, people and embedding, from the dashboard', () => {
   it('an owner makes a key (shown once, and it works), revokes it, manages people and the allowed sites', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    const { page, errors } = await dashboard('owner@demo.example');
     const keys = page.locator('#keys');
     await expect.poll(() => keys.isVisible(), { timeout: 20_000 }).toBe(true);
 
@@ -355,8 +358,7 @@ describe('keys, people and embedding, from the dashboard', () => {
   });
 
   it('a viewer sees none of them', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'viewer@demo.example' }));
+    const { page } = await dashboard('viewer@demo.example');
     await page.waitForSelector('[data-chart] canvas', { timeout: 20_000 });
     await expect.poll(() => page.locator('#recommendations').count()).toBe(1);
     expect(await page.locator('#keys, #members, #embed').count()).toBe(0);
@@ -378,10 +380,7 @@ describe('categorizing from the dashboard', () => {
         text: 'Date,Description,Amount\n2026-11-20,UBER   *TRIP HELP.UBER.COM,-23.10\n2026-11-21,HERTZ RENT-A-CAR 0042 DENVER,-180.00\n2026-11-21,WALMART SUPERCENTER 5678 DALLAS TX,-64.30\n2026-11-21,ZQXV 88123 HOLDINGS,-300.00\n',
       },
     );
-    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    const { page, errors } = await dashboard('owner@demo.example');
     const reviews = page.locator('#reviews');
     await reviews.getByRole('button', { name: 'Categorize' }).click();
     await expect
@@ -398,10 +397,7 @@ describe('categorizing from the dashboard', () => {
   });
 
   it('uploading a statement with a balance column says the opening balance it set', async () => {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(loginLink(sealing, cfo.url, { businessId, email: 'owner@demo.example' }));
+    const { page, errors } = await dashboard('owner@demo.example');
     const sources = page.locator('#connections');
     await sources.getByLabel('Account').fill('Savings (statement)');
     // By hand: 4,500.00 after -500.00 → 5,000.00 before the first line.
